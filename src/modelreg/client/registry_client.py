@@ -1,0 +1,192 @@
+"""The registry half of ``MlflowClient``: same method names, arguments and defaults as
+``mlflow.MlflowClient``, returning modelreg's frozen entities (versions are ``int``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from modelreg.config import Settings, get_registry_uri, is_http_uri, normalize_tracking_uri
+from modelreg.entities import STAGES, ModelVersion, PagedList, RegisteredModel
+from modelreg.errors import InvalidArgument
+from modelreg.service import RegistryService
+from modelreg.service.registry import SEARCH_MODELS_DEFAULT, SEARCH_VERSIONS_DEFAULT
+
+
+class MlflowClient:
+    """Manage registered models, versions, stages, aliases and tags.
+
+    With no arguments it uses the tracking URI in force (``modelreg.set_tracking_uri``,
+    ``MODELREG_TRACKING_URI``, else the embedded ``./.modelreg`` store).
+    """
+
+    def __init__(self, tracking_uri: str | None = None, registry_uri: str | None = None) -> None:
+        uri = normalize_tracking_uri(registry_uri or tracking_uri or get_registry_uri())
+        self._tracking_uri = normalize_tracking_uri(tracking_uri) if tracking_uri else uri
+        self._registry_uri = uri
+        if is_http_uri(uri):
+            raise InvalidArgument(
+                f"Talking to a modelreg server ({uri}) needs the HTTP transport, "
+                "which ships with the server (issue 4); use a database URI or a folder."
+            )
+        from modelreg.client import embedded
+
+        self._registry: RegistryService = embedded.registry_service(Settings.from_env(uri))
+
+    @property
+    def tracking_uri(self) -> str:
+        return self._tracking_uri
+
+    # ------------------------------------------------------ registered models
+    def create_registered_model(
+        self,
+        name: str,
+        tags: dict[str, Any] | None = None,
+        description: str | None = None,
+        deployment_job_id: str | None = None,
+    ) -> RegisteredModel:
+        return self._registry.create_registered_model(name, tags, description)
+
+    def get_registered_model(self, name: str) -> RegisteredModel:
+        return self._registry.get_registered_model(name)
+
+    def rename_registered_model(self, name: str, new_name: str) -> RegisteredModel:
+        return self._registry.rename_registered_model(name, new_name)
+
+    def update_registered_model(
+        self, name: str, description: str | None = None, deployment_job_id: str | None = None
+    ) -> RegisteredModel:
+        return self._registry.update_registered_model(name, description)
+
+    def delete_registered_model(self, name: str) -> None:
+        self._registry.delete_registered_model(name)
+
+    def search_registered_models(
+        self,
+        filter_string: str | None = None,
+        max_results: int = SEARCH_MODELS_DEFAULT,
+        order_by: list[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[RegisteredModel]:
+        return self._registry.search_registered_models(
+            filter_string, max_results, order_by, page_token
+        )
+
+    def get_latest_versions(
+        self, name: str, stages: Sequence[str] | None = None
+    ) -> list[ModelVersion]:
+        return self._registry.get_latest_versions(name, stages)
+
+    def set_registered_model_tag(self, name: str, key: str, value: Any) -> None:
+        self._registry.set_registered_model_tag(name, key, value)
+
+    def delete_registered_model_tag(self, name: str, key: str) -> None:
+        self._registry.delete_registered_model_tag(name, key)
+
+    # --------------------------------------------------------- model versions
+    def create_model_version(
+        self,
+        name: str,
+        source: str,
+        run_id: str | None = None,
+        tags: dict[str, Any] | None = None,
+        run_link: str | None = None,
+        description: str | None = None,
+        await_creation_for: int = 300,
+        model_id: str | None = None,
+    ) -> ModelVersion:
+        # Versions are READY when created, so there is never anything to wait for.
+        return self._registry.create_model_version(
+            name, source, run_id, tags, run_link, description, model_id
+        )
+
+    def get_model_version(self, name: str, version: int | str) -> ModelVersion:
+        return self._registry.get_model_version(name, version)
+
+    def update_model_version(
+        self, name: str, version: int | str, description: str | None = None
+    ) -> ModelVersion:
+        if description is None:
+            raise InvalidArgument("Attempting to update model version with no new field values.")
+        return self._registry.update_model_version(name, version, description)
+
+    def delete_model_version(self, name: str, version: int | str) -> None:
+        self._registry.delete_model_version(name, version)
+
+    def transition_model_version_stage(
+        self,
+        name: str,
+        version: int | str,
+        stage: str,
+        archive_existing_versions: bool = False,
+    ) -> ModelVersion:
+        return self._registry.transition_model_version_stage(
+            name, version, stage, archive_existing_versions
+        )
+
+    def get_model_version_stages(self, name: str, version: int | str) -> list[str]:
+        return list(STAGES)
+
+    def get_model_version_download_uri(self, name: str, version: int | str) -> str:
+        return self._registry.get_model_version_download_uri(name, version)
+
+    def search_model_versions(
+        self,
+        filter_string: str | None = None,
+        max_results: int = SEARCH_VERSIONS_DEFAULT,
+        order_by: list[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[ModelVersion]:
+        return self._registry.search_model_versions(
+            filter_string, max_results, order_by, page_token
+        )
+
+    def copy_model_version(self, src_model_uri: str, dst_name: str) -> ModelVersion:
+        return self._registry.copy_model_version(src_model_uri, dst_name)
+
+    def set_model_version_tag(
+        self,
+        name: str,
+        version: int | str | None = None,
+        key: str | None = None,
+        value: Any = None,
+        stage: str | None = None,
+    ) -> None:
+        number = self._version_or_stage(name, version, stage)
+        self._registry.set_model_version_tag(name, number, _required("key", key), value)
+
+    def delete_model_version_tag(
+        self,
+        name: str,
+        version: int | str | None = None,
+        key: str | None = None,
+        stage: str | None = None,
+    ) -> None:
+        number = self._version_or_stage(name, version, stage)
+        self._registry.delete_model_version_tag(name, number, _required("key", key))
+
+    def _version_or_stage(self, name: str, version: int | str | None, stage: str | None) -> int | str:
+        if (version is None) == (stage is None):
+            raise InvalidArgument("Exactly one of 'version' and 'stage' must be given.")
+        if version is not None:
+            return version
+        latest = self._registry.get_latest_versions(name, [str(stage)])
+        if not latest:
+            raise InvalidArgument(f"Could not find any model version in stage {stage!r}.")
+        return latest[0].version
+
+    # ------------------------------------------------------------ aliases
+    def set_registered_model_alias(self, name: str, alias: str, version: int | str) -> None:
+        self._registry.set_registered_model_alias(name, alias, version)
+
+    def delete_registered_model_alias(self, name: str, alias: str) -> None:
+        self._registry.delete_registered_model_alias(name, alias)
+
+    def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
+        return self._registry.get_model_version_by_alias(name, alias)
+
+
+def _required(field: str, value: str | None) -> str:
+    if value is None:
+        raise InvalidArgument(f"Missing value for required parameter '{field}'.")
+    return value

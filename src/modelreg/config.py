@@ -1,0 +1,127 @@
+"""Settings: the only module that reads the environment.
+
+The tracking URI says where metadata lives; the artifact root says where files live.
+With nothing configured, modelreg embeds its registry in ``./.modelreg/`` (a SQLite
+file and an artifact folder), created on first use.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from modelreg.errors import InvalidArgument
+
+TRACKING_URI_ENV = "MODELREG_TRACKING_URI"
+REGISTRY_URI_ENV = "MODELREG_REGISTRY_URI"
+ARTIFACT_ROOT_ENV = "MODELREG_ARTIFACT_ROOT"
+ACTOR_ENV = "MODELREG_USER"
+DEFAULT_HOME = ".modelreg"
+DEFAULT_DB_NAME = "modelreg.db"
+
+_uri_override: str | None = None
+
+_SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb")
+_HTTP_SCHEMES = ("http", "https")
+
+
+def set_tracking_uri(uri: str | os.PathLike[str] | None) -> None:
+    """Point this process at a registry: a database URI, an ``http(s)://`` server or a folder."""
+    global _uri_override
+    _uri_override = None if uri is None else str(uri)
+
+
+def get_tracking_uri() -> str:
+    """The tracking URI in force: ``set_tracking_uri``, then the environment, then the default."""
+    uri = _uri_override or os.environ.get(TRACKING_URI_ENV) or os.environ.get("MLFLOW_TRACKING_URI")
+    if uri:
+        return normalize_tracking_uri(uri)
+    return _sqlite_uri(Path.cwd() / DEFAULT_HOME / DEFAULT_DB_NAME)
+
+
+def get_registry_uri() -> str:
+    uri = os.environ.get(REGISTRY_URI_ENV)
+    return normalize_tracking_uri(uri) if uri else get_tracking_uri()
+
+
+def _sqlite_uri(path: Path) -> str:
+    return f"sqlite:///{path.resolve()}"
+
+
+def normalize_tracking_uri(uri: str) -> str:
+    """Accept a database URI, an HTTP URL, or a folder / ``file:`` path for the embedded store."""
+    scheme = urlsplit(uri).scheme.lower()
+    if scheme.split("+")[0] in _SQL_SCHEMES or scheme in _HTTP_SCHEMES:
+        return uri
+    if scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt"):
+        folder = Path(urlsplit(uri).path if scheme == "file" else uri).expanduser()
+        if folder.suffix == ".db":
+            return _sqlite_uri(folder)
+        return _sqlite_uri(folder / DEFAULT_DB_NAME)
+    raise InvalidArgument(
+        f"Unsupported tracking URI {uri!r}: use sqlite:///path.db, postgresql://…, mysql://…, "
+        "http(s)://host:port, or a local folder."
+    )
+
+
+def is_http_uri(uri: str) -> bool:
+    return urlsplit(uri).scheme.lower() in _HTTP_SCHEMES
+
+
+def sqlalchemy_url(uri: str) -> str:
+    """Map a user-facing database URI onto the SQLAlchemy driver modelreg ships with."""
+    scheme, sep, rest = uri.partition("://")
+    base = scheme.split("+")[0].lower()
+    if "+" in scheme:
+        return uri
+    if base in ("postgresql", "postgres"):
+        return f"postgresql+psycopg://{rest}"
+    if base in ("mysql", "mariadb"):
+        return f"mysql+pymysql://{rest}"
+    if base == "sqlite":
+        return uri
+    raise InvalidArgument(f"Unsupported database URI scheme {scheme!r}.")
+
+
+def default_artifact_root(tracking_uri: str) -> str:
+    """Where artifacts go when no root is configured: beside a SQLite file, else ./.modelreg."""
+    configured = os.environ.get(ARTIFACT_ROOT_ENV)
+    if configured:
+        return configured
+    if tracking_uri.startswith("sqlite:///"):
+        db_path = Path(tracking_uri.removeprefix("sqlite:///"))
+        return str(db_path.parent / "artifacts")
+    return str(Path.cwd() / DEFAULT_HOME / "artifacts")
+
+
+def current_actor() -> str:
+    """Who the embedded client acts as: ``MODELREG_USER``, else the OS user."""
+    actor = os.environ.get(ACTOR_ENV)
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a registry process needs to know, built once and passed down."""
+
+    tracking_uri: str
+    artifact_root: str
+    actor: str = "unknown"
+    auto_upgrade_sqlite: bool = True
+
+    @classmethod
+    def from_env(cls, tracking_uri: str | None = None, artifact_root: str | None = None) -> Settings:
+        uri = normalize_tracking_uri(tracking_uri) if tracking_uri else get_tracking_uri()
+        return cls(
+            tracking_uri=uri,
+            artifact_root=artifact_root or default_artifact_root(uri),
+            actor=current_actor(),
+        )

@@ -1,0 +1,157 @@
+"""Engines, transactions and the schema check.
+
+The service opens every unit of work through :meth:`Database.write` or
+:meth:`Database.read`; the store never commits on its own. Database driver errors are
+translated here, so no SQLAlchemy exception ever reaches a caller.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect, pool, text
+
+from modelreg.config import sqlalchemy_url
+from modelreg.errors import RegistryError, TemporarilyUnavailable
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = url.removeprefix("sqlite:///")
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        # pysqlite's own transaction handling is bypassed (isolation_level=None) so we
+        # can issue BEGIN IMMEDIATE: a writer takes the lock up front instead of
+        # failing with SQLITE_BUSY when it upgrades from reading to writing.
+        connect_args={"check_same_thread": False, "isolation_level": None, "timeout": 30},
+        poolclass=pool.QueuePool,
+        pool_size=8,
+        max_overflow=16,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # MLflow makes LIKE case-sensitive on every dialect; ILIKE is the insensitive one.
+        cursor.execute("PRAGMA case_sensitive_like=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.info.pop("modelreg_begin", "BEGIN")
+        conn.exec_driver_sql(mode)
+
+    return engine
+
+
+def make_engine(uri: str) -> Engine:
+    """Build the engine for a database URI with the settings each dialect needs."""
+    url = sqlalchemy_url(uri)
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    connect_args: dict[str, Any] = {}
+    if url.startswith("mysql"):
+        connect_args["charset"] = "utf8mb4"
+    # READ COMMITTED everywhere: a transaction that waited for a row lock must see the
+    # rows its predecessor committed (MySQL's REPEATABLE READ snapshot would not).
+    return create_engine(
+        url,
+        isolation_level="READ COMMITTED",
+        pool_pre_ping=True,
+        pool_size=8,
+        max_overflow=16,
+        connect_args=connect_args,
+    )
+
+
+class Database:
+    """One database: a connection pool, transaction scopes and the schema check."""
+
+    def __init__(self, uri: str, *, auto_upgrade_sqlite: bool = True) -> None:
+        self.uri = uri
+        self.engine = make_engine(uri)
+        self._auto_upgrade = auto_upgrade_sqlite
+        self._schema_checked = False
+        self._schema_lock = threading.Lock()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def ensure_schema(self) -> None:
+        """Refuse to work on a schema other than the one this code expects.
+
+        A brand-new SQLite file is upgraded in place (the embedded default); anything
+        else that is not at head is reported with the command that fixes it.
+        """
+        if self._schema_checked:
+            return
+        with self._schema_lock:
+            if self._schema_checked:
+                return
+            from modelreg.store import migrations
+
+            with _translated_errors():
+                current = migrations.current_revision(self.engine)
+                head = migrations.head_revision()
+                if current != head:
+                    fresh = current is None and not inspect(self.engine).get_table_names()
+                    if fresh and self._auto_upgrade and self.dialect == "sqlite":
+                        migrations.upgrade(self.engine)
+                    else:
+                        raise migrations.stale_schema_error(self.uri, current, head)
+            self._schema_checked = True
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A read-write transaction, committed on success and rolled back on any error."""
+        self.ensure_schema()
+        with _translated_errors(), self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                conn.info["modelreg_begin"] = "BEGIN IMMEDIATE"
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only scope: one consistent snapshot for the fixed few queries of a read."""
+        self.ensure_schema()
+        with _translated_errors(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def execute_script(self, sql: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(text(sql))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    try:
+        yield
+    except RegistryError:
+        raise
+    except exc.OperationalError as error:
+        raise TemporarilyUnavailable(
+            f"The registry database is unavailable or busy: {_first_line(error)}"
+        ) from None
+    except exc.SQLAlchemyError as error:
+        raise RegistryError(f"Database error: {_first_line(error)}") from None
+
+
+def _first_line(error: exc.SQLAlchemyError) -> str:
+    original = getattr(error, "orig", None) or error
+    return str(original).splitlines()[0] if str(original) else type(original).__name__

@@ -1,0 +1,421 @@
+"""SQL for the model registry: one class, bound to the transaction the service opened.
+
+Reads are a fixed few statements whatever the number of versions; writes never
+commit (the service owns the unit of work).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, insert, select, tuple_, union_all, update
+from sqlalchemy.exc import IntegrityError
+
+from modelreg.entities import STAGES, Event, ModelVersion, RegisteredModel
+from modelreg.errors import AlreadyExists
+from modelreg.filters import Comparison, OrderKey
+from modelreg.store import search
+from modelreg.store.rows import model_from_row, version_from_row
+from modelreg.store.tables import (
+    VALUE_PREFIX_LENGTH,
+    events,
+    model_aliases,
+    model_version_tags,
+    model_versions,
+    registered_model_tags,
+    registered_models,
+)
+
+rm = registered_models
+mv = model_versions
+_VERSION_COLUMNS = (rm.c.name, *[c for c in mv.c if c.name != "model_id"], mv.c.model_id)
+
+
+class RegistryStore:
+    """Queries and statements for models, versions, tags, aliases and events."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # ----------------------------------------------------------------- models
+    def model_id(self, name: str) -> int | None:
+        return self.conn.execute(select(rm.c.id).where(rm.c.name == name)).scalar()
+
+    def model_row(self, name: str) -> Row[Any] | None:
+        return self.conn.execute(select(rm).where(rm.c.name == name)).first()
+
+    def lock_model(self, name: str, now: int | None = None) -> int | None:
+        """Take the model's row lock for this transaction (optionally bumping its timestamp).
+
+        Every write that must serialise with others on the same model starts here, so
+        version allocation and archive-on-promotion see each other's committed rows.
+        """
+        values: dict[str, Any] = {"id": rm.c.id}
+        if now is not None:
+            values = {"last_updated_timestamp": now}
+        self.conn.execute(update(rm).where(rm.c.name == name).values(**values))
+        return self.model_id(name)
+
+    def insert_model(self, name: str, description: str, user_id: str | None, now: int) -> int:
+        try:
+            with self.conn.begin_nested():
+                result = self.conn.execute(
+                    insert(rm).values(
+                        name=name,
+                        creation_timestamp=now,
+                        last_updated_timestamp=now,
+                        description=description,
+                        user_id=user_id,
+                        last_version=0,
+                    )
+                )
+        except IntegrityError:
+            raise AlreadyExists(f"Registered Model (name={name}) already exists.") from None
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def rename_model(self, model_id: int, new_name: str, now: int) -> None:
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(
+                    update(rm)
+                    .where(rm.c.id == model_id)
+                    .values(name=new_name, last_updated_timestamp=now)
+                )
+        except IntegrityError:
+            raise AlreadyExists(f"Registered Model (name={new_name}) already exists.") from None
+        self.conn.execute(
+            update(mv).where(mv.c.model_id == model_id).values(last_updated_timestamp=now)
+        )
+
+    def update_model(self, model_id: int, now: int, **values: Any) -> None:
+        self.conn.execute(
+            update(rm).where(rm.c.id == model_id).values(last_updated_timestamp=now, **values)
+        )
+
+    def delete_model(self, model_id: int) -> None:
+        # Children are deleted explicitly too: MySQL and SQLite cascade, but being
+        # explicit keeps the behaviour independent of the FK enforcement setting.
+        self.conn.execute(delete(model_aliases).where(model_aliases.c.model_id == model_id))
+        self.conn.execute(
+            delete(model_version_tags).where(model_version_tags.c.model_id == model_id)
+        )
+        self.conn.execute(delete(mv).where(mv.c.model_id == model_id))
+        self.conn.execute(
+            delete(registered_model_tags).where(registered_model_tags.c.model_id == model_id)
+        )
+        self.conn.execute(delete(rm).where(rm.c.id == model_id))
+
+    def get_model(self, name: str) -> RegisteredModel | None:
+        row = self.model_row(name)
+        if row is None:
+            return None
+        tags = self.model_tags([row.id])
+        aliases = self.model_aliases([row.id])
+        latest = self.latest_versions([row.id])
+        return model_from_row(row, tags[row.id], aliases[row.id], latest[row.id])
+
+    def search_models(
+        self,
+        filters: Sequence[Comparison],
+        order: Sequence[OrderKey],
+        offset: int,
+        limit: int,
+    ) -> list[RegisteredModel]:
+        query = select(rm).where(*search.registered_model_conditions(filters))
+        query = search.order_registered_models(query, order).offset(offset).limit(limit)
+        rows = self.conn.execute(query).all()
+        ids = [row.id for row in rows]
+        tags = self.model_tags(ids)
+        aliases = self.model_aliases(ids)
+        latest = self.latest_versions(ids)
+        return [model_from_row(r, tags[r.id], aliases[r.id], latest[r.id]) for r in rows]
+
+    # --------------------------------------------------------------- versions
+    def allocate_version(self, model_id: int, now: int) -> int:
+        """Next version number: increment the model's counter under its row lock."""
+        self.conn.execute(
+            update(rm)
+            .where(rm.c.id == model_id)
+            .values(last_version=rm.c.last_version + 1, last_updated_timestamp=now)
+        )
+        number = self.conn.execute(select(rm.c.last_version).where(rm.c.id == model_id)).scalar()
+        return int(number or 0)
+
+    def insert_version(self, model_id: int, version: int, **values: Any) -> None:
+        self.conn.execute(insert(mv).values(model_id=model_id, version=version, **values))
+
+    def version_row(self, name: str, version: int) -> Row[Any] | None:
+        query = (
+            select(*_VERSION_COLUMNS)
+            .select_from(mv.join(rm, rm.c.id == mv.c.model_id))
+            .where(rm.c.name == name, mv.c.version == version)
+        )
+        return self.conn.execute(query).first()
+
+    def get_version(self, name: str, version: int) -> ModelVersion | None:
+        row = self.version_row(name, version)
+        if row is None:
+            return None
+        key = (row.model_id, row.version)
+        tags = self.version_tags([key])
+        aliases = self.version_aliases([key])
+        return version_from_row(row, tags[key], aliases[key])
+
+    def update_version(self, model_id: int, version: int, **values: Any) -> None:
+        self.conn.execute(
+            update(mv).where(mv.c.model_id == model_id, mv.c.version == version).values(**values)
+        )
+
+    def archive_stage(self, model_id: int, stage: str, keep_version: int, now: int) -> list[int]:
+        """Move every other version in ``stage`` to Archived; returns the versions moved."""
+        moved = list(
+            self.conn.execute(
+                select(mv.c.version).where(
+                    mv.c.model_id == model_id,
+                    mv.c.current_stage == stage,
+                    mv.c.version != keep_version,
+                )
+            ).scalars()
+        )
+        if moved:
+            self.conn.execute(
+                update(mv)
+                .where(mv.c.model_id == model_id, mv.c.version.in_(moved))
+                .values(current_stage="Archived", last_updated_timestamp=now)
+            )
+        return moved
+
+    def delete_version(self, model_id: int, version: int) -> None:
+        where_alias = (model_aliases.c.model_id == model_id, model_aliases.c.version == version)
+        self.conn.execute(delete(model_aliases).where(*where_alias))
+        self.conn.execute(
+            delete(model_version_tags).where(
+                model_version_tags.c.model_id == model_id, model_version_tags.c.version == version
+            )
+        )
+        self.conn.execute(delete(mv).where(mv.c.model_id == model_id, mv.c.version == version))
+
+    def latest_versions(
+        self, model_ids: Sequence[int], stages: Sequence[str] = STAGES
+    ) -> dict[int, list[ModelVersion]]:
+        """Highest version per stage for each model, in one statement."""
+        found: dict[int, list[ModelVersion]] = defaultdict(list)
+        if not model_ids:
+            return found
+        if len(model_ids) == 1:
+            # One model (get, get_latest_versions): one indexed LIMIT 1 probe per stage.
+            parts = [
+                select(*_VERSION_COLUMNS)
+                .select_from(mv.join(rm, rm.c.id == mv.c.model_id))
+                .where(mv.c.model_id == model_ids[0], mv.c.current_stage == stage)
+                .order_by(mv.c.version.desc())
+                .limit(1)
+                .subquery()
+                .select()
+                for stage in stages
+            ]
+            query: Any = union_all(*parts) if len(parts) > 1 else parts[0]
+        else:
+            newest = (
+                select(
+                    mv.c.model_id.label("mid"),
+                    mv.c.current_stage.label("stage"),
+                    func.max(mv.c.version).label("top"),
+                )
+                .where(mv.c.model_id.in_(model_ids), mv.c.current_stage.in_(stages))
+                .group_by(mv.c.model_id, mv.c.current_stage)
+                .subquery()
+            )
+            query = select(*_VERSION_COLUMNS).select_from(
+                newest.join(mv, (mv.c.model_id == newest.c.mid) & (mv.c.version == newest.c.top))
+                .join(rm, rm.c.id == mv.c.model_id)
+            )
+        for row in self.conn.execute(query):
+            found[row.model_id].append(version_from_row(row))
+        return found
+
+    def search_versions(
+        self,
+        filters: Sequence[Comparison],
+        order: Sequence[OrderKey],
+        offset: int,
+        limit: int,
+    ) -> list[ModelVersion]:
+        query = (
+            select(*_VERSION_COLUMNS)
+            .select_from(mv.join(rm, rm.c.id == mv.c.model_id))
+            .where(*search.model_version_conditions(filters))
+        )
+        query = search.order_model_versions(query, order).offset(offset).limit(limit)
+        rows = self.conn.execute(query).all()
+        keys = [(row.model_id, row.version) for row in rows]
+        tags = self.version_tags(keys)
+        aliases = self.version_aliases(keys)
+        return [
+            version_from_row(r, tags[(r.model_id, r.version)], aliases[(r.model_id, r.version)])
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------- tags
+    def model_tags(self, model_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+        found: dict[int, dict[str, str]] = defaultdict(dict)
+        if model_ids:
+            t = registered_model_tags
+            rows = self.conn.execute(
+                select(t.c.model_id, t.c.key, t.c.value).where(t.c.model_id.in_(model_ids))
+            )
+            for model_id, key, value in rows:
+                found[model_id][key] = value
+        return found
+
+    def version_tags(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], dict[str, str]]:
+        found: dict[tuple[int, int], dict[str, str]] = defaultdict(dict)
+        if keys:
+            t = model_version_tags
+            rows = self.conn.execute(
+                select(t.c.model_id, t.c.version, t.c.key, t.c.value).where(
+                    _key_filter(t.c.model_id, t.c.version, keys)
+                )
+            )
+            for model_id, version, key, value in rows:
+                found[(model_id, version)][key] = value
+        return found
+
+    def set_model_tags(self, model_id: int, tags: Mapping[str, str]) -> None:
+        t = registered_model_tags
+        for key, value in tags.items():
+            self.conn.execute(delete(t).where(t.c.model_id == model_id, t.c.key == key))
+        if tags:
+            self.conn.execute(
+                insert(t),
+                [
+                    {"model_id": model_id, "key": k, "value": v, "value_prefix": _prefix(v)}
+                    for k, v in tags.items()
+                ],
+            )
+
+    def delete_model_tag(self, model_id: int, key: str) -> bool:
+        t = registered_model_tags
+        result = self.conn.execute(delete(t).where(t.c.model_id == model_id, t.c.key == key))
+        return bool(result.rowcount)
+
+    def set_version_tags(self, model_id: int, version: int, tags: Mapping[str, str]) -> None:
+        t = model_version_tags
+        for key in tags:
+            self.conn.execute(
+                delete(t).where(t.c.model_id == model_id, t.c.version == version, t.c.key == key)
+            )
+        if tags:
+            self.conn.execute(
+                insert(t),
+                [
+                    {
+                        "model_id": model_id,
+                        "version": version,
+                        "key": k,
+                        "value": v,
+                        "value_prefix": _prefix(v),
+                    }
+                    for k, v in tags.items()
+                ],
+            )
+
+    def delete_version_tag(self, model_id: int, version: int, key: str) -> bool:
+        t = model_version_tags
+        result = self.conn.execute(
+            delete(t).where(t.c.model_id == model_id, t.c.version == version, t.c.key == key)
+        )
+        return bool(result.rowcount)
+
+    # ---------------------------------------------------------------- aliases
+    def model_aliases(self, model_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+        found: dict[int, dict[str, int]] = defaultdict(dict)
+        if model_ids:
+            a = model_aliases
+            rows = self.conn.execute(
+                select(a.c.model_id, a.c.alias, a.c.version).where(a.c.model_id.in_(model_ids))
+            )
+            for model_id, alias, version in rows:
+                found[model_id][alias] = version
+        return found
+
+    def version_aliases(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], list[str]]:
+        found: dict[tuple[int, int], list[str]] = defaultdict(list)
+        if keys:
+            a = model_aliases
+            rows = self.conn.execute(
+                select(a.c.model_id, a.c.version, a.c.alias).where(
+                    _key_filter(a.c.model_id, a.c.version, keys)
+                )
+            )
+            for model_id, version, alias in rows:
+                found[(model_id, version)].append(alias)
+        return found
+
+    def alias_version(self, model_id: int, alias: str) -> int | None:
+        a = model_aliases
+        return self.conn.execute(
+            select(a.c.version).where(a.c.model_id == model_id, a.c.alias == alias)
+        ).scalar()
+
+    def set_alias(self, model_id: int, alias: str, version: int) -> None:
+        a = model_aliases
+        self.conn.execute(delete(a).where(a.c.model_id == model_id, a.c.alias == alias))
+        self.conn.execute(insert(a).values(model_id=model_id, alias=alias, version=version))
+
+    def delete_alias(self, model_id: int, alias: str) -> None:
+        a = model_aliases
+        self.conn.execute(delete(a).where(a.c.model_id == model_id, a.c.alias == alias))
+
+    # ----------------------------------------------------------------- events
+    def record_event(
+        self,
+        *,
+        timestamp: int,
+        actor: str,
+        type: str,
+        model_name: str | None,
+        version: int | None,
+        payload: Mapping[str, Any],
+    ) -> None:
+        self.conn.execute(
+            insert(events).values(
+                timestamp=timestamp,
+                actor=actor,
+                type=type,
+                model_name=model_name,
+                version=version,
+                payload=json.dumps(payload, sort_keys=True, separators=(",", ":")),
+            )
+        )
+
+    def list_events(self, after_id: int = 0, limit: int = 1000) -> list[Event]:
+        rows = self.conn.execute(
+            select(events).where(events.c.id > after_id).order_by(events.c.id).limit(limit)
+        )
+        return [
+            Event(
+                id=row.id,
+                timestamp=row.timestamp,
+                actor=row.actor,
+                type=row.type,
+                model_name=row.model_name,
+                version=row.version,
+                payload=json.loads(row.payload),
+            )
+            for row in rows
+        ]
+
+
+def _prefix(value: str) -> str:
+    return value[:VALUE_PREFIX_LENGTH]
+
+
+def _key_filter(model_col: Any, version_col: Any, keys: Iterable[tuple[int, int]]) -> Any:
+    keys = list(keys)
+    if len(keys) == 1:
+        return (model_col == keys[0][0]) & (version_col == keys[0][1])
+    return tuple_(model_col, version_col).in_(keys)

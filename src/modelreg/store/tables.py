@@ -1,0 +1,151 @@
+"""SQLAlchemy Core tables. Alembic migrations, not this file, create the schema;
+``tests/store/test_migrations.py`` proves the two agree."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects import mysql
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+# Tag values may be 100,000 characters: too long for a btree index on PostgreSQL or
+# MySQL. Equality filters use an indexed prefix of the value, then check the full value.
+VALUE_PREFIX_LENGTH = 200
+
+
+def _name(length: int) -> String:
+    # Names and keys compare case-sensitively everywhere, as on MLflow's SQLite store;
+    # MySQL's default collation would make "Fraud" and "fraud" the same model.
+    return String(length).with_variant(
+        mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+    )
+
+
+def _long_text() -> Text:
+    return Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+
+
+_BIGINT_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+registered_models = Table(
+    "registered_models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", _name(256), nullable=False, unique=True),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    Column("description", _long_text(), nullable=False, default=""),
+    Column("user_id", String(256), nullable=True),
+    # The version counter: incremented under the row lock, never reused, never MAX()+1.
+    Column("last_version", Integer, nullable=False, default=0),
+    Index(None, "last_updated_timestamp"),
+)
+
+registered_model_tags = Table(
+    "registered_model_tags",
+    metadata,
+    Column(
+        "model_id",
+        Integer,
+        ForeignKey("registered_models.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", _name(250), primary_key=True),
+    Column("value", _long_text(), nullable=False),
+    Column("value_prefix", _name(VALUE_PREFIX_LENGTH), nullable=False),
+    Index(None, "key", "value_prefix"),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column(
+        "model_id",
+        Integer,
+        ForeignKey("registered_models.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    Column("current_stage", String(20), nullable=False),
+    Column("description", _long_text(), nullable=False, default=""),
+    Column("source", Text, nullable=False),
+    Column("run_id", _name(256), nullable=True),
+    Column("run_link", Text, nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("status_message", Text, nullable=True),
+    Column("user_id", String(256), nullable=True),
+    Column("model_id_ref", String(64), nullable=True),
+    Column("storage_location", Text, nullable=True),
+    Index(None, "model_id", "current_stage", "version"),
+    Index(None, "run_id"),
+    Index(None, "last_updated_timestamp"),
+    Index(None, "creation_timestamp"),
+)
+
+model_version_tags = Table(
+    "model_version_tags",
+    metadata,
+    Column("model_id", Integer, primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("key", _name(250), primary_key=True),
+    Column("value", _long_text(), nullable=False),
+    Column("value_prefix", _name(VALUE_PREFIX_LENGTH), nullable=False),
+    ForeignKeyConstraint(
+        ["model_id", "version"],
+        ["model_versions.model_id", "model_versions.version"],
+        ondelete="CASCADE",
+        name="fk_model_version_tags_version_model_versions",
+    ),
+    Index(None, "key", "value_prefix"),
+)
+
+model_aliases = Table(
+    "model_aliases",
+    metadata,
+    Column("model_id", Integer, primary_key=True),
+    Column("alias", _name(255), primary_key=True),
+    Column("version", Integer, nullable=False),
+    ForeignKeyConstraint(
+        ["model_id", "version"],
+        ["model_versions.model_id", "model_versions.version"],
+        ondelete="CASCADE",
+        name="fk_model_aliases_version_model_versions",
+    ),
+    Index(None, "model_id", "version"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", _BIGINT_ID, primary_key=True, autoincrement=True),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("actor", String(256), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("model_name", _name(256), nullable=True),
+    Column("version", Integer, nullable=True),
+    Column("payload", _long_text(), nullable=False),
+    Index(None, "model_name", "id"),
+    Index(None, "type", "id"),
+    Index(None, "timestamp"),
+)

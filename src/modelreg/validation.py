@@ -1,0 +1,208 @@
+"""Pure input rules for names, tags, aliases, stages and versions.
+
+Each check raises :class:`~modelreg.errors.InvalidArgument` with a message that says
+what was wrong and what is allowed. The limits are MLflow's (mlflow-wire.md §7.3, §7.5)
+so that data accepted by one registry is accepted by the other.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Final
+
+from modelreg.entities import STAGES
+from modelreg.errors import InvalidArgument
+
+MAX_NAME_LENGTH: Final = 256
+MAX_TAG_KEY_LENGTH: Final = 250
+MAX_TAG_VALUE_LENGTH: Final = 100_000
+MAX_ALIAS_LENGTH: Final = 255
+MAX_DESCRIPTION_LENGTH: Final = 65_535
+MAX_SOURCE_LENGTH: Final = 4_000
+MAX_RUN_LINK_LENGTH: Final = 4_000
+
+_TAG_KEY = re.compile(r"^[/\w.\- :]*$")
+_ALIAS = re.compile(r"^[\w\-]*$")
+_RESERVED_VERSION_ALIAS = re.compile(r"^[vV]\d+$")
+_CANONICAL_STAGES: Final = {stage.lower(): stage for stage in STAGES}
+
+
+def _is_normalized_path(value: str) -> bool:
+    # MLflow's rule: the value must survive posix normalisation unchanged, so it can
+    # never be read as a relative path that escapes ("..", "a/../b", "/abs").
+    return (
+        posixpath.normpath(value) == value
+        and value != "."
+        and not value.startswith("..")
+        and not value.startswith("/")
+    )
+
+
+def validate_model_name(name: object) -> str:
+    """Return ``name`` if it is a valid registered model name."""
+    if not isinstance(name, str):
+        raise InvalidArgument(f"Registered model name must be a string, got {type(name).__name__}.")
+    if not name.strip():
+        raise InvalidArgument("Registered model name cannot be empty.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidArgument(
+            f"Registered model name is {len(name)} characters long; "
+            f"at most {MAX_NAME_LENGTH} are allowed."
+        )
+    if "/" in name or ":" in name:
+        raise InvalidArgument(
+            f"Invalid registered model name {name!r}: names cannot contain '/' or ':'."
+        )
+    if "\x00" in name or not _is_normalized_path(name):
+        raise InvalidArgument(
+            f"Invalid registered model name {name!r}: names cannot be '.', start with '..', "
+            "or contain NUL characters."
+        )
+    return name
+
+
+def validate_tag_key(key: object) -> str:
+    """Return ``key`` if it is a valid tag key for models and versions."""
+    if not isinstance(key, str) or not key:
+        raise InvalidArgument("Tag key must be a non-empty string.")
+    if len(key) > MAX_TAG_KEY_LENGTH:
+        raise InvalidArgument(
+            f"Tag key '{key[:32]}...' is {len(key)} characters long; "
+            f"at most {MAX_TAG_KEY_LENGTH} are allowed."
+        )
+    if not _TAG_KEY.match(key):
+        raise InvalidArgument(
+            f"Invalid tag key {key!r}: keys may contain only alphanumerics, underscores (_), "
+            "dashes (-), periods (.), spaces ( ), colons (:) and slashes (/)."
+        )
+    if not _is_normalized_path(key):
+        raise InvalidArgument(
+            f"Invalid tag key {key!r}: keys cannot be '.', start with '..' or '/', "
+            "or contain '//' or '/./'."
+        )
+    return key
+
+
+def validate_tag_value(key: str, value: object) -> str:
+    """Return ``value`` as a string if it is a valid tag value (``str()`` like MLflow)."""
+    if value is None:
+        raise InvalidArgument(f"Tag value for key {key!r} cannot be null; use '' for an empty value.")
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > MAX_TAG_VALUE_LENGTH:
+        raise InvalidArgument(
+            f"Tag value for key {key!r} is {len(text)} characters long; "
+            f"at most {MAX_TAG_VALUE_LENGTH} are allowed."
+        )
+    return text
+
+
+def validate_tags(tags: object) -> dict[str, str]:
+    """Validate a mapping (or MLflow-style list of key/value pairs) of tags; last key wins."""
+    if tags is None:
+        return {}
+    pairs: list[tuple[object, object]]
+    if isinstance(tags, dict):
+        pairs = list(tags.items())
+    elif isinstance(tags, list | tuple):
+        pairs = []
+        for item in tags:
+            key = getattr(item, "key", None) if not isinstance(item, dict) else item.get("key")
+            value = getattr(item, "value", None) if not isinstance(item, dict) else item.get("value")
+            pairs.append((key, value))
+    else:
+        raise InvalidArgument("Tags must be a mapping of tag keys to values.")
+    return {validate_tag_key(k): validate_tag_value(str(k), v) for k, v in pairs}
+
+
+def validate_alias(alias: object) -> str:
+    """Return ``alias`` if it is a valid, non-reserved alias name."""
+    if not isinstance(alias, str) or not alias:
+        raise InvalidArgument("Registered model alias name cannot be empty.")
+    if len(alias) > MAX_ALIAS_LENGTH:
+        raise InvalidArgument(
+            f"Alias '{alias[:32]}...' is {len(alias)} characters long; "
+            f"at most {MAX_ALIAS_LENGTH} are allowed."
+        )
+    if not _ALIAS.match(alias):
+        raise InvalidArgument(
+            f"Invalid alias name {alias!r}: aliases may contain only alphanumerics, "
+            "underscores (_) and dashes (-)."
+        )
+    if alias.lower() == "latest":
+        raise InvalidArgument(
+            f"'{alias}' alias name (case insensitive) is reserved: 'latest' always means "
+            "the newest version."
+        )
+    if _RESERVED_VERSION_ALIAS.match(alias):
+        raise InvalidArgument(
+            f"Version alias name '{alias}' is reserved: 'v<number>' always means that version."
+        )
+    return alias
+
+
+def canonical_stage(stage: object) -> str:
+    """Return the canonical spelling of ``stage`` (case-insensitive input)."""
+    canonical = _CANONICAL_STAGES.get(stage.lower()) if isinstance(stage, str) else None
+    if canonical is None:
+        raise InvalidArgument(
+            f"Invalid Model Version stage: {stage}. Value must be one of "
+            f"{', '.join(STAGES)}."
+        )
+    return canonical
+
+
+def parse_version(version: object) -> int:
+    """Return ``version`` as a positive int; accepts ``3`` and ``"3"``."""
+    if isinstance(version, bool):
+        raise InvalidArgument(f"Parameter 'version' must be an integer, got {version!r}.")
+    if isinstance(version, int):
+        number = version
+    elif isinstance(version, str) and version.strip().isdigit():
+        number = int(version.strip())
+    else:
+        raise InvalidArgument(f"Parameter 'version' must be an integer, got {version!r}.")
+    if number < 1:
+        raise InvalidArgument(f"Parameter 'version' must be 1 or greater, got {number}.")
+    return number
+
+
+def validate_description(description: object) -> str:
+    """Return ``description`` ('' for None) if it is within the length limit."""
+    if description is None:
+        return ""
+    if not isinstance(description, str):
+        raise InvalidArgument("Description must be a string.")
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise InvalidArgument(
+            f"Description is {len(description)} characters long; "
+            f"at most {MAX_DESCRIPTION_LENGTH} are allowed."
+        )
+    return description
+
+
+def validate_source(source: object) -> str:
+    """Return ``source`` if it is a non-empty string within the length limit."""
+    if not isinstance(source, str) or not source.strip():
+        raise InvalidArgument("Missing value for required parameter 'source'.")
+    if len(source) > MAX_SOURCE_LENGTH:
+        raise InvalidArgument(
+            f"Model version source is {len(source)} characters long; "
+            f"at most {MAX_SOURCE_LENGTH} are allowed."
+        )
+    if "\x00" in source:
+        raise InvalidArgument("Model version source cannot contain NUL characters.")
+    return source
+
+
+def validate_optional_text(field: str, value: object, limit: int) -> str | None:
+    """Return an optional string field (run_id, run_link, ...) if it fits ``limit``."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidArgument(f"Parameter '{field}' must be a string.")
+    if len(value) > limit:
+        raise InvalidArgument(
+            f"Parameter '{field}' is {len(value)} characters long; at most {limit} are allowed."
+        )
+    return value
