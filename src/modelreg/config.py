@@ -118,7 +118,9 @@ class Settings:
     auto_upgrade_sqlite: bool = True
 
     @classmethod
-    def from_env(cls, tracking_uri: str | None = None, artifact_root: str | None = None) -> Settings:
+    def from_env(
+        cls, tracking_uri: str | None = None, artifact_root: str | None = None
+    ) -> Settings:
         uri = normalize_tracking_uri(tracking_uri) if tracking_uri else get_tracking_uri()
         return cls(
             tracking_uri=uri,

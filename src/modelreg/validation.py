@@ -87,7 +87,9 @@ def validate_tag_key(key: object) -> str:
 def validate_tag_value(key: str, value: object) -> str:
     """Return ``value`` as a string if it is a valid tag value (``str()`` like MLflow)."""
     if value is None:
-        raise InvalidArgument(f"Tag value for key {key!r} cannot be null; use '' for an empty value.")
+        raise InvalidArgument(
+            f"Tag value for key {key!r} cannot be null; use '' for an empty value."
+        )
     text = value if isinstance(value, str) else str(value)
     if len(text) > MAX_TAG_VALUE_LENGTH:
         raise InvalidArgument(
@@ -108,7 +110,9 @@ def validate_tags(tags: object) -> dict[str, str]:
         pairs = []
         for item in tags:
             key = getattr(item, "key", None) if not isinstance(item, dict) else item.get("key")
-            value = getattr(item, "value", None) if not isinstance(item, dict) else item.get("value")
+            value = (
+                getattr(item, "value", None) if not isinstance(item, dict) else item.get("value")
+            )
             pairs.append((key, value))
     else:
         raise InvalidArgument("Tags must be a mapping of tag keys to values.")
@@ -146,8 +150,7 @@ def canonical_stage(stage: object) -> str:
     canonical = _CANONICAL_STAGES.get(stage.lower()) if isinstance(stage, str) else None
     if canonical is None:
         raise InvalidArgument(
-            f"Invalid Model Version stage: {stage}. Value must be one of "
-            f"{', '.join(STAGES)}."
+            f"Invalid Model Version stage: {stage}. Value must be one of {', '.join(STAGES)}."
         )
     return canonical
 

@@ -165,7 +165,9 @@ class MlflowClient:
         number = self._version_or_stage(name, version, stage)
         self._registry.delete_model_version_tag(name, number, _required("key", key))
 
-    def _version_or_stage(self, name: str, version: int | str | None, stage: str | None) -> int | str:
+    def _version_or_stage(
+        self, name: str, version: int | str | None, stage: str | None
+    ) -> int | str:
         if (version is None) == (stage is None):
             raise InvalidArgument("Exactly one of 'version' and 'stage' must be given.")
         if version is not None:

@@ -1,4 +1,4 @@
-"""Parsing of ``models:/`` URIs (pure): ``models:/name/3``, ``/Production``, ``/latest``, ``@alias``."""
+"""Parsing of ``models:/`` URIs (pure): ``/name/3``, ``/name/Production``, ``/name@alias``."""
 
 from __future__ import annotations
 

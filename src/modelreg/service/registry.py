@@ -371,7 +371,10 @@ class RegistryService:
             aliases = store.version_aliases([(parent_id, mv.version) for mv in latest])
         by_stage = {mv.current_stage: mv for mv in latest}
         return [
-            replace(by_stage[stage], aliases=tuple(sorted(aliases[(parent_id, by_stage[stage].version)])))
+            replace(
+                by_stage[stage],
+                aliases=tuple(sorted(aliases[(parent_id, by_stage[stage].version)])),
+            )
             for stage in wanted
             if stage in by_stage
         ]

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect, pool, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect, pool
 
 from modelreg.config import sqlalchemy_url
 from modelreg.errors import RegistryError, TemporarilyUnavailable
@@ -130,9 +130,21 @@ class Database:
         with _translated_errors(), self.engine.connect() as conn, conn.begin():
             yield conn
 
-    def execute_script(self, sql: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(text(sql))
+    def upgrade_schema(self, revision: str = "head") -> tuple[str | None, str | None]:
+        """Migrate to ``revision``; returns the revisions before and after."""
+        from modelreg.store import migrations
+
+        with _translated_errors():
+            before = migrations.current_revision(self.engine)
+            migrations.upgrade(self.engine, revision)
+            return before, migrations.current_revision(self.engine)
+
+    def schema_revisions(self) -> tuple[str | None, str]:
+        """The schema revision of the database, and the one this code needs."""
+        from modelreg.store import migrations
+
+        with _translated_errors():
+            return migrations.current_revision(self.engine), migrations.head_revision()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -230,8 +230,9 @@ class RegistryStore:
                 .subquery()
             )
             query = select(*_VERSION_COLUMNS).select_from(
-                newest.join(mv, (mv.c.model_id == newest.c.mid) & (mv.c.version == newest.c.top))
-                .join(rm, rm.c.id == mv.c.model_id)
+                newest.join(
+                    mv, (mv.c.model_id == newest.c.mid) & (mv.c.version == newest.c.top)
+                ).join(rm, rm.c.id == mv.c.model_id)
             )
         for row in self.conn.execute(query):
             found[row.model_id].append(version_from_row(row))
@@ -271,7 +272,9 @@ class RegistryStore:
                 found[model_id][key] = value
         return found
 
-    def version_tags(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], dict[str, str]]:
+    def version_tags(
+        self, keys: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], dict[str, str]]:
         found: dict[tuple[int, int], dict[str, str]] = defaultdict(dict)
         if keys:
             t = model_version_tags
@@ -286,9 +289,8 @@ class RegistryStore:
 
     def set_model_tags(self, model_id: int, tags: Mapping[str, str]) -> None:
         t = registered_model_tags
-        for key, value in tags.items():
-            self.conn.execute(delete(t).where(t.c.model_id == model_id, t.c.key == key))
         if tags:
+            self.conn.execute(delete(t).where(t.c.model_id == model_id, t.c.key.in_(list(tags))))
             self.conn.execute(
                 insert(t),
                 [
@@ -304,11 +306,12 @@ class RegistryStore:
 
     def set_version_tags(self, model_id: int, version: int, tags: Mapping[str, str]) -> None:
         t = model_version_tags
-        for key in tags:
-            self.conn.execute(
-                delete(t).where(t.c.model_id == model_id, t.c.version == version, t.c.key == key)
-            )
         if tags:
+            self.conn.execute(
+                delete(t).where(
+                    t.c.model_id == model_id, t.c.version == version, t.c.key.in_(list(tags))
+                )
+            )
             self.conn.execute(
                 insert(t),
                 [

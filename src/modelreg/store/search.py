@@ -111,7 +111,9 @@ _VERSION_ORDER = {
 
 
 def _ordered(query: Select[Any], columns: dict[str, Any], order: Sequence[OrderKey]) -> Select[Any]:
-    clauses = [columns[key.key].asc() if key.ascending else columns[key.key].desc() for key in order]
+    clauses = [
+        columns[key.key].asc() if key.ascending else columns[key.key].desc() for key in order
+    ]
     return query.order_by(*clauses)
 
 

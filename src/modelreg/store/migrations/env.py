@@ -17,7 +17,9 @@ def _engine() -> Engine:
         return engine
     url = config.get_main_option("sqlalchemy.url")
     if not url:
-        raise RuntimeError("No database given to the migrations (pass an engine or sqlalchemy.url).")
+        raise RuntimeError(
+            "No database given to the migrations (pass an engine or sqlalchemy.url)."
+        )
     return create_engine(sqlalchemy_url(url))
 
 

@@ -56,12 +56,8 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_events_model_name_id"), ["model_name", "id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_events_timestamp"), ["timestamp"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_events_type_id"), ["type", "id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_events_timestamp"), ["timestamp"], unique=False)
+        batch_op.create_index(batch_op.f("ix_events_type_id"), ["type", "id"], unique=False)
 
     op.create_table(
         "registered_models",
@@ -158,9 +154,7 @@ def upgrade() -> None:
             ["model_id", "current_stage", "version"],
             unique=False,
         )
-        batch_op.create_index(
-            batch_op.f("ix_model_versions_run_id"), ["run_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_model_versions_run_id"), ["run_id"], unique=False)
 
     op.create_table(
         "registered_model_tags",
@@ -204,9 +198,7 @@ def upgrade() -> None:
             name=op.f("fk_registered_model_tags_model_id_registered_models"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint(
-            "model_id", "key", name=op.f("pk_registered_model_tags")
-        ),
+        sa.PrimaryKeyConstraint("model_id", "key", name=op.f("pk_registered_model_tags")),
     )
     with op.batch_alter_table("registered_model_tags", schema=None) as batch_op:
         batch_op.create_index(
@@ -290,9 +282,7 @@ def upgrade() -> None:
             name="fk_model_version_tags_version_model_versions",
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint(
-            "model_id", "version", "key", name=op.f("pk_model_version_tags")
-        ),
+        sa.PrimaryKeyConstraint("model_id", "version", "key", name=op.f("pk_model_version_tags")),
     )
     with op.batch_alter_table("model_version_tags", schema=None) as batch_op:
         batch_op.create_index(
@@ -300,7 +290,6 @@ def upgrade() -> None:
             ["key", "value_prefix"],
             unique=False,
         )
-
 
 
 def downgrade() -> None:
@@ -318,9 +307,7 @@ def downgrade() -> None:
     op.drop_table("registered_model_tags")
     with op.batch_alter_table("model_versions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_model_versions_run_id"))
-        batch_op.drop_index(
-            batch_op.f("ix_model_versions_model_id_current_stage_version")
-        )
+        batch_op.drop_index(batch_op.f("ix_model_versions_model_id_current_stage_version"))
         batch_op.drop_index(batch_op.f("ix_model_versions_last_updated_timestamp"))
         batch_op.drop_index(batch_op.f("ix_model_versions_creation_timestamp"))
 

@@ -1,0 +1,112 @@
+"""Shared fixtures: a migrated SQLite file per test, copied from one migrated template."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from modelreg.client import MlflowClient, embedded
+from modelreg.service import RegistryService
+from modelreg.store import migrations
+from modelreg.store.database import Database, make_engine
+from modelreg.store.tables import metadata
+from tests.backends import enabled_backends, temporary_database
+
+CLOCK_START = 1_700_000_000_000
+
+
+class FakeClock:
+    """A clock that advances one millisecond per reading, so timestamps are exact."""
+
+    def __init__(self, start: int = CLOCK_START) -> None:
+        self.now = start
+
+    def __call__(self) -> int:
+        self.now += 1
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrations.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_uri(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "registry.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def _backend_params() -> list[object]:
+    return ["sqlite", *[pytest.param(b, marks=pytest.mark.backend) for b in enabled_backends()]]
+
+
+@pytest.fixture(scope="session")
+def server_databases() -> Iterator[dict[str, str]]:
+    """One migrated database per enabled server backend for this test run."""
+    uris: dict[str, str] = {}
+    contexts = []
+    try:
+        for backend in enabled_backends():
+            ctx = temporary_database(backend)
+            uris[backend] = ctx.__enter__()
+            contexts.append(ctx)
+            engine = make_engine(uris[backend])
+            migrations.upgrade(engine)
+            engine.dispose()
+        yield uris
+    finally:
+        for ctx in reversed(contexts):
+            ctx.__exit__(None, None, None)
+
+
+def _truncate(uri: str) -> None:
+    engine = make_engine(uri)
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(text(f"DELETE FROM {table.name}"))
+    engine.dispose()
+
+
+@pytest.fixture(params=_backend_params())
+def database_uri(request: pytest.FixtureRequest, sqlite_uri: str) -> str:
+    """A clean, migrated database on each enabled backend (SQLite always)."""
+    backend = request.param
+    if backend == "sqlite":
+        return sqlite_uri
+    uri = request.getfixturevalue("server_databases")[backend]
+    _truncate(uri)
+    return uri
+
+
+@pytest.fixture
+def db(database_uri: str) -> Iterator[Database]:
+    database = Database(database_uri)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def service(db: Database, clock: FakeClock) -> RegistryService:
+    return RegistryService(db, actor="alice", clock=clock)
+
+
+@pytest.fixture
+def client(sqlite_uri: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[MlflowClient]:
+    monkeypatch.setenv("MODELREG_USER", "alice")
+    yield MlflowClient(tracking_uri=sqlite_uri)
+    embedded.reset()
