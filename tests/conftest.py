@@ -11,6 +11,9 @@ from sqlalchemy import text
 
 from modelreg.client import MlflowClient, embedded
 from modelreg.service import RegistryService
+from modelreg.service.artifact_locations import ArtifactLocations
+from modelreg.service.snapshots import open_snapshotter
+from modelreg.service.tracking import TrackingService
 from modelreg.store import migrations
 from modelreg.store.database import Database, make_engine
 from modelreg.store.tables import metadata
@@ -110,3 +113,29 @@ def client(sqlite_uri: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[MlflowC
     monkeypatch.setenv("MODELREG_USER", "alice")
     yield MlflowClient(tracking_uri=sqlite_uri)
     embedded.reset()
+
+
+@pytest.fixture
+def artifact_root(tmp_path: Path) -> Path:
+    root = tmp_path / "artifacts"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def locations(artifact_root: Path) -> ArtifactLocations:
+    return ArtifactLocations(root=str(artifact_root), allow_external=True)
+
+
+@pytest.fixture
+def tracking(db: Database, clock: FakeClock, locations: ArtifactLocations) -> TrackingService:
+    return TrackingService(db, locations, actor="alice", clock=clock)
+
+
+@pytest.fixture
+def registry(
+    db: Database, clock: FakeClock, locations: ArtifactLocations, artifact_root: Path
+) -> RegistryService:
+    """A registry that snapshots sources into ``artifact_root`` (as embedded and served)."""
+    snapshotter = open_snapshotter(locations, str(artifact_root))
+    return RegistryService(db, actor="alice", clock=clock, snapshotter=snapshotter)

@@ -24,12 +24,62 @@ from modelreg.errors import (
 )
 
 if TYPE_CHECKING:
+    from modelreg import data, pyfunc, sklearn
     from modelreg.client import MlflowClient
+    from modelreg.fluent import (
+        active_run,
+        create_experiment,
+        delete_tag,
+        end_run,
+        get_artifact_uri,
+        get_experiment,
+        get_experiment_by_name,
+        get_run,
+        last_active_run,
+        log_artifact,
+        log_artifacts,
+        log_input,
+        log_metric,
+        log_metrics,
+        log_param,
+        log_params,
+        register_model,
+        set_experiment,
+        set_tag,
+        set_tags,
+        start_run,
+    )
     from modelreg.entities import ModelVersion, PagedList, RegisteredModel
 
     Client = MlflowClient
 
+_FLUENT = (
+    "active_run",
+    "create_experiment",
+    "delete_tag",
+    "end_run",
+    "get_artifact_uri",
+    "get_experiment",
+    "get_experiment_by_name",
+    "get_run",
+    "last_active_run",
+    "log_artifact",
+    "log_artifacts",
+    "log_input",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "register_model",
+    "set_experiment",
+    "set_tag",
+    "set_tags",
+    "start_run",
+)
+_SUBMODULES = ("data", "pyfunc", "sklearn")
+
 _LAZY = {
+    **{name: ("modelreg.fluent", name) for name in _FLUENT},
     "MlflowClient": ("modelreg.client", "MlflowClient"),
     "Client": ("modelreg.client", "MlflowClient"),
     "ModelVersion": ("modelreg.entities", "ModelVersion"),
@@ -39,17 +89,19 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _SUBMODULES:
+        return importlib.import_module(f"modelreg.{name}")
     target = _LAZY.get(name)
     if target is None:
         raise AttributeError(f"module 'modelreg' has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(target[0]), target[1])
     globals()[name] = value
     return value
 
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - grouped: errors and classes, then the fluent API
     "AlreadyExists",
     "Client",
     "Conflict",
@@ -69,4 +121,8 @@ __all__ = [
     "get_registry_uri",
     "get_tracking_uri",
     "set_tracking_uri",
+    "data",
+    "pyfunc",
+    "sklearn",
+    *_FLUENT,
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -106,6 +106,32 @@ def current_actor() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """How the HTTP client authenticates to a server: Basic (username) or Bearer (token)."""
+
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+
+
+def _first_env(*names: str) -> str | None:
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+def tracking_credentials() -> Credentials:
+    """``MODELREG_TRACKING_USERNAME``/``PASSWORD``/``TOKEN``, else the ``MLFLOW_`` ones."""
+    return Credentials(
+        username=_first_env("MODELREG_TRACKING_USERNAME", "MLFLOW_TRACKING_USERNAME"),
+        password=_first_env("MODELREG_TRACKING_PASSWORD", "MLFLOW_TRACKING_PASSWORD"),
+        token=_first_env("MODELREG_TRACKING_TOKEN", "MLFLOW_TRACKING_TOKEN"),
+    )
 
 
 @dataclass(frozen=True, slots=True)

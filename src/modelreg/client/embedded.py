@@ -1,4 +1,4 @@
-"""The embedded transport: the client calls the service in-process on a local database.
+"""The embedded transport: the client calls the services in-process on a local database.
 
 Databases are shared per URI within a process, so many ``MlflowClient()`` objects use
 one connection pool and one schema check.
@@ -7,9 +7,13 @@ one connection pool and one schema check.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 from modelreg.config import Settings
 from modelreg.service import RegistryService
+from modelreg.service.artifact_locations import ArtifactLocations
+from modelreg.service.snapshots import open_snapshotter
+from modelreg.service.tracking import TrackingService
 from modelreg.store.database import Database
 
 _databases: dict[str, Database] = {}
@@ -24,8 +28,26 @@ def database_for(uri: str) -> Database:
         return db
 
 
+@dataclass(frozen=True, slots=True)
+class EmbeddedServices:
+    registry: RegistryService
+    tracking: TrackingService
+
+
+def services(settings: Settings) -> EmbeddedServices:
+    db = database_for(settings.tracking_uri)
+    # Embedded users own their machine: local folders may be registered and
+    # experiments may keep artifacts wherever their owner points them.
+    locations = ArtifactLocations(root=settings.artifact_root, allow_external=True)
+    snapshotter = open_snapshotter(locations, settings.artifact_root)
+    return EmbeddedServices(
+        registry=RegistryService(db, actor=settings.actor, snapshotter=snapshotter),
+        tracking=TrackingService(db, locations, actor=settings.actor),
+    )
+
+
 def registry_service(settings: Settings) -> RegistryService:
-    return RegistryService(database_for(settings.tracking_uri), actor=settings.actor)
+    return services(settings).registry
 
 
 def reset() -> None:

@@ -4,17 +4,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from modelreg.client.artifacts_client import ArtifactMethods
+from modelreg.client.tracking_client import TrackingMethods
 from modelreg.config import Settings, get_registry_uri, is_http_uri, normalize_tracking_uri
 from modelreg.entities import STAGES, ModelVersion, PagedList, RegisteredModel
 from modelreg.errors import InvalidArgument
 from modelreg.service import RegistryService
 from modelreg.service.registry import SEARCH_MODELS_DEFAULT, SEARCH_VERSIONS_DEFAULT
+from modelreg.service.tracking import TrackingService
+from modelreg.tracking_entities import Lineage
+
+if TYPE_CHECKING:
+    from modelreg.client.http import HttpRegistry
 
 
-class MlflowClient:
-    """Manage registered models, versions, stages, aliases and tags.
+class MlflowClient(TrackingMethods, ArtifactMethods):
+    """Manage experiments, runs, registered models, versions, stages, aliases and tags.
 
     With no arguments it uses the tracking URI in force (``modelreg.set_tracking_uri``,
     ``MODELREG_TRACKING_URI``, else the embedded ``./.modelreg`` store).
@@ -24,14 +31,18 @@ class MlflowClient:
         uri = normalize_tracking_uri(registry_uri or tracking_uri or get_registry_uri())
         self._tracking_uri = normalize_tracking_uri(tracking_uri) if tracking_uri else uri
         self._registry_uri = uri
+        self._registry: RegistryService | HttpRegistry
         if is_http_uri(uri):
-            raise InvalidArgument(
-                f"Talking to a modelreg server ({uri}) needs the HTTP transport, "
-                "which ships with the server (issue 4); use a database URI or a folder."
-            )
+            from modelreg.client.http import HttpRegistry
+
+            # Only the registry speaks HTTP so far; tracking methods need an embedded URI.
+            self._registry = HttpRegistry(uri)
+            return
         from modelreg.client import embedded
 
-        self._registry: RegistryService = embedded.registry_service(Settings.from_env(uri))
+        found = embedded.services(Settings.from_env(uri))
+        self._registry = found.registry
+        self._tracking: TrackingService = found.tracking
 
     @property
     def tracking_uri(self) -> str:
@@ -143,6 +154,27 @@ class MlflowClient:
 
     def copy_model_version(self, src_model_uri: str, dst_name: str) -> ModelVersion:
         return self._registry.copy_model_version(src_model_uri, dst_name)
+
+    def get_model_version_manifest(self, name: str, version: int | str) -> dict[str, str] | None:
+        """SHA-256 of every file of the version's registry copy (modelreg extension)."""
+        return self._registry.get_model_version_manifest(name, version)
+
+    def get_model_version_lineage(self, name: str, version: int | str) -> Lineage:
+        """Where a version came from: its run's params, metrics, tags, git commit, datasets."""
+        found = self._registry.get_model_version(name, version)
+        run = self._tracking.get_run(found.run_id) if found.run_id else None
+        logged = self._tracking.get_logged_model(found.model_id) if found.model_id else None
+        if run is None and logged is not None and logged.source_run_id:
+            run = self._tracking.get_run(logged.source_run_id)
+        return Lineage(
+            name=found.name,
+            version=found.version,
+            source=found.source,
+            run=run,
+            logged_model=logged,
+            git_commit=run.data.tags.get("mlflow.source.git.commit") if run else None,
+            datasets=run.inputs.dataset_inputs if run else (),
+        )
 
     def set_model_version_tag(
         self,

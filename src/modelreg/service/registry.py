@@ -7,9 +7,12 @@ rules, validation) live here; every mutation records its event in the same trans
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
+
+from sqlalchemy import Connection
 
 from modelreg import events as ev
 from modelreg import filters, validation
@@ -24,10 +27,13 @@ from modelreg.entities import (
     RegisteredModel,
 )
 from modelreg.errors import AlreadyExists, InvalidArgument, NotFound, RegistryError
+from modelreg.service.artifact_locations import ArtifactLocations
 from modelreg.service.clock import Clock, now_ms
 from modelreg.service.model_uris import ModelReference, parse_models_uri
+from modelreg.service.snapshots import Snapshot, Snapshotter
 from modelreg.store.database import Database
 from modelreg.store.registry import RegistryStore
+from modelreg.store.tracking import TrackingStore
 
 _T = TypeVar("_T")
 
@@ -35,6 +41,18 @@ SEARCH_MODELS_MAX_RESULTS = 1000
 SEARCH_MODELS_DEFAULT = 100
 SEARCH_VERSIONS_MAX_RESULTS = 200_000
 SEARCH_VERSIONS_DEFAULT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedSource:
+    """A version's source after canonicalisation: lineage and where its files are."""
+
+    source: str
+    run_id: str | None
+    model_id: str | None
+    files_at: str | None = None
+    storage_location: str | None = None
+    manifest: dict[str, str] | None = None
 
 
 def _model_not_found(name: str) -> NotFound:
@@ -48,14 +66,22 @@ def _version_not_found(name: str, version: int) -> NotFound:
 class RegistryService:
     """The registry as a set of use cases over one database."""
 
-    def __init__(self, db: Database, *, actor: str = "unknown", clock: Clock = now_ms) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        actor: str = "unknown",
+        clock: Clock = now_ms,
+        snapshotter: Snapshotter | None = None,
+    ) -> None:
         self.db = db
         self.actor = actor
         self.clock = clock
+        self.snapshotter = snapshotter
 
     def as_actor(self, actor: str) -> RegistryService:
         """The same service acting for ``actor`` (the server passes the caller in)."""
-        return RegistryService(self.db, actor=actor, clock=self.clock)
+        return RegistryService(self.db, actor=actor, clock=self.clock, snapshotter=self.snapshotter)
 
     def _event(
         self,
@@ -183,9 +209,13 @@ class RegistryService:
         run_link: str | None = None,
         description: str | None = None,
         model_id: str | None = None,
-        *,
-        storage_location: str | None = None,
     ) -> ModelVersion:
+        """Register the next version of ``name``.
+
+        Files the registry can read are first copied into registry-owned storage and
+        hashed (see :mod:`modelreg.service.snapshots`); the copy is removed again if
+        the version cannot be recorded.
+        """
         name = validation.validate_model_name(name)
         source = validation.validate_source(source)
         run_id = validation.validate_optional_text("run_id", run_id, 256)
@@ -194,72 +224,112 @@ class RegistryService:
         clean_tags = validation.validate_tags(tags)
         text = validation.validate_description(description)
         run_id = _check_run_source(source, run_id)
-        now = self.clock()
-        with self.db.write() as conn:
-            store = RegistryStore(conn)
-            if source.startswith("models:/"):
-                source, run_id, model_id, storage_location = self._canonical_model_source(
-                    store, source, run_id, model_id
-                )
-            parent_id = store.lock_model(name, now)
-            if parent_id is None:
+        with self.db.read() as conn:
+            if RegistryStore(conn).model_id(name) is None:
                 raise _model_not_found(name)
-            version = store.allocate_version(parent_id, now)
-            store.insert_version(
-                parent_id,
-                version,
-                creation_timestamp=now,
-                last_updated_timestamp=now,
-                current_stage=STAGE_NONE,
-                description=text,
-                source=source,
-                run_id=run_id,
-                run_link=run_link,
-                status=STATUS_READY,
-                status_message=None,
-                user_id=self.actor,
-                model_id_ref=model_id,
-                storage_location=storage_location,
-            )
-            store.set_version_tags(parent_id, version, clean_tags)
-            self._event(
-                store,
-                now,
-                ev.MODEL_VERSION_CREATED,
-                name,
-                version,
-                source=source,
-                run_id=run_id,
-                model_id=model_id,
-                tags=clean_tags,
-                description=text,
-            )
+            prepared = self._prepare_source(conn, source, run_id, model_id)
+        snapshot = self._snapshot(prepared)
+        storage_location = snapshot.location if snapshot else prepared.storage_location
+        manifest = snapshot.manifest if snapshot else prepared.manifest
+        now = self.clock()
+        try:
+            with self.db.write() as conn:
+                store = RegistryStore(conn)
+                parent_id = store.lock_model(name, now)
+                if parent_id is None:
+                    raise _model_not_found(name)
+                version = store.allocate_version(parent_id, now)
+                store.insert_version(
+                    parent_id,
+                    version,
+                    creation_timestamp=now,
+                    last_updated_timestamp=now,
+                    current_stage=STAGE_NONE,
+                    description=text,
+                    source=prepared.source,
+                    run_id=prepared.run_id,
+                    run_link=run_link,
+                    status=STATUS_READY,
+                    status_message=None,
+                    user_id=self.actor,
+                    model_id_ref=prepared.model_id,
+                    storage_location=storage_location,
+                    manifest=None if manifest is None else json.dumps(manifest, sort_keys=True),
+                )
+                store.set_version_tags(parent_id, version, clean_tags)
+                self._event(
+                    store,
+                    now,
+                    ev.MODEL_VERSION_CREATED,
+                    name,
+                    version,
+                    source=prepared.source,
+                    run_id=prepared.run_id,
+                    model_id=prepared.model_id,
+                    tags=clean_tags,
+                    description=text,
+                )
+        except BaseException:
+            if snapshot is not None and self.snapshotter is not None:
+                self.snapshotter.discard(snapshot.location)
+            raise
         return ModelVersion(
             name=name,
             version=version,
             creation_timestamp=now,
             last_updated_timestamp=now,
             description=text,
-            source=source,
-            run_id=run_id,
+            source=prepared.source,
+            run_id=prepared.run_id,
             run_link=run_link or "",
             user_id=self.actor,
-            model_id=model_id,
+            model_id=prepared.model_id,
             tags=clean_tags,
             storage_location=storage_location,
         )
 
-    def _canonical_model_source(
-        self, store: RegistryStore, source: str, run_id: str | None, model_id: str | None
-    ) -> tuple[str, str | None, str | None, str | None]:
-        """``models:/name/<v|stage|@alias>`` → ``models:/name/<number>``, inheriting lineage."""
-        ref = parse_models_uri(source)
-        if ref.model_id is not None:
+    def _prepare_source(
+        self, conn: Connection, source: str, run_id: str | None, model_id: str | None
+    ) -> PreparedSource:
+        """Canonicalise ``source`` and find the files behind it, inheriting lineage."""
+        if source.startswith("models:/"):
+            ref = parse_models_uri(source)
+            if ref.model_id is None:
+                return self._from_registered_version(conn, source, ref, run_id, model_id)
             if model_id is not None and model_id != ref.model_id:
                 raise InvalidArgument(
                     f"The model_id {model_id!r} does not match the source {source!r}."
                 )
-            return source, run_id, ref.model_id, None
+            logged = TrackingStore(conn).logged_model_row(ref.model_id)
+            if logged is None:
+                raise NotFound(f"Logged model with ID '{ref.model_id}' not found.")
+            return PreparedSource(
+                source=source,
+                run_id=run_id or logged.source_run_id,
+                model_id=ref.model_id,
+                files_at=logged.artifact_location,
+            )
+        files_at = source
+        if source.startswith("runs:/"):
+            source_run, _, path = source.removeprefix("runs:/").lstrip("/").partition("/")
+            row = TrackingStore(conn).run_row(source_run)
+            files_at = (
+                ArtifactLocations.child(row.artifact_uri, *[p for p in path.split("/") if p])
+                if row is not None
+                else ""
+            )
+        return PreparedSource(source=source, run_id=run_id, model_id=model_id, files_at=files_at)
+
+    def _from_registered_version(
+        self,
+        conn: Connection,
+        source: str,
+        ref: ModelReference,
+        run_id: str | None,
+        model_id: str | None,
+    ) -> PreparedSource:
+        """``models:/name/<v|stage|@alias>`` → ``models:/name/<number>``, sharing its copy."""
+        store = RegistryStore(conn)
         origin = self._resolve_reference(store, ref)
         for field, sent, inherited in (
             ("run_id", run_id, origin.run_id),
@@ -269,12 +339,20 @@ class RegistryService:
                 raise InvalidArgument(
                     f"The {field} {sent!r} does not match the {field} {inherited!r} of {source}."
                 )
-        return (
-            f"models:/{origin.name}/{origin.version}",
-            run_id or origin.run_id,
-            model_id or origin.model_id,
-            origin.storage_location or origin.source,
+        row = store.version_row(origin.name, origin.version)
+        return PreparedSource(
+            source=f"models:/{origin.name}/{origin.version}",
+            run_id=run_id or origin.run_id,
+            model_id=model_id or origin.model_id,
+            storage_location=origin.storage_location or origin.source,
+            manifest=json.loads(row.manifest) if row is not None and row.manifest else None,
         )
+
+    def _snapshot(self, prepared: PreparedSource) -> Snapshot | None:
+        if self.snapshotter is None or prepared.files_at is None:
+            return None
+        files = self.snapshotter.classify(prepared.files_at)
+        return self.snapshotter.snapshot(files) if files is not None else None
 
     def get_model_version(self, name: str, version: int | str) -> ModelVersion:
         name = validation.validate_model_name(name)
@@ -398,8 +476,21 @@ class RegistryService:
         return PagedList(found[:limit], token)
 
     def get_model_version_download_uri(self, name: str, version: int | str) -> str:
+        """Where the version's files are: the registry's copy, else its source."""
         found = self.get_model_version(name, version)
+        if found.storage_location and self.snapshotter is not None:
+            return self.snapshotter.locations.resolve(found.storage_location)
         return found.storage_location or found.source
+
+    def get_model_version_manifest(self, name: str, version: int | str) -> dict[str, str] | None:
+        """SHA-256 of every file of the registry's copy; None when the source is external."""
+        name = validation.validate_model_name(name)
+        number = validation.parse_version(version)
+        with self.db.read() as conn:
+            row = RegistryStore(conn).version_row(name, number)
+        if row is None:
+            raise _version_not_found(name, number)
+        return dict(json.loads(row.manifest)) if row.manifest else None
 
     def copy_model_version(self, src_model_uri: str, dst_name: str) -> ModelVersion:
         """Copy the version ``src_model_uri`` names into ``dst_name`` (created if needed)."""

@@ -11,7 +11,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, tuple_, union_all, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from modelreg.entities import STAGES, Event, ModelVersion, RegisteredModel
@@ -421,4 +432,11 @@ def _key_filter(model_col: Any, version_col: Any, keys: Iterable[tuple[int, int]
     keys = list(keys)
     if len(keys) == 1:
         return (model_col == keys[0][0]) & (version_col == keys[0][1])
-    return tuple_(model_col, version_col).in_(keys)
+    # SQLite cannot use an index for a row-value IN list (it scans the whole table);
+    # per-column IN lists let every backend probe the (model_id, version) index, and
+    # the row-value IN then keeps exactly the wanted pairs.
+    return and_(
+        model_col.in_(sorted({model for model, _ in keys})),
+        version_col.in_(sorted({version for _, version in keys})),
+        tuple_(model_col, version_col).in_(keys),
+    )

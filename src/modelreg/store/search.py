@@ -28,7 +28,7 @@ rm = registered_models
 mv = model_versions
 
 
-def _compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
+def compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
     if op == "=":
         return column == value  # type: ignore[no-any-return]
     if op == "!=":
@@ -55,7 +55,7 @@ def _compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
 def _tag_value_condition(table: Table, op: str, value: str) -> ColumnElement[bool]:
     if op == "=":
         return and_(table.c.value_prefix == value[:VALUE_PREFIX_LENGTH], table.c.value == value)
-    return _compare(table.c.value, op, value)
+    return compare(table.c.value, op, value)
 
 
 def _tag_condition(table: Table, keys: Sequence[Any], owner: Any, cond: Comparison) -> Any:
@@ -85,7 +85,7 @@ def registered_model_conditions(filters: Sequence[Comparison]) -> list[Any]:
             keys = [registered_model_tags.c.model_id]
             conditions.append(_tag_condition(registered_model_tags, keys, rm.c.id, cond))
         else:
-            conditions.append(_compare(_MODEL_ATTRIBUTES[cond.key], cond.op, cond.value))
+            conditions.append(compare(_MODEL_ATTRIBUTES[cond.key], cond.op, cond.value))
     return conditions
 
 
@@ -97,7 +97,7 @@ def model_version_conditions(filters: Sequence[Comparison]) -> list[Any]:
             owner = tuple_(mv.c.model_id, mv.c.version)
             conditions.append(_tag_condition(model_version_tags, keys, owner, cond))
         else:
-            conditions.append(_compare(_VERSION_ATTRIBUTES[cond.key], cond.op, cond.value))
+            conditions.append(compare(_VERSION_ATTRIBUTES[cond.key], cond.op, cond.value))
     return conditions
 
 

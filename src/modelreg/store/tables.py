@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
+    Double,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -14,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects import mysql
 
@@ -97,6 +100,9 @@ model_versions = Table(
     Column("user_id", String(256), nullable=True),
     Column("model_id_ref", String(64), nullable=True),
     Column("storage_location", Text, nullable=True),
+    # SHA-256 of every file of the registry's copy, as JSON {path: hex}; None for
+    # external sources the registry cannot read.
+    Column("manifest", _long_text(), nullable=True),
     Index(None, "model_id", "current_stage", "version"),
     Index(None, "run_id"),
     Index(None, "last_updated_timestamp"),
@@ -148,4 +154,194 @@ events = Table(
     Index(None, "model_name", "id"),
     Index(None, "type", "id"),
     Index(None, "timestamp"),
+)
+
+# ---------------------------------------------------------------- tracking
+
+# Named counters incremented under a row lock (experiment ids), never MAX()+1.
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("experiment_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", _name(256), nullable=False, unique=True),
+    Column("artifact_location", Text, nullable=False),
+    Column("lifecycle_stage", String(32), nullable=False),
+    Column("creation_time", BigInteger, nullable=False),
+    Column("last_update_time", BigInteger, nullable=False),
+)
+
+experiment_tags = Table(
+    "experiment_tags",
+    metadata,
+    Column(
+        "experiment_id",
+        BigInteger,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", _name(250), primary_key=True),
+    Column("value", _long_text(), nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column(
+        "experiment_id",
+        BigInteger,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("run_name", String(250), nullable=False),
+    Column("user_id", String(256), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("start_time", BigInteger, nullable=False),
+    Column("end_time", BigInteger, nullable=True),
+    Column("lifecycle_stage", String(32), nullable=False),
+    Column("artifact_uri", Text, nullable=False),
+    Index(None, "experiment_id", "start_time"),
+)
+
+run_params = Table(
+    "run_params",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("key", _name(250), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+run_tags = Table(
+    "run_tags",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("key", _name(250), primary_key=True),
+    Column("value", _long_text(), nullable=False),
+)
+
+# Full metric history; `latest_metrics` keeps the value get_run shows, maintained on write.
+run_metrics = Table(
+    "run_metrics",
+    metadata,
+    Column("id", _BIGINT_ID, primary_key=True, autoincrement=True),
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    Column("key", _name(250), nullable=False),
+    Column("value", Double, nullable=True),
+    Column("is_nan", Boolean, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("step", BigInteger, nullable=False),
+    Column("model_id", String(64), nullable=True),
+    Index(None, "run_id", "key", "step"),
+)
+
+latest_metrics = Table(
+    "latest_metrics",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("key", _name(250), primary_key=True),
+    Column("value", Double, nullable=True),
+    Column("is_nan", Boolean, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("step", BigInteger, nullable=False),
+)
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("dataset_id", String(36), primary_key=True),
+    Column(
+        "experiment_id",
+        BigInteger,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", _name(500), nullable=False),
+    Column("digest", _name(64), nullable=False),
+    Column("source_type", String(64), nullable=False),
+    Column("source", _long_text(), nullable=False),
+    Column("schema", _long_text(), nullable=True),
+    Column("profile", _long_text(), nullable=True),
+    UniqueConstraint("experiment_id", "name", "digest"),
+)
+
+run_inputs = Table(
+    "run_inputs",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "dataset_id",
+        String(36),
+        ForeignKey("datasets.dataset_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # Input tags such as mlflow.data.context ("training", "eval"), as a JSON object.
+    Column("tags", Text, nullable=False),
+)
+
+logged_models = Table(
+    "logged_models",
+    metadata,
+    Column("model_id", String(64), primary_key=True),
+    Column(
+        "experiment_id",
+        BigInteger,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", _name(500), nullable=False),
+    Column("artifact_location", Text, nullable=False),
+    Column("creation_timestamp_ms", BigInteger, nullable=False),
+    Column("last_updated_timestamp_ms", BigInteger, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("status_message", Text, nullable=True),
+    Column("model_type", String(500), nullable=True),
+    Column("source_run_id", String(32), nullable=True),
+    Index(None, "experiment_id", "name"),
+    Index(None, "source_run_id"),
+)
+
+logged_model_params = Table(
+    "logged_model_params",
+    metadata,
+    Column(
+        "model_id",
+        String(64),
+        ForeignKey("logged_models.model_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", _name(250), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+logged_model_tags = Table(
+    "logged_model_tags",
+    metadata,
+    Column(
+        "model_id",
+        String(64),
+        ForeignKey("logged_models.model_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", _name(250), primary_key=True),
+    Column("value", _long_text(), nullable=False),
+)
+
+run_outputs = Table(
+    "run_outputs",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "model_id",
+        String(64),
+        ForeignKey("logged_models.model_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("step", BigInteger, nullable=False),
 )

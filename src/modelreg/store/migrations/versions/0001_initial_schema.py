@@ -297,9 +297,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_model_version_tags_key_value_prefix"))
 
     op.drop_table("model_version_tags")
-    with op.batch_alter_table("model_aliases", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_model_aliases_model_id_version"))
-
+    # The (model_id, version) index backs the alias foreign key, so MySQL/MariaDB
+    # refuse to drop it on its own; dropping the table drops it on every backend.
     op.drop_table("model_aliases")
     with op.batch_alter_table("registered_model_tags", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_registered_model_tags_key_value_prefix"))

@@ -1,0 +1,111 @@
+"""Registry-owned copies of model version files, with SHA-256 manifests.
+
+When a version is created from files the registry can read (a run's artifacts, a
+logged model, the artifact proxy, or a local folder when embedded), those files are
+copied under ``_registry/<uuid>/`` in the artifact store and hashed. The version's
+download URI points at that copy, so later changes to the run's artifacts cannot
+change a registered version. Sources the registry cannot read (another bucket, a
+URL) are recorded as references, with no copy and no manifest.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from modelreg.artifacts import ArtifactStore, open_artifact_store, safe_relative_path
+from modelreg.errors import InvalidArgument
+from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
+
+REGISTRY_PREFIX = "_registry"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A registry copy: where it lives (relative to the root) and what it holds."""
+
+    location: str
+    manifest: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFiles:
+    """Where a version's source files are: inside the artifact root, or a local folder."""
+
+    root_relative: str | None = None
+    local_dir: Path | None = None
+
+
+class Snapshotter:
+    """Copies sources into registry-owned storage and hashes them."""
+
+    def __init__(self, store: ArtifactStore, locations: ArtifactLocations) -> None:
+        self.store = store
+        self.locations = locations
+
+    def classify(self, location: str) -> SourceFiles | None:
+        """Map a resolved artifact location to files the registry can copy, if any."""
+        if not location:
+            return None
+        parts = urlsplit(location)
+        if not parts.scheme and not location.startswith("/"):
+            return SourceFiles(root_relative=safe_relative_path(location))
+        if location.startswith(PROXY_ROOT):
+            return SourceFiles(
+                root_relative=safe_relative_path(location.removeprefix(PROXY_ROOT).lstrip("/"))
+            )
+        relative = self._under_root(location)
+        if relative is not None:
+            return SourceFiles(root_relative=relative)
+        if parts.scheme in ("", "file"):
+            path = Path(unquote(parts.path) if parts.scheme == "file" else location)
+            if not self.locations.allow_external:
+                raise InvalidArgument(
+                    f"Invalid model version source {location!r}: local paths outside this "
+                    "server's artifact store cannot be registered. Log the model to a run "
+                    "(runs:/…) or a logged model (models:/m-…) instead."
+                )
+            return SourceFiles(local_dir=path)
+        return None
+
+    def _under_root(self, location: str) -> str | None:
+        root = self.store.root_uri.rstrip("/")
+        candidates = {root, root.removeprefix("file://")}
+        for prefix in candidates:
+            if prefix and (location == prefix or location.startswith(prefix + "/")):
+                return safe_relative_path(location[len(prefix) :].lstrip("/"))
+        return None
+
+    def snapshot(self, files: SourceFiles) -> Snapshot | None:
+        """Copy ``files`` under a new ``_registry/<uuid>`` folder; None if there is nothing."""
+        target = posixpath.join(REGISTRY_PREFIX, uuid.uuid4().hex)
+        if files.root_relative is not None:
+            if not self.store.is_dir(files.root_relative):
+                if self.store.exists(files.root_relative):
+                    raise InvalidArgument(
+                        f"Model version source {files.root_relative!r} is a file; a model "
+                        "version source must be a directory (an MLmodel folder)."
+                    )
+                return None
+            self.store.copy_tree(files.root_relative, target)
+        elif files.local_dir is not None:
+            if not files.local_dir.is_dir():
+                raise InvalidArgument(
+                    f"Model version source {str(files.local_dir)!r} is not an existing directory."
+                )
+            self.store.upload_tree(str(files.local_dir), target)
+        else:
+            return None
+        return Snapshot(location=target, manifest=self.store.sha256_tree(target))
+
+    def discard(self, location: str | None) -> None:
+        """Remove a registry copy (after a failed create, or when its version is deleted)."""
+        if location and location.startswith(REGISTRY_PREFIX + "/"):
+            self.store.delete(location)
+
+
+def open_snapshotter(locations: ArtifactLocations, store_uri: str) -> Snapshotter:
+    return Snapshotter(open_artifact_store(store_uri), locations)

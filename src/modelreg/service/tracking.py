@@ -1,0 +1,606 @@
+"""Tracking use cases: experiments, runs, params, metrics, tags, datasets, logged models."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from modelreg import filters, validation
+from modelreg.errors import InvalidArgument, NotFound
+from modelreg.service.artifact_locations import ArtifactLocations
+from modelreg.service.clock import Clock, now_ms
+from modelreg.store.database import Database
+from modelreg.store.tracking import TrackingStore
+from modelreg.tracking_entities import (
+    LIFECYCLE_ACTIVE,
+    LIFECYCLE_DELETED,
+    LOGGED_MODEL_PENDING,
+    LOGGED_MODEL_STATUSES,
+    RUN_STATUSES,
+    TERMINAL_RUN_STATUSES,
+    Dataset,
+    DatasetInput,
+    Experiment,
+    LoggedModel,
+    LoggedModelOutput,
+    Metric,
+    Run,
+)
+
+MAX_PARAM_VALUE_LENGTH = 6000
+MAX_RUN_NAME_LENGTH = 250
+MAX_METRIC_HISTORY = 25_000
+SEARCH_RUNS_DEFAULT = 1000
+SEARCH_RUNS_MAX = 50_000
+RUN_NAME_TAG = "mlflow.runName"
+_EXPERIMENT_ID = re.compile(r"^\d{1,18}$")
+
+
+def parse_experiment_id(experiment_id: object) -> int:
+    text = str(experiment_id) if isinstance(experiment_id, int | str) else ""
+    if isinstance(experiment_id, bool) or not _EXPERIMENT_ID.match(text):
+        raise InvalidArgument(
+            f"Invalid experiment ID {experiment_id!r}: experiment IDs are decimal integers."
+        )
+    return int(text)
+
+
+def _run_not_found(run_id: str) -> NotFound:
+    return NotFound(f"Run with id={run_id} not found")
+
+
+class TrackingService:
+    """Experiments, runs and logged models over one database and one artifact root."""
+
+    def __init__(
+        self,
+        db: Database,
+        locations: ArtifactLocations,
+        *,
+        actor: str = "unknown",
+        clock: Clock = now_ms,
+    ) -> None:
+        self.db = db
+        self.locations = locations
+        self.actor = actor
+        self.clock = clock
+
+    def as_actor(self, actor: str) -> TrackingService:
+        return TrackingService(self.db, self.locations, actor=actor, clock=self.clock)
+
+    # ----------------------------------------------------------- experiments
+    def create_experiment(
+        self,
+        name: str,
+        artifact_location: str | None = None,
+        tags: Mapping[str, Any] | None = None,
+    ) -> str:
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidArgument("Experiment name must be a non-empty string.")
+        if len(name) > 256:
+            raise InvalidArgument("Experiment name is longer than 256 characters.")
+        clean_tags = validation.validate_tags(tags)
+        now = self.clock()
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            experiment_id = store.next_counter("experiment_id")
+            location = self.locations.experiment_location(artifact_location, experiment_id)
+            store.insert_experiment(experiment_id, name, location, now)
+            for key, value in clean_tags.items():
+                store.set_experiment_tag(experiment_id, key, value)
+        return str(experiment_id)
+
+    def get_experiment(self, experiment_id: str | int) -> Experiment:
+        number = parse_experiment_id(experiment_id)
+        with self.db.read() as conn:
+            found = TrackingStore(conn).get_experiment(experiment_id=number)
+        if found is None:
+            raise NotFound(f"No Experiment with id={experiment_id} exists")
+        return self._located(found)
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        with self.db.read() as conn:
+            found = TrackingStore(conn).get_experiment(name=name)
+        return None if found is None else self._located(found)
+
+    def search_experiments(
+        self,
+        view_type: str = "ACTIVE_ONLY",
+        max_results: int = 1000,
+        filter_string: str | None = None,
+        page_token: str | None = None,
+    ) -> tuple[list[Experiment], str | None]:
+        stages = _view_stages(view_type)
+        limit = filters.validate_max_results(max_results, maximum=50_000, default=1000)
+        parsed = filters.parse_experiment_filter(filter_string)
+        offset = filters.decode_page_token(page_token)
+        with self.db.read() as conn:
+            found = TrackingStore(conn).search_experiments(stages, parsed, offset, limit + 1)
+        token = filters.encode_page_token(offset + limit) if len(found) > limit else None
+        return [self._located(e) for e in found[:limit]], token
+
+    def set_experiment_tag(self, experiment_id: str | int, key: str, value: Any) -> None:
+        number = parse_experiment_id(experiment_id)
+        key = validation.validate_tag_key(key)
+        text = validation.validate_tag_value(key, value)
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            self._require_experiment(store, number)
+            store.set_experiment_tag(number, key, text)
+
+    def rename_experiment(self, experiment_id: str | int, new_name: str) -> None:
+        number = parse_experiment_id(experiment_id)
+        if not isinstance(new_name, str) or not new_name.strip():
+            raise InvalidArgument("Experiment name must be a non-empty string.")
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            self._require_experiment(store, number)
+            if store.get_experiment(name=new_name) is not None:
+                raise InvalidArgument(f"Experiment(name={new_name}) already exists.")
+            store.update_experiment(number, self.clock(), name=new_name)
+
+    def delete_experiment(self, experiment_id: str | int) -> None:
+        self._set_experiment_stage(experiment_id, LIFECYCLE_DELETED)
+
+    def restore_experiment(self, experiment_id: str | int) -> None:
+        self._set_experiment_stage(experiment_id, LIFECYCLE_ACTIVE)
+
+    def _set_experiment_stage(self, experiment_id: str | int, stage: str) -> None:
+        number = parse_experiment_id(experiment_id)
+        if number == 0 and stage == LIFECYCLE_DELETED:
+            raise InvalidArgument("The default experiment (ID 0) cannot be deleted.")
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            self._require_experiment(store, number)
+            store.update_experiment(number, self.clock(), lifecycle_stage=stage)
+
+    @staticmethod
+    def _require_experiment(store: TrackingStore, number: int) -> Any:
+        row = store.experiment_row(experiment_id=number)
+        if row is None:
+            raise NotFound(f"No Experiment with id={number} exists")
+        return row
+
+    def _located(self, experiment: Experiment) -> Experiment:
+        return replace(
+            experiment, artifact_location=self.locations.resolve(experiment.artifact_location)
+        )
+
+    # ------------------------------------------------------------------ runs
+    def create_run(
+        self,
+        experiment_id: str | int | None = None,
+        start_time: int | None = None,
+        tags: Mapping[str, Any] | None = None,
+        run_name: str | None = None,
+        user_id: str | None = None,
+    ) -> Run:
+        number = parse_experiment_id("0" if experiment_id is None else experiment_id)
+        clean_tags = validation.validate_tags(tags)
+        name = run_name or clean_tags.get(RUN_NAME_TAG) or _generated_run_name()
+        if len(name) > MAX_RUN_NAME_LENGTH:
+            raise InvalidArgument(f"Run name is longer than {MAX_RUN_NAME_LENGTH} characters.")
+        clean_tags[RUN_NAME_TAG] = name
+        run_id = uuid.uuid4().hex
+        started = start_time if start_time is not None else self.clock()
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            experiment = self._require_experiment(store, number)
+            if experiment.lifecycle_stage != LIFECYCLE_ACTIVE:
+                raise InvalidArgument(
+                    f"Experiment {number} is deleted; restore it before creating runs in it."
+                )
+            store.insert_run(
+                run_id=run_id,
+                experiment_id=number,
+                run_name=name,
+                user_id=user_id or self.actor,
+                status="RUNNING",
+                start_time=started,
+                end_time=None,
+                lifecycle_stage=LIFECYCLE_ACTIVE,
+                artifact_uri=ArtifactLocations.child(
+                    experiment.artifact_location, run_id, "artifacts"
+                ),
+            )
+            store.set_run_tags(run_id, clean_tags)
+            (run,) = store.get_runs([_required(store.run_row(run_id), run_id)])
+        return self._located_run(run)
+
+    def get_run(self, run_id: str) -> Run:
+        run_id = _check_run_id(run_id)
+        with self.db.read() as conn:
+            store = TrackingStore(conn)
+            row = store.run_row(run_id)
+            if row is None:
+                raise _run_not_found(run_id)
+            (run,) = store.get_runs([row])
+        return self._located_run(run)
+
+    def update_run(
+        self,
+        run_id: str,
+        status: str | None = None,
+        end_time: int | None = None,
+        run_name: str | None = None,
+    ) -> Run:
+        run_id = _check_run_id(run_id)
+        values: dict[str, Any] = {}
+        if status is not None:
+            if status not in RUN_STATUSES:
+                raise InvalidArgument(
+                    f"Invalid run status {status!r}; must be one of {', '.join(RUN_STATUSES)}."
+                )
+            values["status"] = status
+            if status in TERMINAL_RUN_STATUSES:
+                values["end_time"] = end_time if end_time is not None else self.clock()
+        elif end_time is not None:
+            values["end_time"] = end_time
+        if run_name:
+            values["run_name"] = run_name
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            self._require_active_run(store, run_id)
+            if values:
+                store.update_run(run_id, **values)
+            if run_name:
+                store.set_run_tags(run_id, {RUN_NAME_TAG: run_name})
+            (run,) = store.get_runs([_required(store.run_row(run_id), run_id)])
+        return self._located_run(run)
+
+    def delete_run(self, run_id: str) -> None:
+        self._set_run_stage(run_id, LIFECYCLE_DELETED)
+
+    def restore_run(self, run_id: str) -> None:
+        self._set_run_stage(run_id, LIFECYCLE_ACTIVE)
+
+    def _set_run_stage(self, run_id: str, stage: str) -> None:
+        run_id = _check_run_id(run_id)
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            if store.run_row(run_id) is None:
+                raise _run_not_found(run_id)
+            store.update_run(run_id, lifecycle_stage=stage)
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str | int],
+        filter_string: str = "",
+        run_view_type: str = "ACTIVE_ONLY",
+        max_results: int = SEARCH_RUNS_DEFAULT,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> tuple[list[Run], str | None]:
+        ids = [parse_experiment_id(e) for e in experiment_ids]
+        limit = filters.validate_max_results(
+            max_results, maximum=SEARCH_RUNS_MAX, default=SEARCH_RUNS_DEFAULT
+        )
+        stages = _view_stages(run_view_type)
+        parsed = filters.parse_run_filter(filter_string)
+        order = filters.parse_run_order_by(order_by)
+        offset = filters.decode_page_token(page_token)
+        with self.db.read() as conn:
+            store = TrackingStore(conn)
+            rows = store.search_run_rows(ids, stages, parsed, order, offset, limit + 1)
+            found = store.get_runs(rows[:limit])
+        token = filters.encode_page_token(offset + limit) if len(rows) > limit else None
+        return [self._located_run(r) for r in found], token
+
+    def _located_run(self, run: Run) -> Run:
+        info = replace(run.info, artifact_uri=self.locations.resolve(run.info.artifact_uri))
+        return replace(run, info=info)
+
+    @staticmethod
+    def _require_active_run(store: TrackingStore, run_id: str) -> Any:
+        row = store.run_row(run_id)
+        if row is None:
+            raise _run_not_found(run_id)
+        if row.lifecycle_stage != LIFECYCLE_ACTIVE:
+            raise InvalidArgument(
+                f"The run {run_id} must be in the 'active' state. Current state is "
+                f"{row.lifecycle_stage}."
+            )
+        return row
+
+    # ------------------------------------------------ params, metrics, tags
+    def log_batch(
+        self,
+        run_id: str,
+        metrics: Sequence[Metric] = (),
+        params: Mapping[str, Any] | None = None,
+        tags: Mapping[str, Any] | None = None,
+    ) -> None:
+        run_id = _check_run_id(run_id)
+        clean_params = {
+            validation.validate_tag_key(k): _param_value(k, v) for k, v in (params or {}).items()
+        }
+        clean_tags = validation.validate_tags(tags)
+        clean_metrics = [_check_metric(m) for m in metrics]
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            self._require_active_run(store, run_id)
+            existing = store.param_values(run_id, clean_params)
+            for key, value in existing.items():
+                if value != clean_params[key]:
+                    raise InvalidArgument(
+                        f"Changing param values is not allowed. Param with key='{key}' was "
+                        f"already logged with value='{value}' for run ID='{run_id}'. "
+                        f"Attempted logging new value '{clean_params[key]}'."
+                    )
+            store.insert_params(
+                run_id, {k: v for k, v in clean_params.items() if k not in existing}
+            )
+            store.insert_metrics(run_id, clean_metrics)
+            store.set_run_tags(run_id, clean_tags)
+            if RUN_NAME_TAG in clean_tags:
+                store.update_run(run_id, run_name=clean_tags[RUN_NAME_TAG])
+
+    def log_param(self, run_id: str, key: str, value: Any) -> None:
+        self.log_batch(run_id, params={key: value})
+
+    def log_metric(
+        self,
+        run_id: str,
+        key: str,
+        value: float,
+        timestamp: int | None = None,
+        step: int | None = None,
+        model_id: str | None = None,
+    ) -> None:
+        metric = Metric(
+            key=key,
+            value=value,
+            timestamp=timestamp if timestamp is not None else self.clock(),
+            step=step or 0,
+            model_id=model_id,
+        )
+        self.log_batch(run_id, metrics=[metric])
+
+    def set_tag(self, run_id: str, key: str, value: Any) -> None:
+        self.log_batch(run_id, tags={key: value})
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        run_id = _check_run_id(run_id)
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            self._require_active_run(store, run_id)
+            if not store.delete_run_tag(run_id, key):
+                raise NotFound(f"No tag with name: {key} in run with id {run_id}")
+
+    def get_metric_history(
+        self, run_id: str, key: str, max_results: int | None = None
+    ) -> list[Metric]:
+        run_id = _check_run_id(run_id)
+        with self.db.read() as conn:
+            store = TrackingStore(conn)
+            if store.run_row(run_id) is None:
+                raise _run_not_found(run_id)
+            return store.metric_history(run_id, key, max_results)
+
+    def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
+        run_id = _check_run_id(run_id)
+        for item in dataset_inputs:
+            _check_dataset(item.dataset)
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            row = self._require_active_run(store, run_id)
+            for item in dataset_inputs:
+                store.link_dataset(
+                    row.experiment_id, run_id, item.dataset, item.tags, str(uuid.uuid4())
+                )
+
+    def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
+        run_id = _check_run_id(run_id)
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            self._require_active_run(store, run_id)
+            for output in models:
+                if store.logged_model_row(output.model_id) is None:
+                    raise NotFound(f"Logged model with ID '{output.model_id}' not found.")
+            store.add_run_outputs(run_id, models)
+
+    # ---------------------------------------------------------- logged models
+    def create_logged_model(
+        self,
+        experiment_id: str | int,
+        name: str | None = None,
+        source_run_id: str | None = None,
+        tags: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        model_type: str | None = None,
+    ) -> LoggedModel:
+        number = parse_experiment_id(experiment_id)
+        model_name = name or _generated_run_name()
+        clean_tags = validation.validate_tags(tags)
+        clean_params = {
+            validation.validate_tag_key(k): _param_value(k, v) for k, v in (params or {}).items()
+        }
+        model_id = f"m-{uuid.uuid4().hex}"
+        now = self.clock()
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            experiment = self._require_experiment(store, number)
+            if source_run_id is not None and store.run_row(source_run_id) is None:
+                raise _run_not_found(source_run_id)
+            store.insert_logged_model(
+                model_id=model_id,
+                experiment_id=number,
+                name=model_name,
+                artifact_location=ArtifactLocations.child(
+                    experiment.artifact_location, "models", model_id, "artifacts"
+                ),
+                creation_timestamp_ms=now,
+                last_updated_timestamp_ms=now,
+                status=LOGGED_MODEL_PENDING,
+                status_message=None,
+                model_type=model_type,
+                source_run_id=source_run_id,
+            )
+            store.set_logged_model_params(model_id, clean_params)
+            store.set_logged_model_tags(model_id, clean_tags)
+            (model,) = store.logged_models_for(
+                [_required(store.logged_model_row(model_id), model_id)]
+            )
+        return self._located_model(model)
+
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        with self.db.read() as conn:
+            store = TrackingStore(conn)
+            row = store.logged_model_row(model_id)
+            if row is None:
+                raise NotFound(f"Logged model with ID '{model_id}' not found.")
+            (model,) = store.logged_models_for([row])
+        return self._located_model(model)
+
+    def finalize_logged_model(self, model_id: str, status: str) -> LoggedModel:
+        if status not in LOGGED_MODEL_STATUSES:
+            raise InvalidArgument(
+                f"Invalid logged model status {status!r}; must be one of "
+                f"{', '.join(LOGGED_MODEL_STATUSES)}."
+            )
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            if store.logged_model_row(model_id) is None:
+                raise NotFound(f"Logged model with ID '{model_id}' not found.")
+            store.update_logged_model(
+                model_id, status=status, last_updated_timestamp_ms=self.clock()
+            )
+            (model,) = store.logged_models_for(
+                [_required(store.logged_model_row(model_id), model_id)]
+            )
+        return self._located_model(model)
+
+    def set_logged_model_tags(self, model_id: str, tags: Mapping[str, Any]) -> None:
+        clean = validation.validate_tags(tags)
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            if store.logged_model_row(model_id) is None:
+                raise NotFound(f"Logged model with ID '{model_id}' not found.")
+            store.set_logged_model_tags(model_id, clean)
+
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None:
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            if store.logged_model_row(model_id) is None:
+                raise NotFound(f"Logged model with ID '{model_id}' not found.")
+            store.delete_logged_model_tag(model_id, key)
+
+    def log_logged_model_params(self, model_id: str, params: Mapping[str, Any]) -> None:
+        clean = {validation.validate_tag_key(k): _param_value(k, v) for k, v in params.items()}
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            if store.logged_model_row(model_id) is None:
+                raise NotFound(f"Logged model with ID '{model_id}' not found.")
+            store.set_logged_model_params(model_id, clean)
+
+    def delete_logged_model(self, model_id: str) -> None:
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            if store.logged_model_row(model_id) is None:
+                raise NotFound(f"Logged model with ID '{model_id}' not found.")
+            store.delete_logged_model(model_id)
+
+    def search_logged_models(
+        self,
+        experiment_ids: Sequence[str | int],
+        filter_string: str | None = None,
+        max_results: int = 100,
+        order_by: Sequence[Mapping[str, Any]] | None = None,
+        page_token: str | None = None,
+    ) -> tuple[list[LoggedModel], str | None]:
+        ids = [parse_experiment_id(e) for e in experiment_ids]
+        limit = filters.validate_max_results(max_results, maximum=1000, default=100)
+        parsed = filters.parse_logged_model_filter(filter_string)
+        offset = filters.decode_page_token(page_token)
+        with self.db.read() as conn:
+            store = TrackingStore(conn)
+            rows = store.search_logged_model_rows(ids, parsed, order_by, offset, limit + 1)
+            found = store.logged_models_for(rows[:limit])
+        token = filters.encode_page_token(offset + limit) if len(rows) > limit else None
+        return [self._located_model(m) for m in found], token
+
+    def _located_model(self, model: LoggedModel) -> LoggedModel:
+        return replace(model, artifact_location=self.locations.resolve(model.artifact_location))
+
+
+def _required(row: Any, what: str) -> Any:
+    if row is None:  # pragma: no cover - written in the same transaction
+        raise NotFound(f"{what} vanished inside its own transaction")
+    return row
+
+
+def _check_run_id(run_id: object) -> str:
+    if not isinstance(run_id, str) or not re.fullmatch(r"[0-9a-zA-Z_\-]{1,32}", run_id):
+        raise InvalidArgument(f"Invalid run ID {run_id!r}: expected up to 32 letters or digits.")
+    return run_id
+
+
+def _param_value(key: object, value: object) -> str:
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > MAX_PARAM_VALUE_LENGTH:
+        raise InvalidArgument(
+            f"Param value for key {key!r} is {len(text)} characters long; "
+            f"at most {MAX_PARAM_VALUE_LENGTH} are allowed."
+        )
+    return text
+
+
+def _check_metric(metric: Metric) -> Metric:
+    validation.validate_tag_key(metric.key)
+    if isinstance(metric.value, bool) or not isinstance(metric.value, int | float):
+        raise InvalidArgument(
+            f"Got invalid value {metric.value!r} for metric {metric.key!r}: metric values must "
+            "be numbers."
+        )
+    value = float(metric.value)
+    if math.isinf(value):
+        value = math.copysign(1.7976931348623157e308, value)
+    if not isinstance(metric.timestamp, int) or not isinstance(metric.step, int):
+        raise InvalidArgument(f"Metric {metric.key!r} needs integer timestamp and step.")
+    return replace(metric, value=value)
+
+
+def _check_dataset(dataset: Dataset) -> None:
+    if not dataset.name or not dataset.digest:
+        raise InvalidArgument("A dataset input needs a name and a digest.")
+    if len(dataset.digest) > 64:
+        raise InvalidArgument("Dataset digest is longer than 64 characters.")
+    if len(dataset.name) > 500:
+        raise InvalidArgument("Dataset name is longer than 500 characters.")
+
+
+def _view_stages(view_type: str) -> list[str]:
+    stages = {
+        "ACTIVE_ONLY": [LIFECYCLE_ACTIVE],
+        "DELETED_ONLY": [LIFECYCLE_DELETED],
+        "ALL": [LIFECYCLE_ACTIVE, LIFECYCLE_DELETED],
+    }.get(str(view_type).upper().removeprefix("VIEWTYPE."))
+    if stages is None:
+        raise InvalidArgument(
+            f"Invalid view type {view_type!r}; must be ACTIVE_ONLY, DELETED_ONLY or ALL."
+        )
+    return stages
+
+
+_ADJECTIVES = (
+    "amber",
+    "brave",
+    "calm",
+    "deft",
+    "eager",
+    "fleet",
+    "gentle",
+    "keen",
+    "lucid",
+    "noble",
+)
+_NOUNS = ("otter", "falcon", "lynx", "heron", "panda", "wren", "bison", "koala", "gecko", "ibis")
+
+
+def _generated_run_name() -> str:
+    token = uuid.uuid4().int
+    return f"{_ADJECTIVES[token % 10]}-{_NOUNS[(token // 10) % 10]}-{token % 1000}"

@@ -1,0 +1,160 @@
+"""Frozen value objects for experiments, runs, metrics, datasets and logged models.
+
+Shapes and attribute names follow MLflow's (``run.info.run_id``, ``run.data.params``,
+``logged_model.model_id``) so tracking code ports by changing imports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+LIFECYCLE_ACTIVE = "active"
+LIFECYCLE_DELETED = "deleted"
+
+RUN_STATUSES: tuple[str, ...] = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
+TERMINAL_RUN_STATUSES: tuple[str, ...] = ("FINISHED", "FAILED", "KILLED")
+
+LOGGED_MODEL_PENDING = "LOGGED_MODEL_PENDING"
+LOGGED_MODEL_READY = "LOGGED_MODEL_READY"
+LOGGED_MODEL_FAILED = "LOGGED_MODEL_UPLOAD_FAILED"
+LOGGED_MODEL_STATUSES: tuple[str, ...] = (
+    LOGGED_MODEL_PENDING,
+    LOGGED_MODEL_READY,
+    LOGGED_MODEL_FAILED,
+)
+
+DEFAULT_EXPERIMENT_ID = "0"
+
+
+@dataclass(frozen=True, slots=True)
+class Experiment:
+    experiment_id: str
+    name: str
+    artifact_location: str
+    lifecycle_stage: str
+    creation_time: int
+    last_update_time: int
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    key: str
+    value: float
+    timestamp: int
+    step: int = 0
+    model_id: str | None = None
+    run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunTag:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    name: str
+    digest: str
+    source_type: str
+    source: str
+    schema: str | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetInput:
+    dataset: Dataset
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedModelOutput:
+    model_id: str
+    step: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    run_id: str
+    experiment_id: str
+    run_name: str
+    user_id: str | None
+    status: str
+    start_time: int
+    end_time: int | None
+    lifecycle_stage: str
+    artifact_uri: str
+
+    @property
+    def run_uuid(self) -> str:
+        return self.run_id
+
+
+@dataclass(frozen=True, slots=True)
+class RunData:
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    # Latest Metric objects (with step and timestamp), in key order, for the wire.
+    metric_objects: tuple[Metric, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RunInputs:
+    dataset_inputs: tuple[DatasetInput, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutputs:
+    model_outputs: tuple[LoggedModelOutput, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    info: RunInfo
+    data: RunData = field(default_factory=RunData)
+    inputs: RunInputs = field(default_factory=RunInputs)
+    outputs: RunOutputs = field(default_factory=RunOutputs)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedModel:
+    model_id: str
+    experiment_id: str
+    name: str
+    artifact_location: str
+    creation_timestamp: int
+    last_updated_timestamp: int
+    status: str
+    status_message: str | None = None
+    model_type: str | None = None
+    source_run_id: str | None = None
+    params: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    metrics: tuple[Metric, ...] = ()
+
+    @property
+    def model_uri(self) -> str:
+        return f"models:/{self.model_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    """Everything known about where a model version came from, in one object."""
+
+    name: str
+    version: int
+    source: str
+    run: Run | None
+    logged_model: LoggedModel | None
+    git_commit: str | None
+    datasets: tuple[DatasetInput, ...] = ()

@@ -1,0 +1,161 @@
+"""Experiments, runs, params, metrics, tags, datasets and logged models."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from modelreg.errors import AlreadyExists, InvalidArgument, NotFound
+from modelreg.service.tracking import TrackingService
+from modelreg.tracking_entities import Dataset, DatasetInput, LoggedModelOutput, Metric
+
+
+def test_default_experiment_exists(tracking: TrackingService, artifact_root: object) -> None:
+    default = tracking.get_experiment("0")
+    assert (default.name, default.lifecycle_stage) == ("Default", "active")
+    assert default.artifact_location == f"{artifact_root}/0"
+    assert tracking.get_experiment_by_name("Default") == default
+
+
+def test_create_experiment_ids_and_names(tracking: TrackingService, artifact_root: object) -> None:
+    first = tracking.create_experiment("churn", tags={"team": "growth"})
+    second = tracking.create_experiment("fraud")
+    assert (first, second) == ("1", "2")
+    churn = tracking.get_experiment(first)
+    assert churn.tags == {"team": "growth"}
+    assert churn.artifact_location == f"{artifact_root}/1"
+    with pytest.raises(AlreadyExists):
+        tracking.create_experiment("churn")
+    assert tracking.get_experiment_by_name("missing") is None
+    with pytest.raises(NotFound):
+        tracking.get_experiment("99")
+    with pytest.raises(InvalidArgument, match="experiment ID"):
+        tracking.get_experiment("abc")
+
+
+def test_explicit_artifact_location_is_kept(tracking: TrackingService) -> None:
+    eid = tracking.create_experiment("ext", artifact_location="s3://bucket/exp")
+    assert tracking.get_experiment(eid).artifact_location == "s3://bucket/exp"
+    run = tracking.create_run(eid)
+    assert run.info.artifact_uri == f"s3://bucket/exp/{run.info.run_id}/artifacts"
+
+
+def test_delete_and_restore_experiment(tracking: TrackingService) -> None:
+    eid = tracking.create_experiment("x")
+    tracking.delete_experiment(eid)
+    assert tracking.get_experiment(eid).lifecycle_stage == "deleted"
+    with pytest.raises(InvalidArgument, match="deleted"):
+        tracking.create_run(eid)
+    tracking.restore_experiment(eid)
+    tracking.create_run(eid)
+    with pytest.raises(InvalidArgument, match="default experiment"):
+        tracking.delete_experiment("0")
+
+
+def test_run_lifecycle(tracking: TrackingService, artifact_root: object) -> None:
+    run = tracking.create_run("0", tags={"k": "v"}, run_name="first")
+    info = run.info
+    assert (info.status, info.lifecycle_stage, info.run_name) == ("RUNNING", "active", "first")
+    assert info.run_uuid == info.run_id and len(info.run_id) == 32
+    assert info.artifact_uri == f"{artifact_root}/0/{info.run_id}/artifacts"
+    assert run.data.tags == {"k": "v", "mlflow.runName": "first"}
+    finished = tracking.update_run(info.run_id, status="FINISHED")
+    assert finished.info.status == "FINISHED" and finished.info.end_time is not None
+    with pytest.raises(InvalidArgument, match="status"):
+        tracking.update_run(info.run_id, status="DONE")
+    with pytest.raises(NotFound):
+        tracking.get_run("0" * 32)
+
+
+def test_params_are_immutable(tracking: TrackingService) -> None:
+    run_id = tracking.create_run().info.run_id
+    tracking.log_param(run_id, "C", 1.0)
+    tracking.log_param(run_id, "C", "1.0")  # the same value again is fine
+    with pytest.raises(InvalidArgument, match="Changing param values is not allowed"):
+        tracking.log_param(run_id, "C", 2)
+    assert tracking.get_run(run_id).data.params == {"C": "1.0"}
+
+
+def test_metrics_history_and_latest(tracking: TrackingService) -> None:
+    run_id = tracking.create_run().info.run_id
+    tracking.log_metric(run_id, "loss", 0.9, timestamp=10, step=0)
+    tracking.log_metric(run_id, "loss", 0.5, timestamp=20, step=2)
+    tracking.log_metric(run_id, "loss", 0.7, timestamp=30, step=1)
+    tracking.log_metric(run_id, "nan", math.nan, timestamp=5)
+    data = tracking.get_run(run_id).data
+    assert data.metrics["loss"] == 0.5  # highest step wins, not the last logged
+    assert math.isnan(data.metrics["nan"])
+    history = tracking.get_metric_history(run_id, "loss")
+    assert [(m.step, m.value) for m in history] == [(0, 0.9), (1, 0.7), (2, 0.5)]
+    with pytest.raises(InvalidArgument, match="must be numbers"):
+        tracking.log_metric(run_id, "bad", "x")  # type: ignore[arg-type]
+
+
+def test_log_batch_is_all_or_nothing(tracking: TrackingService) -> None:
+    run_id = tracking.create_run().info.run_id
+    tracking.log_param(run_id, "a", "1")
+    with pytest.raises(InvalidArgument):
+        tracking.log_batch(
+            run_id,
+            metrics=[Metric("m", 1.0, 1, 0)],
+            params={"a": "2", "b": "3"},
+            tags={"t": "v"},
+        )
+    data = tracking.get_run(run_id).data
+    assert (data.params, data.metrics, "t" in data.tags) == ({"a": "1"}, {}, False)
+
+
+def test_tags_set_delete(tracking: TrackingService) -> None:
+    run_id = tracking.create_run().info.run_id
+    tracking.set_tag(run_id, "mlflow.runName", "renamed")
+    assert tracking.get_run(run_id).info.run_name == "renamed"
+    tracking.set_tag(run_id, "x", "1")
+    tracking.delete_tag(run_id, "x")
+    with pytest.raises(NotFound):
+        tracking.delete_tag(run_id, "x")
+
+
+def test_deleted_runs_refuse_writes(tracking: TrackingService) -> None:
+    run_id = tracking.create_run().info.run_id
+    tracking.delete_run(run_id)
+    with pytest.raises(InvalidArgument, match="active"):
+        tracking.log_param(run_id, "a", 1)
+    tracking.restore_run(run_id)
+    tracking.log_param(run_id, "a", 1)
+
+
+def test_dataset_inputs(tracking: TrackingService) -> None:
+    run_id = tracking.create_run().info.run_id
+    dataset = Dataset(name="train", digest="abc123", source_type="local", source='{"uri": "x"}')
+    item = DatasetInput(dataset=dataset, tags={"mlflow.data.context": "training"})
+    tracking.log_inputs(run_id, [item])
+    tracking.log_inputs(run_id, [item])  # logging the same input twice keeps one
+    inputs = tracking.get_run(run_id).inputs.dataset_inputs
+    assert inputs == (item,)
+
+
+def test_logged_model_lifecycle(tracking: TrackingService, artifact_root: object) -> None:
+    run_id = tracking.create_run().info.run_id
+    model = tracking.create_logged_model("0", "model", run_id, tags={"t": "1"}, params={"C": 1})
+    assert model.model_id.startswith("m-") and len(model.model_id) == 34
+    assert model.status == "LOGGED_MODEL_PENDING"
+    assert model.artifact_location == f"{artifact_root}/0/models/{model.model_id}/artifacts"
+    assert (model.params, model.tags) == ({"C": "1"}, {"t": "1"})
+    ready = tracking.finalize_logged_model(model.model_id, "LOGGED_MODEL_READY")
+    assert ready.status == "LOGGED_MODEL_READY"
+    tracking.set_logged_model_tags(model.model_id, {"u": "2"})
+    tracking.delete_logged_model_tag(model.model_id, "t")
+    tracking.log_metric(run_id, "acc", 0.9, timestamp=1, model_id=model.model_id)
+    fetched = tracking.get_logged_model(model.model_id)
+    assert fetched.tags == {"u": "2"}
+    assert [(m.key, m.value) for m in fetched.metrics] == [("acc", 0.9)]
+    tracking.log_outputs(run_id, [LoggedModelOutput(model.model_id, 3)])
+    assert tracking.get_run(run_id).outputs.model_outputs == (LoggedModelOutput(model.model_id, 3),)
+    with pytest.raises(InvalidArgument):
+        tracking.finalize_logged_model(model.model_id, "DONE")
+    with pytest.raises(NotFound):
+        tracking.get_logged_model("m-missing")
+    tracking.delete_logged_model(model.model_id)
+    with pytest.raises(NotFound):
+        tracking.get_logged_model(model.model_id)
