@@ -139,3 +139,22 @@ def registry(
     """A registry that snapshots sources into ``artifact_root`` (as embedded and served)."""
     snapshotter = open_snapshotter(locations, str(artifact_root))
     return RegistryService(db, actor="alice", clock=clock, snapshotter=snapshotter)
+
+
+@pytest.fixture
+def tracking_uri(sqlite_uri: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point the fluent API and every default client at a fresh embedded registry."""
+    import modelreg
+    from modelreg import fluent
+
+    monkeypatch.setenv("MODELREG_USER", "alice")
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    modelreg.set_tracking_uri(sqlite_uri)
+    monkeypatch.setattr(fluent, "_experiment_id", None)
+    try:
+        yield sqlite_uri
+    finally:
+        while fluent.active_run() is not None:
+            fluent.end_run()
+        modelreg.set_tracking_uri(None)
+        embedded.reset()

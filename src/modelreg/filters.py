@@ -1,15 +1,17 @@
 """Parse MLflow search filters, ``order_by`` lists and page tokens (mlflow-wire.md §8).
 
-The two registry searches (registered models and model versions) accept a small SQL-like
-filter language: conditions joined with ``AND``, each ``<identifier> <comparator>
-<value>``. This module turns the text into typed :class:`Comparison` and
-:class:`OrderKey` values and never builds SQL; the store compiles them.
+The registry searches (registered models, model versions) and the tracking searches
+(runs, logged models, experiments) accept a small SQL-like filter language: conditions
+joined with ``AND``, each ``<identifier> <comparator> <value>``. This module turns the
+text into typed :class:`Comparison`, :class:`OrderKey` and :class:`RunOrderKey` values
+and never builds SQL; the store compiles them.
 
 MLflow tokenises filters with ``sqlparse`` and then inspects the token soup. Here a real
 LALR grammar (lark) does the tokenising and the structure, so every syntax error can
-point at the offending token; the per-search rules (which attributes, which comparators)
-are checked afterwards on the parsed conditions. The grammar is compiled on the first
-parse, not at import, so importing this module stays cheap and lark-free.
+point at the offending token; the per-search rules (which prefixes, attributes,
+comparators and value types) are checked afterwards on the parsed conditions. All
+searches share one grammar. It is compiled on the first parse, not at import, so
+importing this module stays cheap and lark-free.
 
 Quoting, as decided for modelreg:
 
@@ -18,10 +20,15 @@ Quoting, as decided for modelreg:
   ``it's``. Every other backslash is kept as typed (``'a\\_b'`` stays ``a\\_b``), so
   LIKE escapes and Windows paths reach the database unchanged. (MLflow tokenises the
   same way but keeps the escape characters in the value; nobody relies on that.)
-* tag keys are plain (``tag.a.b``, dots allowed) or quoted with backticks or double
-  quotes (``tag.`mlflow.prompt.is_prompt```, ``tag."my key"``); a doubled backtick
-  is a literal backtick, and double-quoted keys escape like double-quoted values.
-* attribute names are never quoted, as in MLflow.
+* numbers (metric values, times) are never quoted, as in MLflow: ``metrics.acc >
+  0.9``, ``start_time >= 1700000000000``. Registry version numbers are the exception
+  MLflow makes: ``version_number = '3'`` works too.
+* tag, param and metric keys are plain (``tag.a.b``, dots allowed) or quoted with
+  backticks or double quotes (``tag.`mlflow.prompt.is_prompt```, ``metrics."f1
+  score"``); a doubled backtick is a literal backtick, and double-quoted keys escape
+  like double-quoted values.
+* attribute names are never quoted in registry searches, as in MLflow; the tracking
+  searches, like MLflow's, also accept them quoted (``attributes.`run_name```).
 """
 
 from __future__ import annotations
@@ -30,9 +37,11 @@ import base64
 import binascii
 import functools
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import TYPE_CHECKING, Final, Literal
 
 from modelreg.errors import InvalidArgument
@@ -44,12 +53,17 @@ if TYPE_CHECKING:
 __all__ = [
     "Comparison",
     "OrderKey",
+    "RunOrderKey",
     "decode_page_token",
     "encode_page_token",
+    "parse_experiment_filter",
+    "parse_logged_model_filter",
     "parse_model_version_filter",
     "parse_model_version_order_by",
     "parse_registered_model_filter",
     "parse_registered_model_order_by",
+    "parse_run_filter",
+    "parse_run_order_by",
     "validate_max_results",
 ]
 
@@ -58,21 +72,36 @@ __all__ = [
 class Comparison:
     """One ``AND``-ed condition of a search filter.
 
-    ``key`` is the canonical attribute name (``name``, ``run_id``, ``source_path``,
-    ``version_number``) or the unquoted tag key. ``value`` is an ``int`` only for
-    ``version_number`` and a tuple only for ``IN`` / ``NOT IN``.
+    ``kind`` is ``"attribute"`` or ``"tag"`` in every search, ``"param"`` and
+    ``"metric"`` in run and logged-model searches, ``"dataset"`` in run searches.
+    ``key`` is the canonical attribute (or dataset field) name, or the unquoted tag,
+    param or metric key. ``op`` is upper case: ``=``, ``!=``, ``<``, ``<=``, ``>``,
+    ``>=``, ``LIKE``, ``ILIKE``, ``IN``, ``NOT IN``. ``value`` is a tuple of strings
+    for ``IN`` / ``NOT IN``, a ``float`` for metrics, an ``int`` for
+    ``version_number`` and times (``start_time``, ``creation_time``, ...), else a
+    string.
     """
 
-    kind: Literal["attribute", "tag"]
+    kind: Literal["attribute", "tag", "param", "metric", "dataset"]
     key: str
     op: str
-    value: str | int | tuple[str, ...]
+    value: str | int | float | tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class OrderKey:
     """One ``ORDER BY`` term, on a canonical column name."""
 
+    key: str
+    ascending: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RunOrderKey:
+    """One ``search_runs`` ``ORDER BY`` term: a canonical attribute or a metric, param
+    or tag key."""
+
+    kind: Literal["attribute", "metric", "param", "tag"]
     key: str
     ascending: bool
 
@@ -130,7 +159,8 @@ NAME: /[A-Za-z_][A-Za-z0-9_]*/
 BACKTICK_NAME: /QUOTED_BACKTICK/
 SQ_STRING: /QUOTED_SINGLE/
 DQ_STRING: /QUOTED_DOUBLE/
-NUMBER: /[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?/
+// ".5" is a number only where it cannot continue a name: "tag.5" stays "tag" "." "5".
+NUMBER: /[+-]?(?:\d+(?:\.\d*)?|(?<![\w`"'.])\.\d+)(?:[eE][+-]?\d+)?/
 
 %import common.WS
 %ignore WS
@@ -155,15 +185,15 @@ def _parser(start: str) -> Lark:
     return Lark(_GRAMMAR, parser="lalr", lexer="basic", start=start)
 
 
-def _parse(text: str, start: str, subject: str) -> Tree[Token]:
+def _parse(text: str, start: str, subject: str, wording: _Wording) -> Tree[Token]:
     from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
     try:
         return _parser(start).parse(text)
     except UnexpectedToken as exc:
-        raise _unexpected_token(text, subject, exc) from None
+        raise _unexpected_token(text, subject, wording, exc) from None
     except UnexpectedCharacters as exc:
-        raise _unexpected_character(text, subject, exc) from None
+        raise _unexpected_character(text, subject, wording, exc) from None
     except UnexpectedInput as exc:  # pragma: no cover - LALR raises only the two above
         raise InvalidArgument(f"Invalid {subject} {_quote(text)}: {exc}") from None
 
@@ -173,6 +203,25 @@ def _parse(text: str, start: str, subject: str) -> Tree[Token]:
 _ALL_COMPARATORS: Final = "=, !=, <, <=, >, >=, LIKE, ILIKE, IN, NOT IN"
 _AND_ONLY: Final = "conditions can only be joined with AND"
 _MAX_QUOTED_TEXT: Final = 300
+
+
+@dataclass(frozen=True, slots=True)
+class _Wording:
+    """How syntax errors describe what a search expected (the grammar is shared)."""
+
+    identifier: str  # a filter condition's left-hand side
+    key: str  # the key after a prefix such as tag.
+    order_key: str  # an order_by entry's key
+    value: str  # a filter value
+    numbers: str = ""  # appended to "values must be quoted strings like 'x'"
+
+
+_REGISTRY_WORDING: Final = _Wording(
+    identifier="an identifier like name, attribute.name or tag.`key`",
+    key="a tag key like my_key or a quoted key like `my.key`",
+    order_key="a key like name",
+    value="a quoted string value like 'foo'",
+)
 
 
 def _quote(text: str) -> str:
@@ -188,7 +237,7 @@ def _column(token: Token) -> int:
     return (token.start_pos or 0) + 1
 
 
-def _expected(accepts: set[str], subject: str) -> str:
+def _expected(accepts: set[str], subject: str, wording: _Wording) -> str:
     """Describe, in words, the terminals the parser would have accepted."""
     # Keywords are also accepted as tag keys, so a key position accepts AND, LIKE, ...
     # alongside NAME; those must not be described as "AND" or "a comparator".
@@ -197,13 +246,13 @@ def _expected(accepts: set[str], subject: str) -> str:
     if "EQ" in accepts:
         phrases.append(f"a comparator ({_ALL_COMPARATORS})")
     if "SQ_STRING" in accepts:
-        phrases.append("a quoted string value like 'foo'")
+        phrases.append(wording.value)
     if key_position and subject != "filter":
-        phrases.append("a key like name")
+        phrases.append(wording.order_key)
     elif key_position and "LIKE" in accepts:
-        phrases.append("a tag key like my_key or a quoted key like `my.key`")
+        phrases.append(wording.key)
     elif key_position:
-        phrases.append("an identifier like name, attribute.name or tag.`key`")
+        phrases.append(wording.identifier)
     if "AND" in accepts and not key_position:
         phrases.append("AND")
     if "LPAR" in accepts:
@@ -255,7 +304,9 @@ def _misplaced_clause(
     return None
 
 
-def _unexpected_token(text: str, subject: str, exc: UnexpectedToken) -> InvalidArgument:
+def _unexpected_token(
+    text: str, subject: str, wording: _Wording, exc: UnexpectedToken
+) -> InvalidArgument:
     token, accepts = exc.token, _accepts(exc)
     special = _misplaced_clause(text, subject, token, accepts)
     if special is not None:
@@ -265,22 +316,24 @@ def _unexpected_token(text: str, subject: str, exc: UnexpectedToken) -> InvalidA
         # lark places $END at the last token; the text really ends one past its end.
         return InvalidArgument(
             f"{prefix}: unexpected end of {subject} at column {len(text) + 1}; "
-            f"{_expected(accepts, subject)}"
+            f"{_expected(accepts, subject, wording)}"
         )
     value, column = str(token), _column(token)
     if token.type == "NAME" and "SQ_STRING" in accepts:
-        hint = f"values must be quoted strings like '{value}'"
+        hint = f"values must be quoted strings like '{value}'{wording.numbers}"
     elif token.type == "LPAR" and "SQ_STRING" in accepts:
         hint = (
             "a list of values is only allowed after IN or NOT IN; other comparators "
             "take one quoted value"
         )
     else:
-        hint = _expected(accepts, subject)
+        hint = _expected(accepts, subject, wording)
     return InvalidArgument(f"{prefix}: unexpected token '{value}' at column {column}; {hint}")
 
 
-def _unexpected_character(text: str, subject: str, exc: UnexpectedCharacters) -> InvalidArgument:
+def _unexpected_character(
+    text: str, subject: str, wording: _Wording, exc: UnexpectedCharacters
+) -> InvalidArgument:
     char = exc.char
     column = (exc.pos_in_stream or 0) + 1
     prefix = f"Invalid {subject} {_quote(text)}"
@@ -301,7 +354,7 @@ def _unexpected_character(text: str, subject: str, exc: UnexpectedCharacters) ->
         )
     return InvalidArgument(
         f"{prefix}: unexpected character '{char}' at column {column}; "
-        f"{_expected(_accepts(exc), subject)}"
+        f"{_expected(_accepts(exc), subject, wording)}"
     )
 
 
@@ -402,8 +455,8 @@ def _condition(tree: Tree[Token]) -> _Condition:
     return _Condition(identifier, op, _column(op_tokens[0]), values)
 
 
-def _conditions(text: str) -> list[_Condition]:
-    tree = _parse(text, "filter", "filter")
+def _conditions(text: str, wording: _Wording) -> list[_Condition]:
+    tree = _parse(text, "filter", "filter", wording)
     return [_condition(condition) for condition in _subtrees(tree)]
 
 
@@ -413,25 +466,188 @@ _STRING_OPS: Final = ("=", "!=", "LIKE", "ILIKE")
 _LIST_OPS: Final = ("IN", "NOT IN")
 _NUMERIC_OPS: Final = ("=", "!=", "<", "<=", ">", ">=")
 _TAG_OPS: Final = _STRING_OPS
-_ENTITY_TYPES: Final = ("attribute", "tag", "tags")
 _INTEGER: Final = re.compile(r"[+-]?[0-9]{1,30}")
 _MAX_INT64: Final = 2**63 - 1
+
+_Kind = Literal["attribute", "tag", "param", "metric", "dataset"]
+# How a value is read:
+#   string         a quoted string ('a' or "a"); a tuple of them after IN / NOT IN
+#   integer        an integer, quoted or not: 3, '3' (registry version numbers)
+#   number         an unquoted number, as a float: 1, -0.5, .5, 1e-3 (metric values)
+#   millis         an unquoted whole number, as an int: 1700000000000, 1.7e12 (times)
+_ValueKind = Literal["string", "integer", "number", "millis"]
 
 
 @dataclass(frozen=True, slots=True)
 class _Attribute:
+    """The rule for one attribute (or for every key of a tag, param or metric)."""
+
     comparators: tuple[str, ...]
-    numeric: bool = False
+    value: _ValueKind = "string"
+    canonical: str | None = None  # for aliases: the key reported in Comparison.key
 
 
-_REGISTERED_MODEL_ATTRIBUTES: Final[Mapping[str, _Attribute]] = {
-    "name": _Attribute(_STRING_OPS + _LIST_OPS),
+_STRING: Final = _Attribute(_STRING_OPS)
+_STRING_OR_LIST: Final = _Attribute(_STRING_OPS + _LIST_OPS)
+_MILLIS: Final = _Attribute(_NUMERIC_OPS, "millis")
+
+
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """Everything one search accepts in its filter."""
+
+    prefixes: Mapping[str, _Kind]  # entity type as written before the dot -> kind
+    attributes: Mapping[str, _Attribute]  # name as written -> rule, canonical names first
+    keyed: Mapping[_Kind, _Attribute]  # kinds whose key is free text (tag, param, metric)
+    wording: _Wording
+    datasets: Mapping[str, _Attribute] | None = None  # run filters' datasets.<field>
+    # MLflow's registry searches compare an attribute name before unquoting it, so
+    # attribute.`name` is unknown there; the tracking searches unquote it first.
+    quoted_attributes: bool = False
+    registry: bool = False  # explain that timestamps cannot be filtered on
+
+    def attribute_names(self) -> list[str]:
+        """Canonical attribute names, for messages (aliases are accepted, not listed)."""
+        return list(dict.fromkeys(rule.canonical or name for name, rule in self.attributes.items()))
+
+
+_REGISTRY_PREFIXES: Final[Mapping[str, _Kind]] = {
+    "attribute": "attribute",
+    "tag": "tag",
+    "tags": "tag",
 }
-_MODEL_VERSION_ATTRIBUTES: Final[Mapping[str, _Attribute]] = {
-    "name": _Attribute(_STRING_OPS + _LIST_OPS),
-    "run_id": _Attribute(_STRING_OPS + _LIST_OPS),
-    "source_path": _Attribute(_STRING_OPS),
-    "version_number": _Attribute(_NUMERIC_OPS, numeric=True),
+_REGISTERED_MODELS: Final = _Search(
+    prefixes=_REGISTRY_PREFIXES,
+    attributes={"name": _STRING_OR_LIST},
+    keyed={"tag": _Attribute(_TAG_OPS)},
+    wording=_REGISTRY_WORDING,
+    registry=True,
+)
+_MODEL_VERSIONS: Final = _Search(
+    prefixes=_REGISTRY_PREFIXES,
+    attributes={
+        "name": _STRING_OR_LIST,
+        "run_id": _STRING_OR_LIST,
+        "source_path": _STRING,
+        "version_number": _Attribute(_NUMERIC_OPS, "integer"),
+    },
+    keyed={"tag": _Attribute(_TAG_OPS)},
+    wording=_REGISTRY_WORDING,
+    registry=True,
+)
+
+_NUMBERS_UNQUOTED: Final = "; numbers (metric values, times) are written without quotes"
+_RUNS: Final = _Search(
+    # MLflow's SearchUtils spellings.
+    prefixes={
+        "metrics": "metric",
+        "metric": "metric",
+        "params": "param",
+        "param": "param",
+        "parameters": "param",
+        "parameter": "param",
+        "tags": "tag",
+        "tag": "tag",
+        "attributes": "attribute",
+        "attribute": "attribute",
+        "attr": "attribute",
+        "run": "attribute",
+        "datasets": "dataset",
+        "dataset": "dataset",
+    },
+    attributes={
+        "run_id": _STRING_OR_LIST,
+        "run_name": _STRING,
+        "status": _STRING,
+        "start_time": _MILLIS,
+        "end_time": _MILLIS,
+        "user_id": _STRING,
+        "artifact_uri": _STRING,
+        # Not searchable in MLflow 3.17 (run_view_type selects it there); harmless here.
+        "lifecycle_stage": _STRING,
+        # MLflow's aliases, named after the UI's columns; the spaced ones need quotes:
+        # attributes.`Run name`.
+        "created": _Attribute(_NUMERIC_OPS, "millis", "start_time"),
+        "Created": _Attribute(_NUMERIC_OPS, "millis", "start_time"),
+        "run name": _Attribute(_STRING_OPS, canonical="run_name"),
+        "Run name": _Attribute(_STRING_OPS, canonical="run_name"),
+        "Run Name": _Attribute(_STRING_OPS, canonical="run_name"),
+    },
+    keyed={
+        "metric": _Attribute(_NUMERIC_OPS, "number"),
+        "param": _Attribute(_STRING_OPS),
+        "tag": _Attribute(_TAG_OPS),
+    },
+    datasets={"name": _STRING_OR_LIST, "digest": _STRING_OR_LIST, "context": _STRING_OR_LIST},
+    quoted_attributes=True,
+    wording=_Wording(
+        identifier=(
+            "an identifier like metrics.acc, params.lr, tags.`my.key`, datasets.name or status"
+        ),
+        key="a key like my_key or a quoted key like `my key`",
+        order_key="a key like start_time, metrics.acc, params.lr or tags.`my.key`",
+        value="a value like 'foo' or 0.5",
+        numbers=_NUMBERS_UNQUOTED,
+    ),
+)
+_LOGGED_MODELS: Final = _Search(
+    # MLflow's search_logged_model_utils knows only these four, all plural.
+    prefixes={"attributes": "attribute", "metrics": "metric", "params": "param", "tags": "tag"},
+    attributes={
+        "name": _STRING_OR_LIST,
+        "model_id": _STRING_OR_LIST,
+        "status": _STRING_OR_LIST,
+        "model_type": _STRING_OR_LIST,
+        "source_run_id": _STRING_OR_LIST,
+        "creation_timestamp": _MILLIS,
+        "last_updated_timestamp": _MILLIS,
+        "creation_time": _Attribute(_NUMERIC_OPS, "millis", "creation_timestamp"),
+    },
+    keyed={
+        "metric": _Attribute(_NUMERIC_OPS, "number"),
+        "param": _STRING_OR_LIST,
+        "tag": _STRING_OR_LIST,
+    },
+    quoted_attributes=True,
+    wording=_Wording(
+        identifier="an identifier like name, metrics.acc, params.lr or tags.`my.key`",
+        key="a key like my_key or a quoted key like `my key`",
+        order_key="a key like name",  # unused: logged models order with objects
+        value="a value like 'foo' or 0.5",
+        numbers=_NUMBERS_UNQUOTED,
+    ),
+)
+_EXPERIMENTS: Final = _Search(
+    prefixes=_REGISTRY_PREFIXES,  # MLflow: attribute, tag, tags
+    attributes={
+        # MLflow also filters on experiment_id (=, !=, IN, NOT IN with quoted ids);
+        # modelreg's experiment search does not compile it yet.
+        "name": _STRING,
+        "creation_time": _MILLIS,
+        "last_update_time": _MILLIS,
+    },
+    keyed={"tag": _Attribute(_TAG_OPS)},
+    quoted_attributes=True,
+    wording=_Wording(
+        identifier="an identifier like name, creation_time or tags.`my.key`",
+        key="a tag key like my_key or a quoted key like `my.key`",
+        order_key="a key like name",  # unused: no experiment order_by parser yet
+        value="a value like 'foo' or 1700000000000",
+        numbers="; times are written without quotes",
+    ),
+)
+
+_NOUNS: Final[Mapping[_Kind, str]] = {
+    "attribute": "attribute",
+    "tag": "tag",
+    "param": "param",
+    "metric": "metric",
+    "dataset": "dataset field",
+}
+_PLURAL_PREFIXES: Final[Mapping[_Kind, str]] = {
+    "metric": "metrics",
+    "param": "params",
+    "tag": "tags",
 }
 
 
@@ -443,23 +659,58 @@ def _at(column: int, text: str) -> str:
     return f" (at column {column} of filter {_quote(text)})"
 
 
-def _attribute_for(
-    identifier: _Identifier, attributes: Mapping[str, _Attribute], text: str
-) -> _Attribute:
-    attribute = attributes.get(identifier.key)
-    # MLflow compares the key before unquoting, so a quoted attribute name is unknown.
-    if attribute is not None and not identifier.quoted:
+def _unknown_attribute_hint(identifier: _Identifier, search: _Search) -> str:
+    key = identifier.key
+    if search.registry:
+        if key.endswith("timestamp") or key == "description":
+            return "; timestamps and descriptions cannot be filtered on"
+        return ""
+    names = search.attribute_names()
+    if key == "run_uuid" and "run_id" in names:
+        return "; write run_id"
+    same_but_case = [name for name in names if name.lower() == key.lower()]
+    if same_but_case:
+        return f"; attribute names are case-sensitive, write {same_but_case[0]}"
+    if identifier.prefix is not None or not re.fullmatch(r"\w+", key):
+        return ""
+    # A bare word that is no attribute is most likely a metric, param or tag name.
+    spellings = [f"{_PLURAL_PREFIXES[kind]}.{key}" for kind in search.keyed]
+    nouns = [_NOUNS[kind] for kind in search.keyed]
+    if len(spellings) > 1:
+        return (
+            f"; for a {', '.join(nouns[:-1])} or {nouns[-1]} write "
+            f"{', '.join(spellings[:-1])} or {spellings[-1]}"
+        )
+    return f"; for a {nouns[0]} write {spellings[0]}"
+
+
+def _attribute_for(identifier: _Identifier, search: _Search, text: str) -> _Attribute:
+    attribute = search.attributes.get(identifier.key)
+    quoted_ok = search.quoted_attributes or not identifier.quoted
+    if attribute is not None and quoted_ok:
         return attribute
-    key, hint = identifier.key, ""
-    if identifier.quoted:
+    key = identifier.key
+    if not quoted_ok:
         key = identifier.written.partition(".")[2]
         hint = "; attribute names are written without quotes"
-    elif key.endswith("timestamp") or key == "description":
-        hint = "; timestamps and descriptions cannot be filtered on"
+    else:
+        hint = _unknown_attribute_hint(identifier, search)
     raise InvalidArgument(
         f"Invalid attribute key '{key}' specified. Valid keys are "
-        f"{_listing(list(attributes))}{hint}{_at(identifier.column, text)}"
+        f"{_listing(search.attribute_names())}{hint}{_at(identifier.column, text)}"
     )
+
+
+def _dataset_field_for(
+    identifier: _Identifier, fields: Mapping[str, _Attribute], text: str
+) -> _Attribute:
+    field = fields.get(identifier.key)
+    if field is None:
+        raise InvalidArgument(
+            f"Invalid dataset key '{identifier.key}' specified. Valid keys are "
+            f"{_listing(list(fields))}{_at(identifier.column, text)}"
+        )
+    return field
 
 
 def _check_comparator(
@@ -507,36 +758,89 @@ def _integer_value(condition: _Condition, what: str, text: str) -> int:
     )
 
 
-def _comparison(
-    condition: _Condition, attributes: Mapping[str, _Attribute], text: str
-) -> Comparison:
-    identifier = condition.identifier
-    if identifier.prefix is not None and identifier.prefix not in _ENTITY_TYPES:
+def _number_value(condition: _Condition, what: str, text: str) -> float:
+    (value,) = condition.values
+    if value.kind == "number":
+        number = float(value.text)
+        if math.isfinite(number):
+            return number
+        problem = "the number is out of range"
+    else:
+        # MLflow, too, takes numbers only unquoted: '0.5' is text, not a number.
+        problem = "expected a number like 0.5, -2 or 1e-3, written without quotes"
+    raise InvalidArgument(
+        f"Invalid value {value.written} for {what}: {problem}{_at(value.column, text)}"
+    )
+
+
+def _millis_value(condition: _Condition, what: str, text: str) -> int:
+    (value,) = condition.values
+    if value.kind == "number":
+        number = Decimal(value.text)
+        # adjusted() bounds the exponent before int() can build a huge integer.
+        if number.is_zero():
+            return 0
+        if number.adjusted() > 18 or abs(number) > _MAX_INT64:
+            problem = "the number is out of range"
+        elif number != number.to_integral_value():
+            problem = "expected a whole number of milliseconds"
+        else:
+            return int(number)
+    else:
+        problem = "expected milliseconds since the epoch like 1700000000000, written without quotes"
+    raise InvalidArgument(
+        f"Invalid value {value.written} for {what}: {problem}{_at(value.column, text)}"
+    )
+
+
+def _typed_value(
+    condition: _Condition, rule: _Attribute, what: str, text: str
+) -> str | int | float | tuple[str, ...]:
+    if condition.op in _LIST_OPS:
+        return _list_value(condition, what, text)
+    if rule.value == "integer":
+        return _integer_value(condition, what, text)
+    if rule.value == "number":
+        return _number_value(condition, what, text)
+    if rule.value == "millis":
+        return _millis_value(condition, what, text)
+    return _string_value(condition, what, text)
+
+
+def _kind_of(identifier: _Identifier, search: _Search, where: str) -> _Kind:
+    if identifier.prefix is None:
+        return "attribute"
+    kind = search.prefixes.get(identifier.prefix)
+    if kind is None:
         raise InvalidArgument(
             f"Invalid entity type '{identifier.prefix}' in '{identifier.written}'. "
-            f"Valid entity types are {_listing(_ENTITY_TYPES)}, or a bare attribute "
-            f"name{_at(identifier.column, text)}"
+            f"Valid entity types are {_listing(list(search.prefixes))}, or a bare "
+            f"attribute name{where}"
         )
-    if identifier.prefix in ("tag", "tags"):
-        if not identifier.key:
-            raise InvalidArgument(f"Tag key cannot be empty{_at(identifier.column, text)}")
-        what = f"tag '{identifier.key}'"
-        _check_comparator(condition, _TAG_OPS, what, text)
-        return Comparison("tag", identifier.key, condition.op, _string_value(condition, what, text))
-    attribute = _attribute_for(identifier, attributes, text)
-    what = f"attribute '{identifier.key}'"
-    _check_comparator(condition, attribute.comparators, what, text)
-    value: str | int | tuple[str, ...]
-    if condition.op in _LIST_OPS:
-        value = _list_value(condition, what, text)
-    elif attribute.numeric:
-        value = _integer_value(condition, what, text)
+    return kind
+
+
+def _comparison(condition: _Condition, search: _Search, text: str) -> Comparison:
+    identifier = condition.identifier
+    kind = _kind_of(identifier, search, _at(identifier.column, text))
+    key = identifier.key
+    if kind == "attribute":
+        rule = _attribute_for(identifier, search, text)
+        key = rule.canonical or key
+    elif kind == "dataset":
+        rule = _dataset_field_for(identifier, search.datasets or {}, text)
     else:
-        value = _string_value(condition, what, text)
-    return Comparison("attribute", identifier.key, condition.op, value)
+        if not key:
+            raise InvalidArgument(
+                f"{kind.capitalize()} key cannot be empty{_at(identifier.column, text)}"
+            )
+        rule = search.keyed[kind]
+    what = f"{_NOUNS[kind]} '{identifier.key}'"
+    _check_comparator(condition, rule.comparators, what, text)
+    return Comparison(kind, key, condition.op, _typed_value(condition, rule, what, text))
 
 
-def _parse_filter(text: str | None, attributes: Mapping[str, _Attribute]) -> list[Comparison]:
+def _parse_filter(text: str | None, search: _Search) -> list[Comparison]:
     if text is None:
         return []
     if not isinstance(text, str):
@@ -545,7 +849,8 @@ def _parse_filter(text: str | None, attributes: Mapping[str, _Attribute]) -> lis
     # blank filter with a 400, which helps nobody).
     if not text.strip():
         return []
-    return [_comparison(condition, attributes, text) for condition in _conditions(text)]
+    conditions = _conditions(text, search.wording)
+    return [_comparison(condition, search, text) for condition in conditions]
 
 
 def parse_registered_model_filter(text: str | None) -> list[Comparison]:
@@ -557,7 +862,7 @@ def parse_registered_model_filter(text: str | None) -> list[Comparison]:
     Raises:
         InvalidArgument: the text is not a valid filter; the message says why.
     """
-    return _parse_filter(text, _REGISTERED_MODEL_ATTRIBUTES)
+    return _parse_filter(text, _REGISTERED_MODELS)
 
 
 def parse_model_version_filter(text: str | None) -> list[Comparison]:
@@ -570,7 +875,66 @@ def parse_model_version_filter(text: str | None) -> list[Comparison]:
     Raises:
         InvalidArgument: the text is not a valid filter; the message says why.
     """
-    return _parse_filter(text, _MODEL_VERSION_ATTRIBUTES)
+    return _parse_filter(text, _MODEL_VERSIONS)
+
+
+def parse_run_filter(text: str | None) -> list[Comparison]:
+    """Parse a ``search_runs`` filter.
+
+    * ``metrics.<key>`` (or ``metric.``): kind ``"metric"``, comparators ``=``, ``!=``,
+      ``<``, ``<=``, ``>``, ``>=`` and an unquoted number (``0.5``, ``-1``, ``.5``,
+      ``1e-3``), always returned as a ``float``.
+    * ``params.<key>`` (``param.``, ``parameter(s).``) and ``tags.<key>`` (``tag.``):
+      kinds ``"param"`` and ``"tag"``, comparators ``=``, ``!=``, ``LIKE``, ``ILIKE``
+      and a quoted string.
+    * attributes, bare or after ``attributes.`` / ``attribute.`` / ``attr.`` /
+      ``run.``: ``run_id`` (string comparators plus ``IN`` / ``NOT IN``), ``run_name``,
+      ``status``, ``user_id``, ``artifact_uri``, ``lifecycle_stage`` (string
+      comparators) and ``start_time`` / ``end_time`` (numeric comparators, an unquoted
+      whole number of milliseconds, returned as an ``int``). MLflow's aliases
+      ``created`` (``start_time``) and ``` `Run name` ``` (``run_name``) are reported
+      under the canonical key.
+    * ``datasets.name``, ``datasets.digest``, ``datasets.context`` (or ``dataset.``):
+      kind ``"dataset"``, string comparators plus ``IN`` / ``NOT IN``.
+
+    Keys after a prefix may be quoted: ``metrics.`f1 score```, ``params."a b"``.
+    ``None`` or blank text means no conditions.
+
+    Raises:
+        InvalidArgument: the text is not a valid filter; the message says why.
+    """
+    return _parse_filter(text, _RUNS)
+
+
+def parse_logged_model_filter(text: str | None) -> list[Comparison]:
+    """Parse a ``search_logged_models`` filter (MLflow 3).
+
+    Attributes, bare or after ``attributes.``: ``name``, ``model_id``, ``status``,
+    ``model_type``, ``source_run_id`` (string comparators plus ``IN`` / ``NOT IN``),
+    ``creation_timestamp`` (alias ``creation_time``) and ``last_updated_timestamp``
+    (numeric comparators, unquoted whole milliseconds as an ``int``).
+    ``metrics.<key>`` as for runs (a ``float``); ``params.<key>`` and ``tags.<key>``
+    with string comparators plus ``IN`` / ``NOT IN``. As in MLflow, the prefixes are
+    plural only. ``None`` or blank text means no conditions.
+
+    Raises:
+        InvalidArgument: the text is not a valid filter; the message says why.
+    """
+    return _parse_filter(text, _LOGGED_MODELS)
+
+
+def parse_experiment_filter(text: str | None) -> list[Comparison]:
+    """Parse a ``search_experiments`` filter.
+
+    Attributes, bare or after ``attribute.``: ``name`` (``=``, ``!=``, ``LIKE``,
+    ``ILIKE``), ``creation_time`` and ``last_update_time`` (numeric comparators,
+    unquoted whole milliseconds as an ``int``). Tags (``tag.`` / ``tags.``) with
+    ``=``, ``!=``, ``LIKE``, ``ILIKE``. ``None`` or blank text means no conditions.
+
+    Raises:
+        InvalidArgument: the text is not a valid filter; the message says why.
+    """
+    return _parse_filter(text, _EXPERIMENTS)
 
 
 # ------------------------------------------------------------------------- order_by
@@ -608,10 +972,10 @@ _MODEL_VERSION_ORDER: Final = _OrderRules(
 )
 
 
-def _order_entry(entry: str) -> tuple[_Identifier, bool]:
+def _order_entry(entry: str, wording: _Wording) -> tuple[_Identifier, bool]:
     from lark import Token
 
-    tree = _parse(entry, "order_entry", "order_by clause")
+    tree = _parse(entry, "order_entry", "order_by clause", wording)
     key_tree, *direction = _subtrees(tree)
     (child,) = key_tree.children
     if isinstance(child, Token):  # a bare quoted key: `name` or "name"
@@ -625,7 +989,7 @@ def _order_entry(entry: str) -> tuple[_Identifier, bool]:
 def _order_key(entry: object, rules: _OrderRules) -> OrderKey:
     if not isinstance(entry, str):
         raise InvalidArgument(f"order_by entries must be strings like 'name DESC', got {entry!r}")
-    identifier, ascending = _order_entry(entry)
+    identifier, ascending = _order_entry(entry, _REGISTRY_WORDING)
     column = None
     if identifier.prefix in (None, "attribute"):
         column = rules.keys.get(identifier.key)
@@ -682,6 +1046,73 @@ def parse_model_version_order_by(order_by: Sequence[str] | None) -> list[OrderKe
         InvalidArgument: an entry is malformed, unknown or repeated.
     """
     return _parse_order_by(order_by, _MODEL_VERSION_ORDER)
+
+
+# Runs order by the searchable attributes and MLflow's "created" alias (not by the
+# spaced "Run name" aliases, which MLflow's order_by rejects), by metric, param and
+# tag values, but not by datasets.
+_RUN_ORDER_ATTRIBUTES: Final[Mapping[str, str]] = {
+    name: rule.canonical or name for name, rule in _RUNS.attributes.items() if " " not in name
+}
+_RUN_ORDER_KEYS: Final = (
+    f"metrics.<key>, params.<key>, tags.<key> or an attribute ({_listing(_RUNS.attribute_names())})"
+)
+
+
+def _describe(key: RunOrderKey) -> str:
+    return key.key if key.kind == "attribute" else f"{key.kind} '{key.key}'"
+
+
+def _run_order_key(entry: object) -> RunOrderKey:
+    if not isinstance(entry, str):
+        raise InvalidArgument(
+            f"order_by entries must be strings like 'metrics.acc DESC', got {entry!r}"
+        )
+    identifier, ascending = _order_entry(entry, _RUNS.wording)
+    if identifier.prefix is None and identifier.quoted and "." in identifier.key:
+        # MLflow unquotes the whole entry first, so `metrics.acc` is metric acc.
+        prefix, _, key = identifier.key.partition(".")
+        identifier = replace(identifier, prefix=prefix, key=key)
+    kind = _kind_of(identifier, _RUNS, f" (in order_by clause {_quote(entry)})")
+    if kind == "attribute":
+        column = _RUN_ORDER_ATTRIBUTES.get(identifier.key)
+        if column is not None:
+            return RunOrderKey("attribute", column, ascending)
+    elif kind in ("metric", "param", "tag") and identifier.key:
+        return RunOrderKey(kind, identifier.key, ascending)
+    raise InvalidArgument(
+        f"Invalid order by key '{identifier.written}' specified in order_by clause "
+        f"{_quote(entry)}. Valid keys are {_RUN_ORDER_KEYS}, optionally followed by ASC "
+        "or DESC"
+    )
+
+
+def parse_run_order_by(order_by: Sequence[str] | None) -> list[RunOrderKey]:
+    """Parse ``search_runs``' ``order_by`` entries, in order, adding nothing.
+
+    Each entry is ``<key> [ASC|DESC]`` (default ``ASC``): ``metrics.<key>``,
+    ``params.<key>``, ``tags.<key>`` (any prefix spelling of :func:`parse_run_filter`,
+    quoted keys allowed) or an attribute, bare or prefixed: ``run_id``, ``run_name``,
+    ``status``, ``start_time`` (alias ``created``), ``end_time``, ``user_id``,
+    ``artifact_uri``, ``lifecycle_stage``. Empty gives ``[]``: the store appends
+    ``start_time DESC, run_id`` itself.
+
+    Raises:
+        InvalidArgument: an entry is malformed, unknown or repeated (``start_time`` and
+            ``created``, or ``metric.x`` and ``metrics.x``, are the same key).
+    """
+    if isinstance(order_by, str):  # one clause passed on its own, not a list
+        order_by = [order_by]
+    keys: list[RunOrderKey] = []
+    for entry in order_by or ():
+        key = _run_order_key(entry)
+        if any((seen.kind, seen.key) == (key.kind, key.key) for seen in keys):
+            raise InvalidArgument(
+                f"`order_by` contains duplicate fields: {list(order_by or ())}. Each key "
+                f"may appear once ('{entry}' orders by {_describe(key)} again)"
+            )
+        keys.append(key)
+    return keys
 
 
 # ------------------------------------------------------------ page tokens, max_results

@@ -47,9 +47,7 @@ def test_runs_source_is_copied_and_hashed(
     assert (download / "MLmodel").is_file()
 
 
-def test_logged_model_source(
-    registry: RegistryService, tracking: TrackingService
-) -> None:
+def test_logged_model_source(registry: RegistryService, tracking: TrackingService) -> None:
     run = tracking.create_run()
     logged = tracking.create_logged_model("0", "model", run.info.run_id)
     _write_model(Path(logged.artifact_location), b"v1")
@@ -64,15 +62,15 @@ def test_logged_model_source(
         registry.create_model_version("m", f"models:/{logged.model_id}", model_id="m-other")
 
 
-def test_local_folder_is_copied_when_embedded(
-    registry: RegistryService, tmp_path: Path
-) -> None:
+def test_local_folder_is_copied_when_embedded(registry: RegistryService, tmp_path: Path) -> None:
     folder = tmp_path / "outside"
     _write_model(folder)
     registry.create_registered_model("m")
     registry.create_model_version("m", str(folder))
     registry.create_model_version("m", folder.as_uri())
-    assert registry.get_model_version_manifest("m", 1) == registry.get_model_version_manifest("m", 2)
+    assert registry.get_model_version_manifest("m", 1) == registry.get_model_version_manifest(
+        "m", 2
+    )
     with pytest.raises(InvalidArgument, match="not an existing directory"):
         registry.create_model_version("m", str(tmp_path / "missing"))
 

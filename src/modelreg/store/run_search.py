@@ -34,7 +34,11 @@ _RUN_ATTRIBUTES = {
     "artifact_uri": runs.c.artifact_uri,
     "lifecycle_stage": runs.c.lifecycle_stage,
 }
-_DATASET_COLUMNS = {"name": datasets.c.name, "digest": datasets.c.digest}
+_DATASET_COLUMNS = {
+    "name": datasets.c.name,
+    "digest": datasets.c.digest,
+    "context": run_inputs.c.context,
+}
 
 if TYPE_CHECKING:
     from modelreg.filters import Comparison, RunOrderKey
@@ -70,12 +74,7 @@ def run_conditions(
                 )
             )
         elif cond.kind == "dataset":
-            if cond.key == "context":
-                clause = compare(
-                    run_inputs.c.tags, "LIKE", f'%"mlflow.data.context": "{cond.value}"%'
-                )
-            else:
-                clause = compare(_DATASET_COLUMNS[cond.key], cond.op, cond.value)
+            clause = compare(_DATASET_COLUMNS[cond.key], cond.op, cond.value)
             conditions.append(
                 runs.c.run_id.in_(
                     select(run_inputs.c.run_id).select_from(run_inputs.join(datasets)).where(clause)

@@ -281,8 +281,10 @@ run_inputs = Table(
         ForeignKey("datasets.dataset_id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    # Input tags such as mlflow.data.context ("training", "eval"), as a JSON object.
+    # Input tags such as mlflow.data.context ("training", "eval"), as a JSON object;
+    # the context is also a column so `datasets.context` filters are plain SQL.
     Column("tags", Text, nullable=False),
+    Column("context", String(250), nullable=True),
 )
 
 logged_models = Table(

@@ -50,6 +50,9 @@ if TYPE_CHECKING:
     from modelreg.filters import Comparison, RunOrderKey
 
 
+DATASET_CONTEXT_TAG = "mlflow.data.context"
+
+
 class TrackingStore:
     """Statements for the tracking tables; never commits."""
 
@@ -369,7 +372,12 @@ class TrackingStore:
         ri = run_inputs
         self.conn.execute(delete(ri).where(ri.c.run_id == run_id, ri.c.dataset_id == dataset_id))
         self.conn.execute(
-            insert(ri).values(run_id=run_id, dataset_id=dataset_id, tags=json.dumps(dict(tags)))
+            insert(ri).values(
+                run_id=run_id,
+                dataset_id=dataset_id,
+                tags=json.dumps(dict(tags)),
+                context=tags.get(DATASET_CONTEXT_TAG),
+            )
         )
 
     # ------------------------------------------------------- logged models

@@ -284,6 +284,7 @@ def upgrade() -> None:
         sa.Column("run_id", sa.String(length=32), nullable=False),
         sa.Column("dataset_id", sa.String(length=36), nullable=False),
         sa.Column("tags", sa.Text(), nullable=False),
+        sa.Column("context", sa.String(length=250), nullable=True),
         sa.ForeignKeyConstraint(
             ["dataset_id"],
             ["datasets.dataset_id"],

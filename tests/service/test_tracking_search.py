@@ -1,0 +1,104 @@
+"""search_runs, search_logged_models and search_experiments in SQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from modelreg.errors import InvalidArgument
+from modelreg.service.tracking import TrackingService
+from modelreg.tracking_entities import Dataset, DatasetInput
+
+
+@pytest.fixture
+def runs(tracking: TrackingService) -> list[str]:
+    ids = []
+    for i, (acc, c) in enumerate([(0.7, "0.1"), (0.9, "1.0"), (0.8, "10")]):
+        run_id = tracking.create_run("0", start_time=1000 + i, run_name=f"run-{i}").info.run_id
+        tracking.log_metric(run_id, "acc", acc, timestamp=1, step=0)
+        tracking.log_param(run_id, "C", c)
+        tracking.set_tag(run_id, "team", "growth" if i < 2 else "risk")
+        ids.append(run_id)
+    dataset = Dataset(name="train", digest="d1", source_type="local", source="{}")
+    tracking.log_inputs(ids[0], [DatasetInput(dataset, {"mlflow.data.context": "training"})])
+    tracking.update_run(ids[2], status="FINISHED")
+    return ids
+
+
+def _search(tracking: TrackingService, text: str = "", **kw: object) -> list[str]:
+    found, _ = tracking.search_runs(["0"], text, **kw)  # type: ignore[arg-type]
+    return [r.info.run_name for r in found]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ["run-2", "run-1", "run-0"]),
+        ("metrics.acc > 0.75", ["run-2", "run-1"]),
+        ("metrics.acc >= 0.9", ["run-1"]),
+        ("params.C = '10'", ["run-2"]),
+        ("params.C LIKE '1%'", ["run-2", "run-1"]),
+        ("tags.team = 'growth'", ["run-1", "run-0"]),
+        ("attributes.status = 'FINISHED'", ["run-2"]),
+        ("run_name ILIKE 'RUN-0'", ["run-0"]),
+        ("datasets.name = 'train'", ["run-0"]),
+        ("datasets.context = 'training'", ["run-0"]),
+        ("datasets.context IN ('eval', 'training')", ["run-0"]),
+        ("attributes.start_time >= 1001 AND metrics.acc < 0.85", ["run-2"]),
+    ],
+)
+def test_run_filters(
+    tracking: TrackingService, runs: list[str], text: str, expected: list[str]
+) -> None:
+    assert _search(tracking, text) == expected
+
+
+def test_run_ordering_and_paging(tracking: TrackingService, runs: list[str]) -> None:
+    assert _search(tracking, order_by=["metrics.acc DESC"]) == ["run-1", "run-2", "run-0"]
+    assert _search(tracking, order_by=["params.C ASC"]) == ["run-0", "run-1", "run-2"]
+    assert _search(tracking, order_by=["attributes.start_time ASC"]) == ["run-0", "run-1", "run-2"]
+    first, token = tracking.search_runs(["0"], max_results=2)
+    assert token is not None
+    rest, last = tracking.search_runs(["0"], max_results=2, page_token=token)
+    assert ([r.info.run_name for r in [*first, *rest]], last) == (["run-2", "run-1", "run-0"], None)
+
+
+def test_deleted_runs_follow_the_view_type(tracking: TrackingService, runs: list[str]) -> None:
+    tracking.delete_run(runs[0])
+    assert _search(tracking) == ["run-2", "run-1"]
+    assert _search(tracking, run_view_type="DELETED_ONLY") == ["run-0"]
+    assert len(_search(tracking, run_view_type="ALL")) == 3
+    with pytest.raises(InvalidArgument, match="view type"):
+        _search(tracking, run_view_type="SOME")
+
+
+def test_bad_run_filter_is_explained(tracking: TrackingService) -> None:
+    with pytest.raises(InvalidArgument, match="OR"):
+        _search(tracking, "metrics.a > 1 OR metrics.b > 1")
+
+
+def test_search_logged_models(tracking: TrackingService, runs: list[str]) -> None:
+    first = tracking.create_logged_model("0", "model", runs[0], params={"C": "1"})
+    tracking.create_logged_model("0", "other", runs[1], tags={"k": "v"})
+    found, _ = tracking.search_logged_models(["0"], "name = 'model'")
+    assert [m.model_id for m in found] == [first.model_id]
+    found, _ = tracking.search_logged_models(["0"], f"source_run_id = '{runs[1]}'")
+    assert [m.name for m in found] == ["other"]
+    found, _ = tracking.search_logged_models(["0"], "params.C = '1'")
+    assert [m.name for m in found] == ["model"]
+    ordered, _ = tracking.search_logged_models(
+        ["0"], order_by=[{"field_name": "name", "ascending": False}]
+    )
+    assert [m.name for m in ordered] == ["other", "model"]
+    with pytest.raises(InvalidArgument, match="order_by"):
+        tracking.search_logged_models(["0"], order_by=[{"field_name": "nope"}])
+
+
+def test_search_experiments(tracking: TrackingService) -> None:
+    tracking.create_experiment("churn-a", tags={"team": "growth"})
+    tracking.create_experiment("churn-b")
+    found, _ = tracking.search_experiments(filter_string="name LIKE 'churn%'")
+    assert sorted(e.name for e in found) == ["churn-a", "churn-b"]
+    found, _ = tracking.search_experiments(filter_string="tags.team = 'growth'")
+    assert [e.name for e in found] == ["churn-a"]
+    everything, _ = tracking.search_experiments()
+    assert {e.name for e in everything} == {"Default", "churn-a", "churn-b"}
