@@ -26,6 +26,7 @@ from modelreg.errors import (
 if TYPE_CHECKING:
     from modelreg import data, pyfunc, sklearn
     from modelreg.client import MlflowClient
+    from modelreg.entities import ModelVersion, PagedList, RegisteredModel
     from modelreg.fluent import (
         active_run,
         create_experiment,
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
         set_tags,
         start_run,
     )
-    from modelreg.entities import ModelVersion, PagedList, RegisteredModel
 
     Client = MlflowClient
 
@@ -101,7 +101,7 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = [  # noqa: RUF022 - grouped: errors and classes, then the fluent API
+__all__ = [
     "AlreadyExists",
     "Client",
     "Conflict",
@@ -124,5 +124,25 @@ __all__ = [  # noqa: RUF022 - grouped: errors and classes, then the fluent API
     "data",
     "pyfunc",
     "sklearn",
-    *_FLUENT,
+    "active_run",
+    "create_experiment",
+    "delete_tag",
+    "end_run",
+    "get_artifact_uri",
+    "get_experiment",
+    "get_experiment_by_name",
+    "get_run",
+    "last_active_run",
+    "log_artifact",
+    "log_artifacts",
+    "log_input",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "register_model",
+    "set_experiment",
+    "set_tag",
+    "set_tags",
+    "start_run",
 ]

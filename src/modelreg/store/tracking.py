@@ -105,8 +105,7 @@ class TrackingStore:
         if row is None:
             return None
         tags = dict(
-            (key, value)
-            for key, value in self.conn.execute(
+            self.conn.execute(
                 select(experiment_tags.c.key, experiment_tags.c.value).where(
                     experiment_tags.c.experiment_id == row.experiment_id
                 )
@@ -247,7 +246,7 @@ class TrackingStore:
         query = select(run_params.c.key, run_params.c.value).where(
             run_params.c.run_id == run_id, run_params.c.key.in_(list(keys))
         )
-        return {key: value for key, value in self.conn.execute(query)}
+        return dict(self.conn.execute(query).all())
 
     def insert_params(self, run_id: str, params: Mapping[str, str]) -> None:
         if params:
