@@ -150,3 +150,11 @@ def test_set_tracking_uri_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_unsupported_uri_is_explained() -> None:
     with pytest.raises(InvalidArgument, match="Unsupported tracking URI"):
         MlflowClient(tracking_uri="ftp://host/x")
+
+
+def test_lineage_of_a_version_with_an_unknown_run(client: MlflowClient) -> None:
+    client.create_registered_model("m")
+    client.create_model_version("m", "s3://bucket/m", run_id="f" * 32)
+    lineage = client.get_model_version_lineage("m", 1)
+    assert (lineage.run, lineage.logged_model, lineage.git_commit) == (None, None, None)
+    assert lineage.source == "s3://bucket/m"

@@ -17,6 +17,7 @@ from modelreg.service.tracking import TrackingService
 from modelreg.store.database import Database
 
 _databases: dict[str, Database] = {}
+_services: dict[Settings, EmbeddedServices] = {}
 _lock = threading.Lock()
 
 
@@ -35,6 +36,17 @@ class EmbeddedServices:
 
 
 def services(settings: Settings) -> EmbeddedServices:
+    """The services for ``settings``, built once per process (clients are cheap to make)."""
+    with _lock:
+        found = _services.get(settings)
+    if found is None:
+        found = _build(settings)
+        with _lock:
+            found = _services.setdefault(settings, found)
+    return found
+
+
+def _build(settings: Settings) -> EmbeddedServices:
     db = database_for(settings.tracking_uri)
     # Embedded users own their machine: local folders may be registered and
     # experiments may keep artifacts wherever their owner points them.
@@ -56,3 +68,4 @@ def reset() -> None:
         for db in _databases.values():
             db.dispose()
         _databases.clear()
+        _services.clear()

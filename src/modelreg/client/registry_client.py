@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from modelreg.client.artifacts_client import ArtifactMethods
 from modelreg.client.tracking_client import TrackingMethods
 from modelreg.config import Settings, get_registry_uri, is_http_uri, normalize_tracking_uri
 from modelreg.entities import STAGES, ModelVersion, PagedList, RegisteredModel
-from modelreg.errors import InvalidArgument
+from modelreg.errors import InvalidArgument, NotFound
 from modelreg.service import RegistryService
 from modelreg.service.registry import SEARCH_MODELS_DEFAULT, SEARCH_VERSIONS_DEFAULT
 from modelreg.service.tracking import TrackingService
@@ -18,6 +18,9 @@ from modelreg.tracking_entities import Lineage
 
 if TYPE_CHECKING:
     from modelreg.client.http import HttpRegistry
+
+
+_T = TypeVar("_T")
 
 
 class MlflowClient(TrackingMethods, ArtifactMethods):
@@ -162,10 +165,11 @@ class MlflowClient(TrackingMethods, ArtifactMethods):
     def get_model_version_lineage(self, name: str, version: int | str) -> Lineage:
         """Where a version came from: its run's params, metrics, tags, git commit, datasets."""
         found = self._registry.get_model_version(name, version)
-        run = self._tracking.get_run(found.run_id) if found.run_id else None
-        logged = self._tracking.get_logged_model(found.model_id) if found.model_id else None
-        if run is None and logged is not None and logged.source_run_id:
-            run = self._tracking.get_run(logged.source_run_id)
+        # A version may name a run or logged model this registry never saw (registered
+        # from another tracking server): lineage then stops at what is known.
+        logged = _or_none(self._tracking.get_logged_model, found.model_id)
+        run_id = found.run_id or (logged.source_run_id if logged else None)
+        run = _or_none(self._tracking.get_run, run_id)
         return Lineage(
             name=found.name,
             version=found.version,
@@ -218,6 +222,15 @@ class MlflowClient(TrackingMethods, ArtifactMethods):
 
     def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
         return self._registry.get_model_version_by_alias(name, alias)
+
+
+def _or_none(fetch: Callable[[str], _T], key: str | None) -> _T | None:
+    if not key:
+        return None
+    try:
+        return fetch(key)
+    except NotFound:
+        return None
 
 
 def _required(field: str, value: str | None) -> str:

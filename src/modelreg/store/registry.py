@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -64,10 +64,12 @@ class RegistryStore:
         Every write that must serialise with others on the same model starts here, so
         version allocation and archive-on-promotion see each other's committed rows.
         """
-        values: dict[str, Any] = {"id": rm.c.id}
-        if now is not None:
-            values = {"last_updated_timestamp": now}
-        self.conn.execute(update(rm).where(rm.c.name == name).values(**values))
+        # An UPDATE takes the row lock on every backend (and SQLite's write lock, already
+        # held since BEGIN IMMEDIATE); a no-op assignment locks without changing anything.
+        bump = rm.c.last_updated_timestamp if now is None else now
+        self.conn.execute(
+            update(rm).where(rm.c.name == name).values(last_updated_timestamp=bump)
+        )
         return self.model_id(name)
 
     def insert_model(self, name: str, description: str, user_id: str | None, now: int) -> int:
@@ -287,11 +289,11 @@ class RegistryStore:
         self, keys: Sequence[tuple[int, int]]
     ) -> dict[tuple[int, int], dict[str, str]]:
         found: dict[tuple[int, int], dict[str, str]] = defaultdict(dict)
-        if keys:
-            t = model_version_tags
+        t = model_version_tags
+        for chunk in _chunks(keys):
             rows = self.conn.execute(
                 select(t.c.model_id, t.c.version, t.c.key, t.c.value).where(
-                    _key_filter(t.c.model_id, t.c.version, keys)
+                    _key_filter(t.c.model_id, t.c.version, chunk)
                 )
             )
             for model_id, version, key, value in rows:
@@ -358,11 +360,11 @@ class RegistryStore:
 
     def version_aliases(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], list[str]]:
         found: dict[tuple[int, int], list[str]] = defaultdict(list)
-        if keys:
-            a = model_aliases
+        a = model_aliases
+        for chunk in _chunks(keys):
             rows = self.conn.execute(
                 select(a.c.model_id, a.c.version, a.c.alias).where(
-                    _key_filter(a.c.model_id, a.c.version, keys)
+                    _key_filter(a.c.model_id, a.c.version, chunk)
                 )
             )
             for model_id, version, alias in rows:
@@ -426,6 +428,18 @@ class RegistryStore:
 
 def _prefix(value: str) -> str:
     return value[:VALUE_PREFIX_LENGTH]
+
+
+# Tags and aliases of a page of versions are read this many versions per statement,
+# so a page of any allowed size can be read: each version costs up to 4 bound
+# parameters (SQLite allows 32,766 by default, PostgreSQL 65,535), and PostgreSQL
+# expands a row-value IN list into nested ORs that exceed its stack depth near 10,000.
+KEYS_PER_STATEMENT = 2_000
+
+
+def _chunks(keys: Sequence[tuple[int, int]]) -> Iterator[Sequence[tuple[int, int]]]:
+    for start in range(0, len(keys), KEYS_PER_STATEMENT):
+        yield keys[start : start + KEYS_PER_STATEMENT]
 
 
 def _key_filter(model_col: Any, version_col: Any, keys: Iterable[tuple[int, int]]) -> Any:
