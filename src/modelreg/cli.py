@@ -1,4 +1,4 @@
-"""The ``modelreg`` command: database management (and, with the server extra, ``server``).
+"""The ``modelreg`` command: database management and, with the server extra, ``server``.
 
 Errors print one line and exit 1; ``--traceback`` shows the Python stack instead.
 """
@@ -8,13 +8,16 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
 from modelreg._version import __version__
 from modelreg.config import Settings
 from modelreg.errors import RegistryError
+
+if TYPE_CHECKING:
+    from modelreg.server.settings import LogLevel
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,6 +89,65 @@ def db_current(backend_store_uri: str | None) -> None:
         database.dispose()
     state = "up to date" if current == head else "needs `modelreg db upgrade`"
     click.echo(f"current: {current or 'empty'}  head: {head}  ({state})")
+
+
+@main.command("server")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="TCP port."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes sharing the port (each with its own connection pool).",
+)
+@_BACKEND_OPTION
+@click.option(
+    "--artifacts-destination",
+    envvar="MODELREG_ARTIFACT_ROOT",
+    default=None,
+    help="Where artifacts are stored (folder or s3://bucket/prefix). "
+    "Default: 'artifacts' beside a SQLite database, else ./.modelreg/artifacts.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+@_friendly_errors
+def server(
+    host: str,
+    port: int,
+    workers: int,
+    backend_store_uri: str | None,
+    artifacts_destination: str | None,
+    log_level: str,
+) -> None:
+    """Serve the registry over MLflow's REST API (needs the ``server`` extra).
+
+    Until authentication exists, every change is attributed to the HTTP Basic
+    username the client sends (unverified), else to "anonymous".
+    """
+    try:
+        from modelreg.server.main import serve
+        from modelreg.server.settings import ServerSettings
+    except ImportError as error:
+        click.echo(
+            f"Error: the server needs the 'server' extra ({error.name} is missing): "
+            "pip install 'modelreg[server]'",
+            err=True,
+        )
+        sys.exit(1)
+    settings = Settings.from_env(backend_store_uri, artifacts_destination)
+    serve(
+        settings,
+        ServerSettings(
+            host=host, port=port, workers=workers, log_level=cast("LogLevel", log_level)
+        ),
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

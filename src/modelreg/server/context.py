@@ -1,0 +1,63 @@
+"""What a handler gets: the services, the caller, and the request's fields.
+
+Until authentication exists, the caller ("actor", recorded on every event) is the
+*claimed* HTTP Basic username, unverified, or ``anonymous`` when there is none. It is
+audit attribution only: no decision depends on it yet.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Final
+
+from modelreg.server.wire import Params
+from modelreg.service import RegistryService
+from modelreg.store.database import Database
+
+ANONYMOUS: Final = "anonymous"
+# The events.actor column holds 256 characters; longer names are not attributable.
+_MAX_ACTOR_LENGTH: Final = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The service objects one app serves, built once by ``create_app``."""
+
+    db: Database
+    registry: RegistryService
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One API request as a handler sees it."""
+
+    services: Services
+    actor: str
+    params: Params
+
+    @property
+    def registry(self) -> RegistryService:
+        return self.services.registry.as_actor(self.actor)
+
+
+def actor_from_authorization(header: str | None) -> str:
+    """The username of an HTTP Basic ``Authorization`` header, else ``anonymous``.
+
+    Anything unusable (another scheme, bad base64, control characters, an over-long
+    name) is treated as no claim at all rather than rejected: nothing is enforced yet.
+    """
+    if not header:
+        return ANONYMOUS
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return ANONYMOUS
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return ANONYMOUS
+    username = decoded.partition(":")[0]
+    if not username or len(username) > _MAX_ACTOR_LENGTH or not username.isprintable():
+        return ANONYMOUS
+    return username

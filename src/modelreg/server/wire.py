@@ -1,0 +1,270 @@
+"""MLflow's JSON shapes, both ways (mlflow-wire.md §1, §4).
+
+Out: entities become the dicts MLflow's server emits: versions and ids are strings
+(the client's proto parser rejects numbers there), timestamps are numbers, a version
+is always ``status: READY``, and empty fields are omitted where MLflow omits them.
+
+In: :class:`Params` holds a request's fields, from a JSON body or a query string, and
+the typed getters below turn them into service arguments. A missing required field is
+"Missing value for required parameter 'x'."; a field of the wrong JSON type is "Invalid
+value … for parameter 'x' …". Values of the right type go to the service unchanged, so
+its rules (and messages) are the same over HTTP as in-process.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import orjson
+from starlette.datastructures import QueryParams
+
+from modelreg.entities import ModelVersion, RegisteredModel
+from modelreg.errors import InvalidArgument
+
+_INTEGER: Final = re.compile(r"-?[0-9]{1,19}")
+_SHOWN_VALUE_LENGTH: Final = 100
+MAX_VERSION: Final = 2**31 - 1  # the versions column is a 32-bit INTEGER
+
+# ------------------------------------------------------------------ entities out
+
+
+def _tags(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"key": key, "value": value} for key, value in tags.items()]
+
+
+def model_version(mv: ModelVersion) -> dict[str, Any]:
+    """A ``ModelVersion`` message, keys in proto field order."""
+    out: dict[str, Any] = {
+        "name": mv.name,
+        "version": str(mv.version),
+        "creation_timestamp": mv.creation_timestamp,
+        "last_updated_timestamp": mv.last_updated_timestamp,
+    }
+    # MLflow never fills user_id or model_id, so its server never sends them; both are
+    # proto fields the client accepts, and without them the HTTP client could not return
+    # the same entity as the embedded one.
+    if mv.user_id:
+        out["user_id"] = mv.user_id
+    out["current_stage"] = mv.current_stage
+    # description, run_id and run_link are always present on the real server ("" if unset).
+    out["description"] = mv.description
+    out["source"] = mv.source
+    out["run_id"] = mv.run_id or ""
+    out["status"] = mv.status
+    if mv.status_message:
+        out["status_message"] = mv.status_message
+    if mv.tags:
+        out["tags"] = _tags(mv.tags)
+    out["run_link"] = mv.run_link
+    if mv.aliases:
+        out["aliases"] = list(mv.aliases)
+    if mv.model_id:
+        out["model_id"] = mv.model_id
+    return out
+
+
+def registered_model(rm: RegisteredModel) -> dict[str, Any]:
+    """A ``RegisteredModel`` message; empty description, tags, aliases are omitted."""
+    out: dict[str, Any] = {
+        "name": rm.name,
+        "creation_timestamp": rm.creation_timestamp,
+        "last_updated_timestamp": rm.last_updated_timestamp,
+    }
+    if rm.user_id:
+        out["user_id"] = rm.user_id
+    if rm.description:
+        out["description"] = rm.description
+    if rm.latest_versions:
+        out["latest_versions"] = [model_version(mv) for mv in rm.latest_versions]
+    if rm.tags:
+        out["tags"] = _tags(rm.tags)
+    if rm.aliases:
+        out["aliases"] = [
+            {"alias": alias, "version": str(version)} for alias, version in rm.aliases.items()
+        ]
+    return out
+
+
+def model_versions(versions: Sequence[ModelVersion]) -> list[dict[str, Any]]:
+    return [model_version(mv) for mv in versions]
+
+
+# ------------------------------------------------------------------ requests in
+
+
+class Params:
+    """The fields of one request: a JSON object body, or a query string (GET)."""
+
+    __slots__ = ("_body", "_query")
+
+    def __init__(
+        self, body: Mapping[str, Any] | None = None, query: QueryParams | None = None
+    ) -> None:
+        self._body = body
+        self._query = query
+
+    def value(self, name: str) -> Any:
+        """The field's value; ``None`` when absent (or JSON ``null``, as MLflow reads it)."""
+        if self._body is not None:
+            return self._body.get(name)
+        if self._query is not None:
+            return self._query.get(name)
+        return None
+
+    def values(self, name: str) -> list[Any] | None:
+        """A repeated field: a JSON array, or every occurrence of a query key."""
+        if self._body is not None:
+            found = self._body.get(name)
+            if found is None:
+                return None
+            if not isinstance(found, list):
+                raise invalid_value(name, found, "an array")
+            return found
+        if self._query is not None:
+            return self._query.getlist(name) or None
+        return None
+
+    def present(self, name: str) -> bool:
+        """Whether the field was sent at all (even as JSON ``null``)."""
+        if self._body is not None:
+            return name in self._body
+        return self._query is not None and name in self._query
+
+
+def missing_value(name: str) -> InvalidArgument:
+    return InvalidArgument(f"Missing value for required parameter '{name}'.")
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "null"
+
+
+def invalid_value(name: str, value: object, expected: str) -> InvalidArgument:
+    shown = orjson.dumps(value, default=repr).decode()
+    if len(shown) > _SHOWN_VALUE_LENGTH:  # never echo a huge hostile value back
+        shown = shown[:_SHOWN_VALUE_LENGTH] + "…"
+    return InvalidArgument(
+        f"Invalid value {shown} for parameter '{name}' supplied: "
+        f"expected {expected}, got {_json_type(value)}."
+    )
+
+
+def required_str(params: Params, name: str) -> str:
+    value = params.value(name)
+    if value is None:
+        raise missing_value(name)
+    if not isinstance(value, str):
+        raise invalid_value(name, value, "a string")
+    return value
+
+
+def optional_str(params: Params, name: str) -> str | None:
+    value = params.value(name)
+    if value is not None and not isinstance(value, str):
+        raise invalid_value(name, value, "a string")
+    return value
+
+
+def required_version(params: Params, name: str = "version") -> str | int:
+    """A version is a string on the wire; a JSON integer is accepted too.
+
+    The service parses it; numbers beyond what the version column holds are refused
+    here, because the database drivers fail on them instead of finding nothing.
+    """
+    value = params.value(name)
+    if value is None:
+        raise missing_value(name)
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise invalid_value(name, value, "a version number as a string")
+    text = value.strip() if isinstance(value, str) else str(value)
+    if not text.isascii():
+        # str.isdigit() accepts "²", which int() then rejects: never let that reach int().
+        raise InvalidArgument(f"Parameter '{name}' must be an integer, got {text[:20]!r}.")
+    if text.isdigit() and (len(text) > 10 or int(text) > MAX_VERSION):
+        raise InvalidArgument(
+            f"Parameter '{name}' must be at most {MAX_VERSION}, got {text[:20]}"
+            + ("…." if len(text) > 20 else ".")
+        )
+    return value
+
+
+def optional_int(params: Params, name: str) -> int | None:
+    """An int64 field: a JSON integer, or its decimal text (query strings, proto JSON)."""
+    value = params.value(name)
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        return int(value)
+    raise invalid_value(name, value, "an integer")
+
+
+def optional_bool(params: Params, name: str, default: bool = False) -> bool:
+    value = params.value(name)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise invalid_value(name, value, "true or false")
+
+
+def optional_strings(params: Params, name: str) -> list[str] | None:
+    values = params.values(name)
+    if values is None:
+        return None
+    for value in values:
+        if not isinstance(value, str):
+            raise invalid_value(name, value, "an array of strings")
+    return values
+
+
+def tag_value(params: Params, name: str = "value") -> str | None:
+    """A tag value: absent is the proto default ``""``, ``null`` is ``None`` (see below)."""
+    if not params.present(name):
+        return ""
+    value = params.value(name)
+    if value is not None and not isinstance(value, str):
+        raise invalid_value(name, value, "a string")
+    return value
+
+
+def optional_tags(params: Params, name: str = "tags") -> dict[str, str | None] | None:
+    """``[{key, value}]`` as a mapping (last duplicate key wins, as in MLflow).
+
+    An absent ``value`` is the proto default ``""``; an explicit ``null`` is passed on as
+    ``None`` so the service's "cannot be null" rule applies, as it does in-process.
+    """
+    items = params.value(name)
+    if items is None:
+        return None
+    if not isinstance(items, list):
+        raise invalid_value(name, items, "an array of {key, value} objects")
+    tags: dict[str, str | None] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            raise invalid_value(name, item, "an array of {key, value} objects")
+        key = item.get("key")
+        value = item.get("value", "")
+        if key is None:
+            key = ""  # the proto default; the service rejects empty keys
+        if not isinstance(key, str):
+            raise invalid_value(f"{name}.key", key, "a string")
+        if value is not None and not isinstance(value, str):
+            raise invalid_value(f"{name}.value", value, "a string")
+        tags[key] = value
+    return tags

@@ -1,0 +1,73 @@
+"""The two registry transports the contract suite runs against.
+
+* ``embedded``: the ``RegistryService`` a server builds (``build_services``), called
+  in-process.
+* ``http``: ``HttpRegistry`` talking MLflow's REST API to ``create_app(...)`` in-process.
+
+Both act as ``alice`` (the HTTP one through its Basic username), on a fresh SQLite file.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Union
+
+import pytest
+
+from modelreg.client.http import HttpRegistry
+from modelreg.config import Settings
+from modelreg.server import create_app
+from modelreg.server.app import build_services
+from modelreg.service import RegistryService
+from tests.server.asgi import BASE_URL, asgi_client
+
+ACTOR = "alice"
+Registry = Union[RegistryService, HttpRegistry]  # noqa: UP007 - used at runtime in casts
+
+
+def _settings(database: Path, root: Path) -> Settings:
+    return Settings(tracking_uri=f"sqlite:///{database}", artifact_root=str(root))
+
+
+def _open(transport: str, settings: Settings) -> Iterator[Registry]:
+    if transport == "embedded":
+        services = build_services(settings)
+        try:
+            yield services.registry.as_actor(ACTOR)
+        finally:
+            services.db.dispose()
+        return
+    with asgi_client(create_app(settings)) as client:
+        client.auth = (ACTOR, "not-checked-yet")
+        with HttpRegistry(BASE_URL, http=client) as registry:
+            yield registry
+
+
+@pytest.fixture
+def artifact_root(tmp_path: Path) -> Path:
+    root = tmp_path / "artifacts"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture(params=["embedded", "http"])
+def api(request: pytest.FixtureRequest, sqlite_uri: str, artifact_root: Path) -> Iterator[Registry]:
+    settings = Settings(tracking_uri=sqlite_uri, artifact_root=str(artifact_root))
+    yield from _open(request.param, settings)
+
+
+@pytest.fixture
+def both(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[Registry, Registry]]:
+    """Both transports at once, each on its own copy of the migrated database."""
+    opened = []
+    for transport in ("embedded", "http"):
+        folder = tmp_path / transport
+        folder.mkdir()
+        shutil.copy(sqlite_template, folder / "registry.db")
+        opened.append(_open(transport, _settings(folder / "registry.db", folder / "artifacts")))
+    embedded, http = (next(gen) for gen in opened)
+    yield embedded, http
+    for gen in opened:
+        next(gen, None)

@@ -1,0 +1,155 @@
+"""``modelreg server`` over a real socket: start, serve, shut down gracefully.
+
+The socket tests are marked ``slow`` (a subprocess each, ~2 s): deselect them with
+``-m 'not slow'``. Start-up time is measured and recorded (``startup_seconds`` in the
+test's user properties, printed with ``-rP``), never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from modelreg.cli import main
+from modelreg.client import MlflowClient
+from modelreg.client.http import HttpRegistry
+from tests.server.asgi import free_port
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+    startup_seconds: float
+
+    def stop(self) -> list[dict[str, object]]:
+        self.process.send_signal(signal.SIGTERM)
+        # uvicorn finishes in-flight requests and the lifespan, then re-raises SIGTERM.
+        assert self.process.wait(timeout=30) in (0, -signal.SIGTERM)
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
+
+
+def _start(tmp_path: Path, *extra: str) -> Iterator[Server]:
+    port = free_port()
+    log = tmp_path / "server.log"
+    command = [
+        sys.executable,
+        "-m",
+        "modelreg.cli",
+        "server",
+        "--port",
+        str(port),
+        "--backend-store-uri",
+        f"sqlite:///{tmp_path / 'registry.db'}",
+        "--artifacts-destination",
+        str(tmp_path / "artifacts"),
+        *extra,
+    ]
+    started = time.perf_counter()
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=sink)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = started + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, log.read_text()
+            assert time.perf_counter() < deadline, "server did not start in 30 s"
+            time.sleep(0.02)
+        yield Server(url, process, log, time.perf_counter() - started)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
+    for running in _start(tmp_path):
+        # Reported, not asserted: shown by `pytest -rP` and kept in the test's properties.
+        request.node.user_properties.append(("startup_seconds", round(running.startup_seconds, 3)))
+        print(f"modelreg server start-up: {running.startup_seconds:.3f} s")  # noqa: T201
+        yield running
+
+
+@pytest.mark.slow
+def test_serves_over_a_socket_and_exits_gracefully(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = f"{server.url}/api/2.0/mlflow"
+    with httpx.Client() as http:
+        created = http.post(f"{api}/registered-models/create", json={"name": "m"})
+        assert created.status_code == 200
+        assert created.headers["content-type"] == "application/json"
+        assert "server" not in created.headers  # no product banner
+        version = http.post(
+            f"{api}/model-versions/create", json={"name": "m", "source": "s3://b/k"}
+        )
+        assert version.json()["model_version"]["version"] == "1"
+        missing = http.get(f"{api}/registered-models/get", params={"name": "nope"})
+        assert (missing.status_code, missing.json()["error_code"]) == (
+            404,
+            "RESOURCE_DOES_NOT_EXIST",
+        )
+
+    with HttpRegistry(server.url) as registry:
+        assert registry.get_model_version("m", 1).source == "s3://b/k"
+    monkeypatch.setenv("MODELREG_TRACKING_USERNAME", "dora")
+    client = MlflowClient(tracking_uri=server.url)
+    assert client.create_registered_model("n").user_id == "dora"
+
+    lines = server.stop()
+    access = [line for line in lines if line["logger"] == "modelreg.access"]
+    assert {"method", "path", "status", "duration_ms", "bytes"} <= set(access[-1])
+    assert any(line["message"] == "Application shutdown complete." for line in lines)
+
+
+@pytest.mark.slow
+def test_multiple_workers_share_the_port(tmp_path: Path) -> None:
+    for running in _start(tmp_path, "--workers", "2"):
+        with httpx.Client() as http:
+            for i in range(6):  # new connections, spread over both workers
+                response = http.post(
+                    f"{running.url}/api/2.0/mlflow/registered-models/create",
+                    json={"name": f"m{i}"},
+                    headers={"connection": "close"},
+                )
+                assert response.status_code == 200
+        running.stop()
+
+
+def test_stale_schema_is_a_one_line_error(tmp_path: Path) -> None:
+    database = tmp_path / "old.db"
+    with sqlite3.connect(database) as conn:
+        conn.execute("CREATE TABLE something_else (id INTEGER)")
+    result = CliRunner().invoke(
+        main, ["server", "--backend-store-uri", f"sqlite:///{database}", "--port", "0"]
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+    assert "modelreg db upgrade" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_http_backend_uri_is_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["server", "--backend-store-uri", "http://elsewhere:5000", "--port", "0"]
+    )
+    assert result.exit_code == 1
+    assert "stores its metadata in a database" in result.output

@@ -1,0 +1,83 @@
+"""The OpenAPI document covers every mounted route, and its references resolve."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from tests.server.asgi import TestClient
+
+
+def _mounted(app: Starlette) -> set[tuple[str, str]]:
+    pairs = set()
+    for route in app.routes:
+        assert isinstance(route, Route)
+        for method in route.methods or ():
+            if method != "HEAD":  # implied by GET, as in every OpenAPI document
+                pairs.add((route.path, method.lower()))
+    return pairs
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
+def test_document_is_served_at_both_paths(http: TestClient) -> None:
+    root = http.get("/openapi.json")
+    assert root.status_code == 200
+    assert root.json() == http.get("/api/2.0/mlflow/openapi.json").json()
+    assert root.json()["openapi"] == "3.1.0"
+
+
+def test_every_mounted_route_is_documented(app: Starlette, http: TestClient) -> None:
+    document = http.get("/openapi.json").json()
+    documented = {
+        (path, method) for path, operations in document["paths"].items() for method in operations
+    }
+    assert documented == _mounted(app)
+
+
+def test_operations_are_well_formed(http: TestClient) -> None:
+    document = http.get("/openapi.json").json()
+    ids = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            ids.append(operation["operationId"])
+            assert operation["summary"]
+            assert "200" in operation["responses"]
+            if method == "get":
+                assert "requestBody" not in operation
+                for parameter in operation.get("parameters", ()):
+                    assert parameter["in"] == "query"
+            elif path.startswith(("/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/")):
+                schema = operation["requestBody"]["content"]["application/json"]["schema"]
+                assert "name" in schema["required"]
+    assert len(ids) == len(set(ids)), "operationIds must be unique"
+    components = document["components"]["schemas"]
+    for ref in set(_refs(document)):
+        assert ref.removeprefix("#/components/schemas/") in components, ref
+
+
+def test_known_operations(http: TestClient) -> None:
+    paths = http.get("/openapi.json").json()["paths"]
+    search = paths["/api/2.0/mlflow/model-versions/search"]["get"]
+    order_by = next(p for p in search["parameters"] if p["name"] == "order_by")
+    assert order_by["schema"]["type"] == "array" and order_by["explode"] is True
+    delete = paths["/api/2.0/mlflow/registered-models/delete"]["delete"]
+    assert delete["requestBody"]["content"]["application/json"]["schema"]["required"] == ["name"]
+    assert paths["/ajax-api/2.0/mlflow/registered-models/get"]["get"]["operationId"] == (
+        "getRegisteredModelAjax"
+    )
+    latest = paths["/api/2.0/mlflow/registered-models/get-latest-versions"]
+    assert set(latest) == {"get", "post"}
