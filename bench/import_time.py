@@ -73,7 +73,8 @@ def main() -> None:
         "virtualenv. \"Heavy modules loaded\" lists which of sklearn, numpy, pandas and "
         "sqlalchemy the import pulled in.",
         "",
-        "| import | ms | heavy modules loaded | mlflow import | ms | heavy modules loaded | ratio |",
+        "| import | ms | heavy modules loaded | mlflow import | ms | heavy modules loaded "
+        "| ratio |",
         "| --- | ---: | --- | --- | ---: | --- | ---: |",
     ]
     for ours, ours_ms, ours_heavy, theirs, theirs_ms, theirs_heavy in rows:

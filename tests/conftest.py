@@ -73,10 +73,19 @@ def server_databases() -> Iterator[dict[str, str]]:
 
 
 def _truncate(uri: str) -> None:
+    """Empty every table, then restore the rows migration 0002 seeds (experiment 0)."""
     engine = make_engine(uri)
     with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             conn.execute(text(f"DELETE FROM {table.name}"))
+        conn.execute(
+            text(
+                "INSERT INTO experiments (experiment_id, name, artifact_location, "
+                "lifecycle_stage, creation_time, last_update_time) "
+                "VALUES (0, 'Default', '0', 'active', 0, 0)"
+            )
+        )
+        conn.execute(text("INSERT INTO counters (name, value) VALUES ('experiment_id', 0)"))
     engine.dispose()
 
 

@@ -67,9 +67,7 @@ class RegistryStore:
         # An UPDATE takes the row lock on every backend (and SQLite's write lock, already
         # held since BEGIN IMMEDIATE); a no-op assignment locks without changing anything.
         bump = rm.c.last_updated_timestamp if now is None else now
-        self.conn.execute(
-            update(rm).where(rm.c.name == name).values(last_updated_timestamp=bump)
-        )
+        self.conn.execute(update(rm).where(rm.c.name == name).values(last_updated_timestamp=bump))
         return self.model_id(name)
 
     def insert_model(self, name: str, description: str, user_id: str | None, now: int) -> int:
