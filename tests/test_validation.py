@@ -39,7 +39,9 @@ def test_parse_version(value: object, expected: int) -> None:
     assert validation.parse_version(value) == expected
 
 
-@pytest.mark.parametrize("value", ["", "a", "1.0", 0, -2, None, True, 1.5])
+@pytest.mark.parametrize(
+    "value", ["", "a", "1.0", 0, -2, None, True, 1.5, "²", "١", 2**31, "99999999999", 2**63]
+)
 def test_parse_version_rejects(value: object) -> None:
     with pytest.raises(InvalidArgument, match="version"):
         validation.parse_version(value)

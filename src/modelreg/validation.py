@@ -22,6 +22,9 @@ MAX_DESCRIPTION_LENGTH: Final = 65_535
 MAX_SOURCE_LENGTH: Final = 4_000
 MAX_RUN_LINK_LENGTH: Final = 4_000
 
+# Versions are 32-bit integers in every database; "²".isdigit() is true, so match ASCII.
+MAX_VERSION: Final = 2_147_483_647
+_ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
 _TAG_KEY = re.compile(r"^[/\w.\- :]*$")
 _ALIAS = re.compile(r"^[\w\-]*$")
 _RESERVED_VERSION_ALIAS = re.compile(r"^[vV]\d+$")
@@ -161,12 +164,14 @@ def parse_version(version: object) -> int:
         raise InvalidArgument(f"Parameter 'version' must be an integer, got {version!r}.")
     if isinstance(version, int):
         number = version
-    elif isinstance(version, str) and version.strip().isdigit():
+    elif isinstance(version, str) and _ASCII_DIGITS.fullmatch(version.strip()):
         number = int(version.strip())
     else:
         raise InvalidArgument(f"Parameter 'version' must be an integer, got {version!r}.")
-    if number < 1:
-        raise InvalidArgument(f"Parameter 'version' must be 1 or greater, got {number}.")
+    if not 1 <= number <= MAX_VERSION:
+        raise InvalidArgument(
+            f"Parameter 'version' must be between 1 and {MAX_VERSION}, got {number}."
+        )
     return number
 
 

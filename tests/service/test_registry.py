@@ -243,8 +243,9 @@ def test_get_latest_versions_per_stage(service: RegistryService) -> None:
     service.transition_model_version_stage("m", 3, "Production")
     service.transition_model_version_stage("m", 4, "Staging")
     service.set_registered_model_alias("m", "champ", 3)
+    service.set_model_version_tag("m", 3, "k", "v")
     latest = service.get_latest_versions("m", ["production"])
-    assert [(v.version, v.aliases) for v in latest] == [(3, ("champ",))]
+    assert [(v.version, v.aliases, v.tags) for v in latest] == [(3, ("champ",), {"k": "v"})]
     every = {v.current_stage: v.version for v in service.get_latest_versions("m")}
     assert every == {"None": 5, "Staging": 4, "Production": 3}
     assert service.get_latest_versions("m", ["Archived"]) == []

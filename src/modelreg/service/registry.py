@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
@@ -445,17 +445,9 @@ class RegistryService:
         with self.db.read() as conn:
             store = RegistryStore(conn)
             parent_id = self._require_model_id(store, name)
-            latest = store.latest_versions([parent_id], wanted)[parent_id]
-            aliases = store.version_aliases([(parent_id, mv.version) for mv in latest])
+            latest = store.latest_of_model(parent_id, wanted)
         by_stage = {mv.current_stage: mv for mv in latest}
-        return [
-            replace(
-                by_stage[stage],
-                aliases=tuple(sorted(aliases[(parent_id, by_stage[stage].version)])),
-            )
-            for stage in wanted
-            if stage in by_stage
-        ]
+        return [by_stage[stage] for stage in wanted if stage in by_stage]
 
     def search_model_versions(
         self,
@@ -634,11 +626,11 @@ class RegistryService:
                 raise InvalidArgument(f"Registered model alias {ref.alias} not found.")
         else:
             stages = [validation.canonical_stage(ref.stage)] if ref.stage else list(STAGES)
-            latest = store.latest_versions([model_id], stages)[model_id]
+            latest = store.latest_of_model(model_id, stages)
             if not latest:
                 where = f"in stage '{stages[0]}'" if ref.stage else ""
                 raise NotFound(f"No versions of model {name!r} {where}".rstrip() + ".")
-            number = max(mv.version for mv in latest)
+            return max(latest, key=lambda mv: mv.version)
         found = store.get_version(name, number)
         if found is None:  # pragma: no cover
             raise _version_not_found(name, number)

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Row,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -29,6 +29,7 @@ from modelreg.entities import STAGES, Event, ModelVersion, RegisteredModel
 from modelreg.errors import AlreadyExists
 from modelreg.filters import Comparison, OrderKey
 from modelreg.store import search
+from modelreg.store.prepared import Prepared
 from modelreg.store.rows import model_from_row, version_from_row
 from modelreg.store.tables import (
     VALUE_PREFIX_LENGTH,
@@ -43,6 +44,67 @@ from modelreg.store.tables import (
 rm = registered_models
 mv = model_versions
 _VERSION_COLUMNS = (rm.c.name, *[c for c in mv.c if c.name != "model_id"], mv.c.model_id)
+_VERSIONS_WITH_NAME = mv.join(rm, rm.c.id == mv.c.model_id)
+_MID: Any = bindparam("mid")
+
+# The single-entity reads every get goes through, compiled once per dialect.
+_MODEL_ID = Prepared(select(rm.c.id).where(rm.c.name == bindparam("name")))
+_MODEL_ROW = Prepared(select(rm).where(rm.c.name == bindparam("name")))
+_MODEL_TAGS = Prepared(
+    select(registered_model_tags.c.key, registered_model_tags.c.value).where(
+        registered_model_tags.c.model_id == _MID
+    )
+)
+_MODEL_ALIASES = Prepared(
+    select(model_aliases.c.alias, model_aliases.c.version).where(model_aliases.c.model_id == _MID)
+)
+_VERSION_ROW = Prepared(
+    select(*_VERSION_COLUMNS)
+    .select_from(_VERSIONS_WITH_NAME)
+    .where(rm.c.name == bindparam("name"), mv.c.version == bindparam("version"))
+)
+_ALIAS_VERSION = Prepared(
+    select(model_aliases.c.version).where(
+        model_aliases.c.model_id == _MID, model_aliases.c.alias == bindparam("alias")
+    )
+)
+# Tags and aliases of up to four versions of one model (a version, or the latest per
+# stage); unused slots are bound to 0, which is never a version number.
+_SLOTS: tuple[Any, ...] = tuple(bindparam(f"v{i}") for i in range(len(STAGES)))
+_FEW_VERSION_TAGS = Prepared(
+    select(
+        model_version_tags.c.version, model_version_tags.c.key, model_version_tags.c.value
+    ).where(model_version_tags.c.model_id == _MID, model_version_tags.c.version.in_(_SLOTS))
+)
+_FEW_VERSION_ALIASES = Prepared(
+    select(model_aliases.c.version, model_aliases.c.alias).where(
+        model_aliases.c.model_id == _MID, model_aliases.c.version.in_(_SLOTS)
+    )
+)
+# The latest version in each stage: one indexed LIMIT 1 probe per stage, in one statement.
+_LATEST_PER_STAGE = {
+    stages: Prepared(
+        union_all(
+            *[
+                select(*_VERSION_COLUMNS)
+                .select_from(_VERSIONS_WITH_NAME)
+                .where(mv.c.model_id == _MID, mv.c.current_stage == stage)
+                .order_by(mv.c.version.desc())
+                .limit(1)
+                .subquery()
+                .select()
+                for stage in stages
+            ]
+        )
+        if len(stages) > 1
+        else select(*_VERSION_COLUMNS)
+        .select_from(_VERSIONS_WITH_NAME)
+        .where(mv.c.model_id == _MID, mv.c.current_stage == stages[0])
+        .order_by(mv.c.version.desc())
+        .limit(1)
+    )
+    for stages in [STAGES, *[(stage,) for stage in STAGES]]
+}
 
 
 class RegistryStore:
@@ -53,10 +115,11 @@ class RegistryStore:
 
     # ----------------------------------------------------------------- models
     def model_id(self, name: str) -> int | None:
-        return self.conn.execute(select(rm.c.id).where(rm.c.name == name)).scalar()
+        found: int | None = _MODEL_ID.scalar(self.conn, {"name": name})
+        return found
 
-    def model_row(self, name: str) -> Row[Any] | None:
-        return self.conn.execute(select(rm).where(rm.c.name == name)).first()
+    def model_row(self, name: str) -> Any:
+        return _MODEL_ROW.first(self.conn, {"name": name})
 
     def lock_model(self, name: str, now: int | None = None) -> int | None:
         """Take the model's row lock for this transaction (optionally bumping its timestamp).
@@ -123,10 +186,11 @@ class RegistryStore:
         row = self.model_row(name)
         if row is None:
             return None
-        tags = self.model_tags([row.id])
-        aliases = self.model_aliases([row.id])
-        latest = self.latest_versions([row.id])
-        return model_from_row(row, tags[row.id], aliases[row.id], latest[row.id])
+        params = {"mid": row.id}
+        tags = {row.key: row.value for row in _MODEL_TAGS.all(self.conn, params)}
+        aliases = {row.alias: row.version for row in _MODEL_ALIASES.all(self.conn, params)}
+        latest = self.latest_of_model(row.id, STAGES, aliases)
+        return model_from_row(row, tags, aliases, latest)
 
     def search_models(
         self,
@@ -142,7 +206,7 @@ class RegistryStore:
         tags = self.model_tags(ids)
         aliases = self.model_aliases(ids)
         latest = self.latest_versions(ids)
-        return [model_from_row(r, tags[r.id], aliases[r.id], latest[r.id]) for r in rows]
+        return [model_from_row(r, tags[r.id], aliases[r.id], latest.get(r.id, [])) for r in rows]
 
     # --------------------------------------------------------------- versions
     def allocate_version(self, model_id: int, now: int) -> int:
@@ -158,22 +222,55 @@ class RegistryStore:
     def insert_version(self, model_id: int, version: int, **values: Any) -> None:
         self.conn.execute(insert(mv).values(model_id=model_id, version=version, **values))
 
-    def version_row(self, name: str, version: int) -> Row[Any] | None:
-        query = (
-            select(*_VERSION_COLUMNS)
-            .select_from(mv.join(rm, rm.c.id == mv.c.model_id))
-            .where(rm.c.name == name, mv.c.version == version)
-        )
-        return self.conn.execute(query).first()
+    def version_row(self, name: str, version: int) -> Any:
+        """The version's row (with its model's name), or None."""
+        return _VERSION_ROW.first(self.conn, {"name": name, "version": version})
 
     def get_version(self, name: str, version: int) -> ModelVersion | None:
         row = self.version_row(name, version)
         if row is None:
             return None
-        key = (row.model_id, row.version)
-        tags = self.version_tags([key])
-        aliases = self.version_aliases([key])
-        return version_from_row(row, tags[key], aliases[key])
+        return self._with_tags_and_aliases(row.model_id, [row])[0]
+
+    def _with_tags_and_aliases(
+        self,
+        model_id: int,
+        rows: Sequence[Any],
+        model_aliases: Mapping[str, int] | None = None,
+    ) -> list[ModelVersion]:
+        """Versions (at most four) of one model, with their tags and aliases.
+
+        When the model's aliases are already known (a model read), the versions'
+        aliases come from them instead of another statement.
+        """
+        params: dict[str, int] = {"mid": model_id}
+        for i, slot in enumerate(_SLOTS):
+            params[slot.key] = rows[i].version if i < len(rows) else 0
+        tags: dict[int, dict[str, str]] = defaultdict(dict)
+        for version, key, value in _FEW_VERSION_TAGS.all(self.conn, params):
+            tags[version][key] = value
+        aliases: dict[int, list[str]] = defaultdict(list)
+        if model_aliases is None:
+            for version, alias in _FEW_VERSION_ALIASES.all(self.conn, params):
+                aliases[version].append(alias)
+        else:
+            for alias, version in model_aliases.items():
+                aliases[version].append(alias)
+        return [version_from_row(r, tags[r.version], aliases[r.version]) for r in rows]
+
+    def latest_of_model(
+        self,
+        model_id: int,
+        stages: Sequence[str],
+        model_aliases: Mapping[str, int] | None = None,
+    ) -> list[ModelVersion]:
+        """The newest version in each of ``stages`` (with tags and aliases), in stage order."""
+        statement = _LATEST_PER_STAGE.get(tuple(stages))
+        if statement is None:
+            rows: Sequence[Any] = self._latest_rows([model_id], stages)[model_id]
+        else:
+            rows = statement.all(self.conn, {"mid": model_id})
+        return self._with_tags_and_aliases(model_id, rows, model_aliases) if rows else []
 
     def update_version(self, model_id: int, version: int, **values: Any) -> None:
         self.conn.execute(
@@ -212,41 +309,33 @@ class RegistryStore:
     def latest_versions(
         self, model_ids: Sequence[int], stages: Sequence[str] = STAGES
     ) -> dict[int, list[ModelVersion]]:
-        """Highest version per stage for each model, in one statement."""
-        found: dict[int, list[ModelVersion]] = defaultdict(list)
+        """Highest version per stage for each of many models (a search page), in one statement."""
+        return {
+            model_id: [version_from_row(row) for row in rows]
+            for model_id, rows in self._latest_rows(model_ids, stages).items()
+        }
+
+    def _latest_rows(self, model_ids: Sequence[int], stages: Sequence[str]) -> dict[int, list[Any]]:
+        found: dict[int, list[Any]] = defaultdict(list)
         if not model_ids:
             return found
-        if len(model_ids) == 1:
-            # One model (get, get_latest_versions): one indexed LIMIT 1 probe per stage.
-            parts = [
-                select(*_VERSION_COLUMNS)
-                .select_from(mv.join(rm, rm.c.id == mv.c.model_id))
-                .where(mv.c.model_id == model_ids[0], mv.c.current_stage == stage)
-                .order_by(mv.c.version.desc())
-                .limit(1)
-                .subquery()
-                .select()
-                for stage in stages
-            ]
-            query: Any = union_all(*parts) if len(parts) > 1 else parts[0]
-        else:
-            newest = (
-                select(
-                    mv.c.model_id.label("mid"),
-                    mv.c.current_stage.label("stage"),
-                    func.max(mv.c.version).label("top"),
-                )
-                .where(mv.c.model_id.in_(model_ids), mv.c.current_stage.in_(stages))
-                .group_by(mv.c.model_id, mv.c.current_stage)
-                .subquery()
+        newest = (
+            select(
+                mv.c.model_id.label("mid"),
+                mv.c.current_stage.label("stage"),
+                func.max(mv.c.version).label("top"),
             )
-            query = select(*_VERSION_COLUMNS).select_from(
-                newest.join(
-                    mv, (mv.c.model_id == newest.c.mid) & (mv.c.version == newest.c.top)
-                ).join(rm, rm.c.id == mv.c.model_id)
+            .where(mv.c.model_id.in_(model_ids), mv.c.current_stage.in_(stages))
+            .group_by(mv.c.model_id, mv.c.current_stage)
+            .subquery()
+        )
+        query = select(*_VERSION_COLUMNS).select_from(
+            newest.join(mv, (mv.c.model_id == newest.c.mid) & (mv.c.version == newest.c.top)).join(
+                rm, rm.c.id == mv.c.model_id
             )
+        )
         for row in self.conn.execute(query):
-            found[row.model_id].append(version_from_row(row))
+            found[row.model_id].append(row)
         return found
 
     def search_versions(
@@ -370,10 +459,8 @@ class RegistryStore:
         return found
 
     def alias_version(self, model_id: int, alias: str) -> int | None:
-        a = model_aliases
-        return self.conn.execute(
-            select(a.c.version).where(a.c.model_id == model_id, a.c.alias == alias)
-        ).scalar()
+        found: int | None = _ALIAS_VERSION.scalar(self.conn, {"mid": model_id, "alias": alias})
+        return found
 
     def set_alias(self, model_id: int, alias: str, version: int) -> None:
         a = model_aliases

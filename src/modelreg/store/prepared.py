@@ -1,0 +1,55 @@
+"""Statements compiled once per dialect and run as driver SQL.
+
+The registry's hottest reads (a model by name, a version, its tags and aliases, the
+latest version per stage) are a handful of fixed statements. Building and compiling a
+SQLAlchemy construct on every call costs more than running it on SQLite, so these are
+compiled once per dialect and executed with :meth:`Connection.exec_driver_sql`, which
+still returns ordinary rows with named columns.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, CursorResult
+from sqlalchemy.sql import ClauseElement
+
+
+class Prepared:
+    """A statement with ``bindparam`` placeholders, compiled lazily per dialect."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self._statement = statement
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def _for(self, conn: Connection) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+        key = conn.dialect.name
+        found = self._compiled.get(key)
+        if found is None:
+            with self._lock:
+                compiled: Any = self._statement.compile(dialect=conn.dialect)
+                positions = tuple(compiled.positiontup or ()) if compiled.positional else None
+                # Literals in the statement (stage names, LIMIT 1) are bound parameters
+                # too; their values come from the compiled statement.
+                defaults = dict(compiled.params)
+                found = self._compiled[key] = (str(compiled), positions, defaults)
+        return found
+
+    def execute(self, conn: Connection, params: Mapping[str, Any]) -> CursorResult[Any]:
+        sql, positions, defaults = self._for(conn)
+        merged = {**defaults, **params}
+        values: Any = tuple(merged[name] for name in positions) if positions is not None else merged
+        return conn.exec_driver_sql(sql, values)
+
+    def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
+        """Every row; rows are tuples with named columns (``row.name``)."""
+        return list(self.execute(conn, params).all())
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        return self.execute(conn, params).first()
+
+    def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        return self.execute(conn, params).scalar()
