@@ -224,10 +224,14 @@ class RegistryService:
         clean_tags = validation.validate_tags(tags)
         text = validation.validate_description(description)
         run_id = _check_run_source(source, run_id)
-        with self.db.read() as conn:
-            if RegistryStore(conn).model_id(name) is None:
-                raise _model_not_found(name)
-            prepared = self._prepare_source(conn, source, run_id, model_id)
+        if source.startswith(("models:/", "runs:/")):
+            with self.db.read() as conn:
+                if RegistryStore(conn).model_id(name) is None:
+                    raise _model_not_found(name)
+                prepared = self._prepare_source(conn, source, run_id, model_id)
+        else:
+            # Nothing to look up: the model's existence is checked under its lock below.
+            prepared = PreparedSource(source, run_id, model_id, files_at=source)
         snapshot = self._snapshot(prepared)
         storage_location = snapshot.location if snapshot else prepared.storage_location
         manifest = snapshot.manifest if snapshot else prepared.manifest
@@ -235,10 +239,10 @@ class RegistryService:
         try:
             with self.db.write() as conn:
                 store = RegistryStore(conn)
-                parent_id = store.lock_model(name, now)
-                if parent_id is None:
+                allocated = store.allocate_version_by_name(name, now)
+                if allocated is None:
                     raise _model_not_found(name)
-                version = store.allocate_version(parent_id, now)
+                parent_id, version = allocated
                 store.insert_version(
                     parent_id,
                     version,
@@ -256,7 +260,7 @@ class RegistryService:
                     storage_location=storage_location,
                     manifest=None if manifest is None else json.dumps(manifest, sort_keys=True),
                 )
-                store.set_version_tags(parent_id, version, clean_tags)
+                store.set_version_tags(parent_id, version, clean_tags, new=True)
                 self._event(
                     store,
                     now,

@@ -44,6 +44,17 @@ class Prepared:
         values: Any = tuple(merged[name] for name in positions) if positions is not None else merged
         return conn.exec_driver_sql(sql, values)
 
+    def execute_many(self, conn: Connection, rows: list[Mapping[str, Any]]) -> None:
+        """One statement for many parameter sets (the driver's executemany)."""
+        sql, positions, defaults = self._for(conn)
+        merged = [{**defaults, **row} for row in rows]
+        values: Any = (
+            [tuple(row[name] for name in positions) for row in merged]
+            if positions is not None
+            else merged
+        )
+        conn.exec_driver_sql(sql, values)
+
     def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
         """Every row; rows are tuples with named columns (``row.name``)."""
         return list(self.execute(conn, params).all())

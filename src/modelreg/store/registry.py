@@ -81,6 +81,31 @@ _FEW_VERSION_ALIASES = Prepared(
         model_aliases.c.model_id == _MID, model_aliases.c.version.in_(_SLOTS)
     )
 )
+# The write path of create_model_version, the registry's hottest write.
+_BUMP_COUNTER = Prepared(
+    update(rm)
+    .where(rm.c.name == bindparam("name"))
+    .values(last_version=rm.c.last_version + 1, last_updated_timestamp=bindparam("now"))
+)
+_COUNTER = Prepared(select(rm.c.id, rm.c.last_version).where(rm.c.name == bindparam("name")))
+_LOCK_MODEL = Prepared(
+    update(rm).where(rm.c.name == bindparam("name")).values(last_updated_timestamp=bindparam("now"))
+)
+_INSERT_VERSION = Prepared(insert(mv).values({c: bindparam(f"p_{c.name}") for c in mv.c}))
+_DELETE_VERSION_TAG = Prepared(
+    delete(model_version_tags).where(
+        model_version_tags.c.model_id == _MID,
+        model_version_tags.c.version == bindparam("v"),
+        model_version_tags.c.key == bindparam("k"),
+    )
+)
+_INSERT_VERSION_TAG = Prepared(
+    insert(model_version_tags).values({c: bindparam(f"p_{c.name}") for c in model_version_tags.c})
+)
+_INSERT_EVENT = Prepared(
+    insert(events).values({c: bindparam(f"p_{c.name}") for c in events.c if c.name != "id"})
+)
+
 # The latest version in each stage: one indexed LIMIT 1 probe per stage, in one statement.
 _LATEST_PER_STAGE = {
     stages: Prepared(
@@ -209,18 +234,20 @@ class RegistryStore:
         return [model_from_row(r, tags[r.id], aliases[r.id], latest.get(r.id, [])) for r in rows]
 
     # --------------------------------------------------------------- versions
-    def allocate_version(self, model_id: int, now: int) -> int:
-        """Next version number: increment the model's counter under its row lock."""
-        self.conn.execute(
-            update(rm)
-            .where(rm.c.id == model_id)
-            .values(last_version=rm.c.last_version + 1, last_updated_timestamp=now)
-        )
-        number = self.conn.execute(select(rm.c.last_version).where(rm.c.id == model_id)).scalar()
-        return int(number or 0)
+    def allocate_version_by_name(self, name: str, now: int) -> tuple[int, int] | None:
+        """(model id, next version) for ``name``, under the model's row lock; None if absent.
+
+        The counter is incremented by an UPDATE, which takes the row lock, so concurrent
+        creates on one model serialise here and each reads its own new value.
+        """
+        _BUMP_COUNTER.execute(self.conn, {"name": name, "now": now})
+        row = _COUNTER.first(self.conn, {"name": name})
+        return None if row is None else (int(row.id), int(row.last_version))
 
     def insert_version(self, model_id: int, version: int, **values: Any) -> None:
-        self.conn.execute(insert(mv).values(model_id=model_id, version=version, **values))
+        columns: dict[str, Any] = {c.name: None for c in mv.c}
+        columns.update(values, model_id=model_id, version=version)
+        _INSERT_VERSION.execute(self.conn, {f"p_{k}": v for k, v in columns.items()})
 
     def version_row(self, name: str, version: int) -> Any:
         """The version's row (with its model's name), or None."""
@@ -404,27 +431,29 @@ class RegistryStore:
         result = self.conn.execute(delete(t).where(t.c.model_id == model_id, t.c.key == key))
         return bool(result.rowcount)
 
-    def set_version_tags(self, model_id: int, version: int, tags: Mapping[str, str]) -> None:
-        t = model_version_tags
-        if tags:
-            self.conn.execute(
-                delete(t).where(
-                    t.c.model_id == model_id, t.c.version == version, t.c.key.in_(list(tags))
-                )
+    def set_version_tags(
+        self, model_id: int, version: int, tags: Mapping[str, str], *, new: bool = False
+    ) -> None:
+        """Upsert tags of a version (``new``: the version was just inserted, so none exist)."""
+        if not tags:
+            return
+        if not new:
+            _DELETE_VERSION_TAG.execute_many(
+                self.conn, [{"mid": model_id, "v": version, "k": k} for k in tags]
             )
-            self.conn.execute(
-                insert(t),
-                [
-                    {
-                        "model_id": model_id,
-                        "version": version,
-                        "key": k,
-                        "value": v,
-                        "value_prefix": _prefix(v),
-                    }
-                    for k, v in tags.items()
-                ],
-            )
+        _INSERT_VERSION_TAG.execute_many(
+            self.conn,
+            [
+                {
+                    "p_model_id": model_id,
+                    "p_version": version,
+                    "p_key": k,
+                    "p_value": v,
+                    "p_value_prefix": _prefix(v),
+                }
+                for k, v in tags.items()
+            ],
+        )
 
     def delete_version_tag(self, model_id: int, version: int, key: str) -> bool:
         t = model_version_tags
@@ -482,15 +511,16 @@ class RegistryStore:
         version: int | None,
         payload: Mapping[str, Any],
     ) -> None:
-        self.conn.execute(
-            insert(events).values(
-                timestamp=timestamp,
-                actor=actor,
-                type=type,
-                model_name=model_name,
-                version=version,
-                payload=json.dumps(payload, sort_keys=True, separators=(",", ":")),
-            )
+        _INSERT_EVENT.execute(
+            self.conn,
+            {
+                "p_timestamp": timestamp,
+                "p_actor": actor,
+                "p_type": type,
+                "p_model_name": model_name,
+                "p_version": version,
+                "p_payload": json.dumps(payload, sort_keys=True, separators=(",", ":")),
+            },
         )
 
     def list_events(self, after_id: int = 0, limit: int = 1000) -> list[Event]:
