@@ -30,7 +30,7 @@ from modelreg.errors import AlreadyExists
 from modelreg.filters import Comparison, OrderKey
 from modelreg.store import search
 from modelreg.store.prepared import Prepared
-from modelreg.store.rows import model_from_row, version_from_row
+from modelreg.store.rows import VERSION_COLUMN_NAMES, model_from_row, version_from_row
 from modelreg.store.tables import (
     VALUE_PREFIX_LENGTH,
     events,
@@ -44,6 +44,8 @@ from modelreg.store.tables import (
 rm = registered_models
 mv = model_versions
 _VERSION_COLUMNS = (rm.c.name, *[c for c in mv.c if c.name != "model_id"], mv.c.model_id)
+if tuple(c.name for c in _VERSION_COLUMNS) != VERSION_COLUMN_NAMES:  # pragma: no cover
+    raise RuntimeError("model_versions columns changed: update store/rows.py to match")
 _VERSIONS_WITH_NAME = mv.join(rm, rm.c.id == mv.c.model_id)
 _MID: Any = bindparam("mid")
 
@@ -104,6 +106,23 @@ _INSERT_VERSION_TAG = Prepared(
 )
 _INSERT_EVENT = Prepared(
     insert(events).values({c: bindparam(f"p_{c.name}") for c in events.c if c.name != "id"})
+)
+
+# Tags and aliases of a page of versions (see RegistryStore._for_versions).
+_PAGE_VERSION_TAGS = select(
+    model_version_tags.c.model_id,
+    model_version_tags.c.version,
+    model_version_tags.c.key,
+    model_version_tags.c.value,
+).where(
+    model_version_tags.c.model_id.in_(bindparam("mids", expanding=True)),
+    model_version_tags.c.version.in_(bindparam("versions", expanding=True)),
+)
+_PAGE_VERSION_ALIASES = select(
+    model_aliases.c.model_id, model_aliases.c.version, model_aliases.c.alias
+).where(
+    model_aliases.c.model_id.in_(bindparam("mids", expanding=True)),
+    model_aliases.c.version.in_(bindparam("versions", expanding=True)),
 )
 
 # The latest version in each stage: one indexed LIMIT 1 probe per stage, in one statement.
@@ -403,16 +422,32 @@ class RegistryStore:
         self, keys: Sequence[tuple[int, int]]
     ) -> dict[tuple[int, int], dict[str, str]]:
         found: dict[tuple[int, int], dict[str, str]] = defaultdict(dict)
-        t = model_version_tags
-        for chunk in _chunks(keys):
-            rows = self.conn.execute(
-                select(t.c.model_id, t.c.version, t.c.key, t.c.value).where(
-                    _key_filter(t.c.model_id, t.c.version, chunk)
-                )
-            )
-            for model_id, version, key, value in rows:
-                found[(model_id, version)][key] = value
+        for model_id, version, key, value in self._for_versions(_PAGE_VERSION_TAGS, keys):
+            found[(model_id, version)][key] = value
         return found
+
+    def _for_versions(self, statement: Any, keys: Sequence[tuple[int, int]]) -> list[Any]:
+        """Rows of ``statement`` for a page of versions, per-column IN lists then exact pairs.
+
+        Per-column lists let every backend probe the (model_id, version) index with a
+        statement compiled once; pairs outside the page are dropped here.
+        """
+        wanted = set(keys)
+        rows: list[Any] = []
+        for chunk in _chunks(keys):
+            mids = sorted({model for model, _ in chunk})
+            versions = sorted({version for _, version in chunk})
+            if len(mids) * len(versions) > 4 * len(chunk):
+                # A page scattered over many models and version numbers: the column
+                # lists would match far more than the page, so filter on exact pairs.
+                exact = statement.where(
+                    _key_filter(statement.selected_columns[0], statement.selected_columns[1], chunk)
+                )
+                rows += list(self.conn.execute(exact, {"mids": mids, "versions": versions}))
+                continue
+            params = {"mids": mids, "versions": versions}
+            rows += [r for r in self.conn.execute(statement, params) if (r[0], r[1]) in wanted]
+        return rows
 
     def set_model_tags(self, model_id: int, tags: Mapping[str, str]) -> None:
         t = registered_model_tags
@@ -476,15 +511,8 @@ class RegistryStore:
 
     def version_aliases(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], list[str]]:
         found: dict[tuple[int, int], list[str]] = defaultdict(list)
-        a = model_aliases
-        for chunk in _chunks(keys):
-            rows = self.conn.execute(
-                select(a.c.model_id, a.c.version, a.c.alias).where(
-                    _key_filter(a.c.model_id, a.c.version, chunk)
-                )
-            )
-            for model_id, version, alias in rows:
-                found[(model_id, version)].append(alias)
+        for model_id, version, alias in self._for_versions(_PAGE_VERSION_ALIASES, keys):
+            found[(model_id, version)].append(alias)
         return found
 
     def alias_version(self, model_id: int, alias: str) -> int | None:

@@ -8,28 +8,68 @@ from typing import Any
 from modelreg.entities import ModelVersion, RegisteredModel
 
 
+# The column order of every version read (RegistryStore selects exactly these); rows
+# are unpacked by position because attribute lookups on rows cost more than the query.
+VERSION_COLUMN_NAMES = (
+    "name",
+    "version",
+    "creation_timestamp",
+    "last_updated_timestamp",
+    "current_stage",
+    "description",
+    "source",
+    "run_id",
+    "run_link",
+    "status",
+    "status_message",
+    "user_id",
+    "model_id_ref",
+    "storage_location",
+    "manifest",
+    "model_id",
+)
+
+
 def version_from_row(
     row: Any,
     tags: Mapping[str, str] | None = None,
     aliases: Sequence[str] = (),
 ) -> ModelVersion:
+    (
+        name,
+        version,
+        created,
+        updated,
+        stage,
+        description,
+        source,
+        run_id,
+        run_link,
+        status,
+        status_message,
+        user_id,
+        logged_model_id,
+        storage_location,
+        _manifest,
+        _model_id,
+    ) = row
     return ModelVersion(
-        name=row.name,
-        version=row.version,
-        creation_timestamp=row.creation_timestamp,
-        last_updated_timestamp=row.last_updated_timestamp,
-        current_stage=row.current_stage,
-        description=row.description or "",
-        source=row.source,
-        run_id=row.run_id,
-        run_link=row.run_link or "",
-        status=row.status,
-        status_message=row.status_message,
-        user_id=row.user_id,
-        model_id=row.model_id_ref,
-        tags=dict(tags or {}),
-        aliases=tuple(sorted(aliases)),
-        storage_location=row.storage_location,
+        name,
+        version,
+        created,
+        updated,
+        stage,
+        description or "",
+        source,
+        run_id,
+        run_link or "",
+        status,
+        status_message,
+        user_id,
+        logged_model_id,
+        dict(tags) if tags else {},
+        tuple(sorted(aliases)) if aliases else (),
+        storage_location,
     )
 
 
