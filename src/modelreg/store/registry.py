@@ -125,6 +125,30 @@ _PAGE_VERSION_ALIASES = select(
     model_aliases.c.version.in_(bindparam("versions", expanding=True)),
 )
 
+# Tags, aliases and latest version per stage of a page of models.
+_MIDS: Any = bindparam("mids", expanding=True)
+_PAGE_MODEL_TAGS = select(
+    registered_model_tags.c.model_id, registered_model_tags.c.key, registered_model_tags.c.value
+).where(registered_model_tags.c.model_id.in_(_MIDS))
+_PAGE_MODEL_ALIASES = select(
+    model_aliases.c.model_id, model_aliases.c.alias, model_aliases.c.version
+).where(model_aliases.c.model_id.in_(_MIDS))
+_NEWEST = (
+    select(
+        mv.c.model_id.label("mid"),
+        mv.c.current_stage.label("stage"),
+        func.max(mv.c.version).label("top"),
+    )
+    .where(mv.c.model_id.in_(_MIDS), mv.c.current_stage.in_(bindparam("stages", expanding=True)))
+    .group_by(mv.c.model_id, mv.c.current_stage)
+    .subquery()
+)
+_PAGE_LATEST = select(*_VERSION_COLUMNS).select_from(
+    _NEWEST.join(mv, (mv.c.model_id == _NEWEST.c.mid) & (mv.c.version == _NEWEST.c.top)).join(
+        rm, rm.c.id == mv.c.model_id
+    )
+)
+
 # The latest version in each stage: one indexed LIMIT 1 probe per stage, in one statement.
 _LATEST_PER_STAGE = {
     stages: Prepared(
@@ -365,23 +389,9 @@ class RegistryStore:
         found: dict[int, list[Any]] = defaultdict(list)
         if not model_ids:
             return found
-        newest = (
-            select(
-                mv.c.model_id.label("mid"),
-                mv.c.current_stage.label("stage"),
-                func.max(mv.c.version).label("top"),
-            )
-            .where(mv.c.model_id.in_(model_ids), mv.c.current_stage.in_(stages))
-            .group_by(mv.c.model_id, mv.c.current_stage)
-            .subquery()
-        )
-        query = select(*_VERSION_COLUMNS).select_from(
-            newest.join(mv, (mv.c.model_id == newest.c.mid) & (mv.c.version == newest.c.top)).join(
-                rm, rm.c.id == mv.c.model_id
-            )
-        )
-        for row in self.conn.execute(query):
-            found[row.model_id].append(row)
+        params = {"mids": list(model_ids), "stages": list(stages)}
+        for row in self.conn.execute(_PAGE_LATEST, params):
+            found[row[-1]].append(row)
         return found
 
     def search_versions(
@@ -410,11 +420,7 @@ class RegistryStore:
     def model_tags(self, model_ids: Sequence[int]) -> dict[int, dict[str, str]]:
         found: dict[int, dict[str, str]] = defaultdict(dict)
         if model_ids:
-            t = registered_model_tags
-            rows = self.conn.execute(
-                select(t.c.model_id, t.c.key, t.c.value).where(t.c.model_id.in_(model_ids))
-            )
-            for model_id, key, value in rows:
+            for model_id, key, value in self.conn.execute(_PAGE_MODEL_TAGS, {"mids": model_ids}):
                 found[model_id][key] = value
         return found
 
@@ -501,10 +507,7 @@ class RegistryStore:
     def model_aliases(self, model_ids: Sequence[int]) -> dict[int, dict[str, int]]:
         found: dict[int, dict[str, int]] = defaultdict(dict)
         if model_ids:
-            a = model_aliases
-            rows = self.conn.execute(
-                select(a.c.model_id, a.c.alias, a.c.version).where(a.c.model_id.in_(model_ids))
-            )
+            rows = self.conn.execute(_PAGE_MODEL_ALIASES, {"mids": model_ids})
             for model_id, alias, version in rows:
                 found[model_id][alias] = version
         return found

@@ -7,7 +7,6 @@ from typing import Any
 
 from modelreg.entities import ModelVersion, RegisteredModel
 
-
 # The column order of every version read (RegistryStore selects exactly these); rows
 # are unpacked by position because attribute lookups on rows cost more than the query.
 VERSION_COLUMN_NAMES = (
