@@ -30,6 +30,7 @@ from modelreg.errors import AlreadyExists, InvalidArgument, NotFound, RegistryEr
 from modelreg.service.artifact_locations import ArtifactLocations
 from modelreg.service.clock import Clock, now_ms
 from modelreg.service.model_uris import ModelReference, parse_models_uri
+from modelreg.service.paging import fetch_page
 from modelreg.service.snapshots import Snapshot, Snapshotter
 from modelreg.store.database import Database
 from modelreg.store.registry import RegistryStore
@@ -193,11 +194,12 @@ class RegistryService:
         )
         conditions = filters.parse_registered_model_filter(filter_string)
         order = filters.parse_registered_model_order_by(order_by)
-        offset = filters.decode_page_token(page_token)
-        with self.db.read() as conn:
-            found = RegistryStore(conn).search_models(conditions, order, offset, limit + 1)
-        token = filters.encode_page_token(offset + limit) if len(found) > limit else None
-        return PagedList(found[:limit], token)
+
+        def fetch(offset: int, count: int) -> list[RegisteredModel]:
+            with self.db.read() as conn:
+                return RegistryStore(conn).search_models(conditions, order, offset, count)
+
+        return fetch_page(fetch, page_token, limit)
 
     # --------------------------------------------------------- model versions
     def create_model_version(
@@ -465,11 +467,12 @@ class RegistryService:
         )
         conditions = filters.parse_model_version_filter(filter_string)
         order = filters.parse_model_version_order_by(order_by)
-        offset = filters.decode_page_token(page_token)
-        with self.db.read() as conn:
-            found = RegistryStore(conn).search_versions(conditions, order, offset, limit + 1)
-        token = filters.encode_page_token(offset + limit) if len(found) > limit else None
-        return PagedList(found[:limit], token)
+
+        def fetch(offset: int, count: int) -> list[ModelVersion]:
+            with self.db.read() as conn:
+                return RegistryStore(conn).search_versions(conditions, order, offset, count)
+
+        return fetch_page(fetch, page_token, limit)
 
     def get_model_version_download_uri(self, name: str, version: int | str) -> str:
         """Where the version's files are: the registry's copy, else its source."""
