@@ -849,8 +849,21 @@ def _parse_filter(text: str | None, search: _Search) -> list[Comparison]:
     # blank filter with a 400, which helps nobody).
     if not text.strip():
         return []
-    conditions = _conditions(text, search.wording)
-    return [_comparison(condition, search, text) for condition in conditions]
+    # Clients repeat the same few filters (a dashboard polling one model): parsing is
+    # the costliest part of a small search, and its result is immutable, so keep it.
+    key = (id(search), text)
+    cached = _PARSED.get(key)
+    if cached is None:
+        conditions = _conditions(text, search.wording)
+        cached = tuple(_comparison(condition, search, text) for condition in conditions)
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[key] = cached
+    return list(cached)
+
+
+_PARSED: dict[tuple[int, str], tuple[Comparison, ...]] = {}
+_PARSED_LIMIT = 4096
 
 
 def parse_registered_model_filter(text: str | None) -> list[Comparison]:

@@ -109,6 +109,20 @@ _INSERT_EVENT = Prepared(
 )
 
 # Tags and aliases of a page of versions (see RegistryStore._for_versions).
+_RANGE: tuple[Any, Any] = (bindparam("lo"), bindparam("hi"))
+_MODEL_RANGE_TAGS = Prepared(
+    select(
+        model_version_tags.c.model_id,
+        model_version_tags.c.version,
+        model_version_tags.c.key,
+        model_version_tags.c.value,
+    ).where(model_version_tags.c.model_id == _MID, model_version_tags.c.version.between(*_RANGE))
+)
+_MODEL_RANGE_ALIASES = Prepared(
+    select(model_aliases.c.model_id, model_aliases.c.version, model_aliases.c.alias).where(
+        model_aliases.c.model_id == _MID, model_aliases.c.version.between(*_RANGE)
+    )
+)
 _PAGE_VERSION_TAGS = select(
     model_version_tags.c.model_id,
     model_version_tags.c.version,
@@ -428,21 +442,29 @@ class RegistryStore:
         self, keys: Sequence[tuple[int, int]]
     ) -> dict[tuple[int, int], dict[str, str]]:
         found: dict[tuple[int, int], dict[str, str]] = defaultdict(dict)
-        for model_id, version, key, value in self._for_versions(_PAGE_VERSION_TAGS, keys):
+        rows = self._for_versions(_PAGE_VERSION_TAGS, _MODEL_RANGE_TAGS, keys)
+        for model_id, version, key, value in rows:
             found[(model_id, version)][key] = value
         return found
 
-    def _for_versions(self, statement: Any, keys: Sequence[tuple[int, int]]) -> list[Any]:
+    def _for_versions(
+        self, statement: Any, one_model: Prepared, keys: Sequence[tuple[int, int]]
+    ) -> list[Any]:
         """Rows of ``statement`` for a page of versions, per-column IN lists then exact pairs.
 
         Per-column lists let every backend probe the (model_id, version) index with a
-        statement compiled once; pairs outside the page are dropped here.
+        statement compiled once; pairs outside the page are dropped here. A page of one
+        model (search by name) is a range scan of that model's versions.
         """
         wanted = set(keys)
         rows: list[Any] = []
         for chunk in _chunks(keys):
             mids = sorted({model for model, _ in chunk})
             versions = sorted({version for _, version in chunk})
+            if len(mids) == 1:
+                bounds = {"mid": mids[0], "lo": versions[0], "hi": versions[-1]}
+                rows += [r for r in one_model.all(self.conn, bounds) if (r[0], r[1]) in wanted]
+                continue
             if len(mids) * len(versions) > 4 * len(chunk):
                 # A page scattered over many models and version numbers: the column
                 # lists would match far more than the page, so filter on exact pairs.
@@ -514,7 +536,8 @@ class RegistryStore:
 
     def version_aliases(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], list[str]]:
         found: dict[tuple[int, int], list[str]] = defaultdict(list)
-        for model_id, version, alias in self._for_versions(_PAGE_VERSION_ALIASES, keys):
+        rows = self._for_versions(_PAGE_VERSION_ALIASES, _MODEL_RANGE_ALIASES, keys)
+        for model_id, version, alias in rows:
             found[(model_id, version)].append(alias)
         return found
 
