@@ -1,8 +1,9 @@
-"""The two registry transports the contract suite runs against.
+"""The two transports the contract suites run against, for the registry and for tracking.
 
-* ``embedded``: the ``RegistryService`` a server builds (``build_services``), called
-  in-process.
-* ``http``: ``HttpRegistry`` talking MLflow's REST API to ``create_app(...)`` in-process.
+* ``embedded``: the ``RegistryService``/``TrackingService`` a server builds
+  (``build_services``), called in-process.
+* ``http``: ``HttpRegistry``/``HttpTracking`` talking MLflow's REST API to
+  ``create_app(...)`` in-process.
 
 Both act as ``alice`` (the HTTP one through its Basic username), on a fresh SQLite file.
 """
@@ -17,14 +18,17 @@ from typing import Union
 import pytest
 
 from modelreg.client.http import HttpRegistry
+from modelreg.client.http_tracking import HttpTracking
 from modelreg.config import Settings
 from modelreg.server import create_app
 from modelreg.server.app import build_services
 from modelreg.service import RegistryService
+from modelreg.service.tracking import TrackingService
 from tests.server.asgi import BASE_URL, asgi_client
 
 ACTOR = "alice"
 Registry = Union[RegistryService, HttpRegistry]  # noqa: UP007 - used at runtime in casts
+Tracking = Union[TrackingService, HttpTracking]  # noqa: UP007
 
 
 def _settings(database: Path, root: Path) -> Settings:
@@ -67,6 +71,44 @@ def both(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[Registry, Regi
         folder.mkdir()
         shutil.copy(sqlite_template, folder / "registry.db")
         opened.append(_open(transport, _settings(folder / "registry.db", folder / "artifacts")))
+    embedded, http = (next(gen) for gen in opened)
+    yield embedded, http
+    for gen in opened:
+        next(gen, None)
+
+
+def _open_tracking(transport: str, settings: Settings) -> Iterator[Tracking]:
+    if transport == "embedded":
+        services = build_services(settings)
+        try:
+            yield services.tracking.as_actor(ACTOR)
+        finally:
+            services.db.dispose()
+        return
+    with asgi_client(create_app(settings)) as client:
+        client.auth = (ACTOR, "not-checked-yet")
+        with HttpTracking(BASE_URL, http=client) as tracking:
+            yield tracking
+
+
+@pytest.fixture(params=["embedded", "http"])
+def tracking_api(
+    request: pytest.FixtureRequest, sqlite_uri: str, artifact_root: Path
+) -> Iterator[Tracking]:
+    settings = Settings(tracking_uri=sqlite_uri, artifact_root=str(artifact_root))
+    yield from _open_tracking(request.param, settings)
+
+
+@pytest.fixture
+def both_tracking(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[Tracking, Tracking]]:
+    """Both tracking transports at once, each on its own copy of the migrated database."""
+    opened = []
+    for transport in ("embedded", "http"):
+        folder = tmp_path / transport
+        folder.mkdir()
+        shutil.copy(sqlite_template, folder / "registry.db")
+        settings = _settings(folder / "registry.db", folder / "artifacts")
+        opened.append(_open_tracking(transport, settings))
     embedded, http = (next(gen) for gen in opened)
     yield embedded, http
     for gen in opened:

@@ -132,3 +132,56 @@ def test_mlflow_client_picks_the_http_transport() -> None:
     client = MlflowClient(tracking_uri="http://127.0.0.1:9")
     assert isinstance(client._registry, HttpRegistry)
     assert client._registry.base_url == "http://127.0.0.1:9"
+
+
+def test_tracking_requests_on_the_wire() -> None:
+    import math
+
+    from modelreg.client.http_tracking import HttpTracking
+
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={})
+
+    tracking = HttpTracking("http://t", http=httpx.Client(transport=httpx.MockTransport(handler)))
+    tracking.log_metric("r1", "loss", math.nan, timestamp=5)
+    tracking.delete_logged_model_tag("m-1", "a/b c")
+    tracking.log_batch("r1", params={"depth": 4, "none": None}, tags={"t": 1})
+    metric, tag, batch = sent
+    assert json.loads(metric.content) == {
+        "run_id": "r1",
+        "run_uuid": "r1",
+        "key": "loss",
+        "value": "NaN",  # proto JSON's spelling: a bare NaN is not JSON
+        "timestamp": 5,
+        "step": 0,
+    }
+    assert (tag.method, tag.url.raw_path) == (
+        "DELETE",
+        b"/api/2.0/mlflow/logged-models/m-1/tags/a%2Fb%20c",
+    )
+    assert json.loads(batch.content) == {
+        "run_id": "r1",
+        "params": [{"key": "depth", "value": "4"}, {"key": "none", "value": "None"}],
+        "tags": [{"key": "t", "value": "1"}],
+    }
+
+
+def test_tracking_client_defaults_match_the_service() -> None:
+    from modelreg.client import http_tracking
+    from modelreg.service import tracking as service_tracking
+
+    assert http_tracking.SEARCH_RUNS_DEFAULT == service_tracking.SEARCH_RUNS_DEFAULT
+
+
+def test_missing_experiment_by_name_is_none_only_for_that_error() -> None:
+    from modelreg.client.http_tracking import HttpTracking
+
+    body = b'{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "Could not find"}'
+    tracking = HttpTracking("http://t", http=httpx.Client(transport=_reply(404, body)))
+    assert tracking.get_experiment_by_name("x") is None
+    broken = HttpTracking("http://t", http=httpx.Client(transport=_reply(503, b"down")))
+    with pytest.raises(TemporarilyUnavailable):
+        broken.get_experiment_by_name("x")

@@ -143,7 +143,7 @@ def test_model_version_errors(api: Registry) -> None:
         api.get_model_version("m", 9)
     with pytest.raises(InvalidArgument, match="must be an integer, got 'abc'"):
         api.get_model_version("m", "abc")
-    with pytest.raises(InvalidArgument, match="must be 1 or greater"):
+    with pytest.raises(InvalidArgument, match="must be between 1 and 2147483647, got 0"):
         api.get_model_version("m", 0)
     with pytest.raises(InvalidArgument, match="must identify the resource"):
         api.create_model_version("m", "runs:/abc/model", run_id="other")

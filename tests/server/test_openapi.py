@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from modelreg.server.openapi import openapi_path
 from tests.server.asgi import TestClient
 
 
@@ -17,7 +19,7 @@ def _mounted(app: Starlette) -> set[tuple[str, str]]:
         assert isinstance(route, Route)
         for method in route.methods or ():
             if method != "HEAD":  # implied by GET, as in every OpenAPI document
-                pairs.add((route.path, method.lower()))
+                pairs.add((openapi_path(route.path), method.lower()))
     return pairs
 
 
@@ -56,11 +58,13 @@ def test_operations_are_well_formed(http: TestClient) -> None:
             ids.append(operation["operationId"])
             assert operation["summary"]
             assert "200" in operation["responses"]
+            in_path = {p["name"] for p in operation.get("parameters", ()) if p["in"] == "path"}
+            assert in_path == set(re.findall(r"\{(\w+)\}", path)), path
             if method == "get":
                 assert "requestBody" not in operation
                 for parameter in operation.get("parameters", ()):
-                    assert parameter["in"] == "query"
-            elif path.startswith(("/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/")):
+                    assert parameter["in"] in ("query", "path")
+            elif "/registered-models/" in path or "/model-versions/" in path:
                 schema = operation["requestBody"]["content"]["application/json"]["schema"]
                 assert "name" in schema["required"]
     assert len(ids) == len(set(ids)), "operationIds must be unique"
@@ -81,3 +85,15 @@ def test_known_operations(http: TestClient) -> None:
     )
     latest = paths["/api/2.0/mlflow/registered-models/get-latest-versions"]
     assert set(latest) == {"get", "post"}
+
+
+def test_path_parameters_and_raw_bodies(http: TestClient) -> None:
+    paths = http.get("/openapi.json").json()["paths"]
+    logged = paths["/api/2.0/mlflow/logged-models/{model_id}"]
+    assert set(logged) == {"get", "patch", "delete"}
+    (parameter,) = logged["get"]["parameters"]
+    assert (parameter["name"], parameter["in"], parameter["required"]) == ("model_id", "path", True)
+    upload = paths["/api/2.0/mlflow-artifacts/artifacts/{artifact_path}"]["put"]
+    assert set(upload["requestBody"]["content"]) == {"application/octet-stream"}
+    download = paths["/api/2.0/mlflow-artifacts/artifacts/{artifact_path}"]["get"]
+    assert set(download["responses"]["200"]["content"]) == {"application/octet-stream"}

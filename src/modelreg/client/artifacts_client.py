@@ -6,17 +6,21 @@ import os
 import posixpath
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from modelreg.artifacts import FileInfo, safe_relative_path
 from modelreg.client.artifact_repos import repository_for
 from modelreg.errors import InvalidArgument, NotFound
-from modelreg.service.tracking import TrackingService
+
+if TYPE_CHECKING:
+    from modelreg.client.http_tracking import HttpTracking
+    from modelreg.service.tracking import TrackingService
 
 
 class ArtifactMethods:
     """MlflowClient's artifact methods; mixed into :class:`~modelreg.client.MlflowClient`."""
 
-    _tracking: TrackingService
+    _tracking: TrackingService | HttpTracking
     _tracking_uri: str
 
     def log_artifact(

@@ -19,7 +19,7 @@ import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
 
 import httpx
 
@@ -171,8 +171,41 @@ def _tag_value(value: Any) -> str | None:
     return value if value is None or isinstance(value, str) else str(value)
 
 
-class HttpRegistry:
-    """The registry use cases, served by a modelreg (or MLflow) server at ``base_url``.
+def decode_response(
+    base_url: str, method: str, path: str, response: httpx.Response
+) -> dict[str, Any]:
+    """A 200's JSON object, or the error the server reported, as modelreg's exception."""
+    body = response.content
+    try:
+        data = json.loads(body) if body.strip() else {}
+    except ValueError:
+        data = None
+    if response.status_code == 200:
+        if not isinstance(data, dict):
+            raise RegistryError(
+                f"The server at {base_url} answered {method} {path} with a body "
+                "that is not a JSON object."
+            )
+        return data
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("error_code"), str)
+        and isinstance(data.get("message"), str)
+    ):
+        raise error_for_code(data["error_code"], data["message"])
+    cls = _BY_STATUS.get(response.status_code, RegistryError)
+    snippet = response.text[:200].strip()
+    raise cls(
+        f"HTTP {response.status_code} from {method} {path}" + (f": {snippet}" if snippet else ".")
+    )
+
+
+def unreachable(base_url: str, error: httpx.TransportError) -> TemporarilyUnavailable:
+    return TemporarilyUnavailable(f"Cannot reach the modelreg server at {base_url}: {error}")
+
+
+class JsonApi:
+    """MLflow's JSON REST conventions over one ``httpx.Client`` (shared by the transports).
 
     Args:
         base_url: the server, e.g. ``http://registry:5000``.
@@ -188,9 +221,9 @@ class HttpRegistry:
         self._http = http or shared_client(tracking_credentials())
 
     def close(self) -> None:
-        """Nothing to release: connections belong to the pool this registry was given."""
+        """Nothing to release: connections belong to the pool this object was given."""
 
-    def __enter__(self) -> HttpRegistry:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -201,7 +234,6 @@ class HttpRegistry:
     ) -> None:
         self.close()
 
-    # -------------------------------------------------------------- transport
     def _call(
         self,
         method: str,
@@ -219,44 +251,23 @@ class HttpRegistry:
             else:
                 response = self._http.request(method, url, json=sent)
         except httpx.TransportError as error:
-            raise TemporarilyUnavailable(
-                f"Cannot reach the modelreg server at {self.base_url}: {error}"
-            ) from None
-        return self._result(method, path, response)
-
-    def _result(self, method: str, path: str, response: httpx.Response) -> dict[str, Any]:
-        body = response.content
-        try:
-            data = json.loads(body) if body.strip() else {}
-        except ValueError:
-            data = None
-        if response.status_code == 200:
-            if not isinstance(data, dict):
-                raise RegistryError(
-                    f"The server at {self.base_url} answered {method} {path} with a body "
-                    "that is not a JSON object."
-                )
-            return data
-        if (
-            isinstance(data, dict)
-            and isinstance(data.get("error_code"), str)
-            and isinstance(data.get("message"), str)
-        ):
-            raise error_for_code(data["error_code"], data["message"])
-        cls = _BY_STATUS.get(response.status_code, RegistryError)
-        snippet = response.text[:200].strip()
-        raise cls(
-            f"HTTP {response.status_code} from {method} {path}"
-            + (f": {snippet}" if snippet else ".")
-        )
+            raise unreachable(self.base_url, error) from None
+        return decode_response(self.base_url, method, path, response)
 
     def _parse(self, parse: Callable[[Any], _T], data: Any) -> _T:
         try:
             return parse(data)
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise RegistryError(
                 f"The server at {self.base_url} sent a malformed response ({error!r})."
             ) from None
+
+
+class HttpRegistry(JsonApi):
+    """The registry use cases, served by a modelreg (or MLflow) server at ``base_url``.
+
+    Same constructor as :class:`JsonApi`.
+    """
 
     def _model(self, data: dict[str, Any]) -> RegisteredModel:
         return self._parse(registered_model_from_json, data.get("registered_model"))
@@ -493,4 +504,4 @@ def _search(
     }
 
 
-__all__ = ["HttpRegistry", "auth_for", "shared_client"]
+__all__ = ["HttpRegistry", "JsonApi", "auth_for", "decode_response", "shared_client"]

@@ -13,7 +13,6 @@ from modelreg.entities import STAGES, ModelVersion, PagedList, RegisteredModel
 from modelreg.errors import InvalidArgument, NotFound
 from modelreg.service import RegistryService
 from modelreg.service.registry import SEARCH_MODELS_DEFAULT, SEARCH_VERSIONS_DEFAULT
-from modelreg.service.tracking import TrackingService
 from modelreg.tracking_entities import Lineage
 
 if TYPE_CHECKING:
@@ -36,16 +35,31 @@ class MlflowClient(TrackingMethods, ArtifactMethods):
         self._registry_uri = uri
         self._registry: RegistryService | HttpRegistry
         if is_http_uri(uri):
-            from modelreg.client.http import HttpRegistry
-
-            # Only the registry speaks HTTP so far; tracking methods need an embedded URI.
-            self._registry = HttpRegistry(uri)
+            self._connect(uri)
             return
         from modelreg.client import embedded
 
         found = embedded.services(Settings.from_env(uri))
         self._registry = found.registry
-        self._tracking: TrackingService = found.tracking
+        self._tracking = found.tracking
+
+    def _connect(self, registry_uri: str) -> None:
+        """Speak HTTP to a server: registry, tracking and its artifact proxy, one pool."""
+        from modelreg.client import http
+        from modelreg.client.artifact_repos import register_proxy
+        from modelreg.client.http_artifacts import HttpArtifactRepository
+        from modelreg.client.http_tracking import HttpTracking
+        from modelreg.config import tracking_credentials
+
+        pool = http.shared_client(tracking_credentials())
+        server = self._tracking_uri if is_http_uri(self._tracking_uri) else registry_uri
+        self._registry = http.HttpRegistry(registry_uri, http=pool)
+        self._tracking = HttpTracking(server, http=pool)
+        # mlflow-artifacts:/… locations this server hands out are read and written
+        # through its artifact proxy (model logging, downloads, list_artifacts).
+        register_proxy(
+            self._tracking_uri, lambda uri: HttpArtifactRepository(uri, server, http=pool)
+        )
 
     @property
     def tracking_uri(self) -> str:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from modelreg.entities import PagedList
 from modelreg.errors import InvalidArgument
-from modelreg.service.tracking import TrackingService
 from modelreg.tracking_entities import (
     DatasetInput,
     Experiment,
@@ -20,6 +19,10 @@ from modelreg.tracking_entities import (
     RunTag,
 )
 
+if TYPE_CHECKING:
+    from modelreg.client.http_tracking import HttpTracking
+    from modelreg.service.tracking import TrackingService
+
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
@@ -28,7 +31,8 @@ def _now_ms() -> int:
 class TrackingMethods:
     """MlflowClient's tracking methods; mixed into :class:`~modelreg.client.MlflowClient`."""
 
-    _tracking: TrackingService
+    # In-process (embedded) or over HTTP: the same methods, arguments and results.
+    _tracking: TrackingService | HttpTracking
 
     # ----------------------------------------------------------- experiments
     def create_experiment(

@@ -22,12 +22,14 @@ from modelreg.server import openapi
 from modelreg.server.context import ANONYMOUS, Services
 from modelreg.server.errors import EXCEPTION_HANDLERS, InternalErrorMiddleware
 from modelreg.server.logging import AccessLogMiddleware
-from modelreg.server.routes import meta, registry
+from modelreg.server.routes import artifacts, experiments, logged_models, meta, registry, runs
 from modelreg.server.routing import Endpoint, ExactPathRouter, build_routes
 from modelreg.server.settings import ServerSettings
 from modelreg.service import RegistryService
 from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
+from modelreg.service.artifact_proxy import ArtifactProxy
 from modelreg.service.snapshots import open_snapshotter
+from modelreg.service.tracking import TrackingService
 from modelreg.store.database import Database
 
 logger = logging.getLogger("modelreg.server")
@@ -40,25 +42,38 @@ def build_services(settings: Settings) -> Services:
             " give --backend-store-uri sqlite:///…, postgresql://… or mysql://…."
         )
     db = Database(settings.tracking_uri, auto_upgrade_sqlite=settings.auto_upgrade_sqlite)
-    # Served, locations are artifact-proxy URIs (mlflow-artifacts:/…) that clients download
-    # through this server, and nothing outside the artifacts destination may be registered
-    # from the server's disk (security-checklist T-05).
+    # Served, locations are artifact-proxy URIs (mlflow-artifacts:/…) that clients read
+    # and write through this server; nothing outside the artifacts destination may be
+    # registered from the server's disk (T-05), and experiments cannot point their
+    # artifacts at other places the server could be made to fetch from (T-06, T-12).
     locations = ArtifactLocations(root=PROXY_ROOT, allow_external=False)
     snapshotter = open_snapshotter(locations, settings.artifact_root)
-    registry = RegistryService(db, actor=ANONYMOUS, snapshotter=snapshotter)
-    return Services(db=db, registry=registry)
+    return Services(
+        db=db,
+        registry=RegistryService(db, actor=ANONYMOUS, snapshotter=snapshotter),
+        tracking=TrackingService(db, locations, actor=ANONYMOUS),
+        # The proxy serves the store the registry copies into: one destination.
+        artifacts=ArtifactProxy(snapshotter.store),
+    )
 
 
 def endpoints() -> list[Endpoint]:
     """Every endpoint the app serves, the OpenAPI document's own route included."""
-    table: list[Endpoint] = [*meta.ENDPOINTS, *registry.ENDPOINTS]
+    table: list[Endpoint] = [
+        *meta.ENDPOINTS,
+        *registry.ENDPOINTS,
+        *experiments.ENDPOINTS,
+        *runs.ENDPOINTS,
+        *logged_models.ENDPOINTS,
+        *artifacts.ENDPOINTS,
+    ]
     document = functools.cache(lambda: orjson.dumps(openapi.document(table)))
     table.append(meta.openapi_endpoint(document))
     return table
 
 
 def create_app(settings: Settings, server: ServerSettings | None = None) -> Starlette:
-    """The modelreg server as an ASGI app: MLflow's REST API for the registry."""
+    """The modelreg server as an ASGI app: MLflow's REST API and artifact proxy."""
     server = server or ServerSettings()
     services = build_services(settings)
 

@@ -14,6 +14,8 @@ from typing import Final
 
 from modelreg.server.wire import Params
 from modelreg.service import RegistryService
+from modelreg.service.artifact_proxy import ArtifactProxy
+from modelreg.service.tracking import TrackingService
 from modelreg.store.database import Database
 
 ANONYMOUS: Final = "anonymous"
@@ -27,6 +29,8 @@ class Services:
 
     db: Database
     registry: RegistryService
+    tracking: TrackingService
+    artifacts: ArtifactProxy
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,14 @@ class Call:
     @property
     def registry(self) -> RegistryService:
         return self.services.registry.as_actor(self.actor)
+
+    @property
+    def tracking(self) -> TrackingService:
+        return self.services.tracking.as_actor(self.actor)
+
+    @property
+    def artifacts(self) -> ArtifactProxy:
+        return self.services.artifacts
 
 
 def actor_from_authorization(header: str | None) -> str:

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
 from modelreg._version import __version__
 from modelreg.server.routing import Endpoint, Field
-from modelreg.server.schemas import COMPONENTS, Schema, obj, ref
+from modelreg.server.schemas import BINARY, COMPONENTS, Schema, obj, ref
 
 _ERROR_RESPONSE = {
     "description": 'Error envelope {"error_code", "message"}; see the MLflow error codes.',
     "content": {"application/json": {"schema": ref("Error")}},
 }
+# Starlette's "{name:converter}" path parameters; OpenAPI spells them "{name}".
+_PATH_PARAMETER: Final = re.compile(r"\{(\w+)(?::\w+)?\}")
 _DESCRIPTION = (
     "MLflow-compatible model registry. Every /api/2.0 endpoint is also served under "
     "/ajax-api/2.0 (as MLflow does for its web UI). GET endpoints take their fields as "
     "query parameters (repeat a key for an array); the others take a JSON object body "
-    "with Content-Type: application/json, DELETE included."
+    "with Content-Type: application/json, DELETE included. The artifact proxy "
+    "(/api/2.0/mlflow-artifacts/artifacts/<path>) takes and returns raw bytes."
 )
 
 
@@ -30,11 +34,16 @@ def _operation_id(endpoint: Endpoint, index: int, path: str) -> str:
     return f"{endpoint.operation_id}Alt{index}"
 
 
-def _parameter(field: Field) -> dict[str, Any]:
+def openapi_path(path: str) -> str:
+    """The route path as OpenAPI writes it (``{name:path}`` becomes ``{name}``)."""
+    return _PATH_PARAMETER.sub(r"{\1}", path)
+
+
+def _parameter(field: Field, where: str = "query") -> dict[str, Any]:
     parameter: dict[str, Any] = {
         "name": field.name,
-        "in": "query",
-        "required": field.required,
+        "in": where,
+        "required": field.required or where == "path",
         "schema": field.schema,
     }
     if field.schema.get("type") == "array":
@@ -54,20 +63,29 @@ def _body_schema(fields: tuple[Field, ...]) -> Schema:
     return obj(properties, tuple(f.name for f in fields if f.required))
 
 
-def _operation(endpoint: Endpoint, operation_id: str) -> dict[str, Any]:
+def _operation(endpoint: Endpoint, operation_id: str, path: str) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": operation_id,
         "summary": endpoint.summary,
         "tags": [endpoint.tag],
     }
+    in_path = set(_PATH_PARAMETER.findall(path))
+    parameters = [_parameter(f, "path") for f in endpoint.fields if f.name in in_path]
+    fields = tuple(f for f in endpoint.fields if f.name not in in_path)
     if endpoint.method == "GET":
-        if endpoint.fields:
-            operation["parameters"] = [_parameter(field) for field in endpoint.fields]
-    elif endpoint.fields:
+        parameters += [_parameter(field) for field in fields]
+    elif endpoint.request_media_type != "application/json":
         operation["requestBody"] = {
-            "required": any(field.required for field in endpoint.fields),
-            "content": {"application/json": {"schema": _body_schema(endpoint.fields)}},
+            "required": True,
+            "content": {endpoint.request_media_type: {"schema": BINARY}},
         }
+    elif fields:
+        operation["requestBody"] = {
+            "required": any(field.required for field in fields),
+            "content": {"application/json": {"schema": _body_schema(fields)}},
+        }
+    if parameters:
+        operation["parameters"] = parameters
     operation["responses"] = {
         "200": {
             "description": "Success.",
@@ -83,8 +101,8 @@ def document(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for endpoint in endpoints:
         for index, path in enumerate(endpoint.paths):
-            operation = _operation(endpoint, _operation_id(endpoint, index, path))
-            paths.setdefault(path, {})[endpoint.method.lower()] = operation
+            operation = _operation(endpoint, _operation_id(endpoint, index, path), path)
+            paths.setdefault(openapi_path(path), {})[endpoint.method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {"title": "modelreg", "version": __version__, "description": _DESCRIPTION},

@@ -8,6 +8,10 @@ A JSON API handler is a plain function ``(Call) -> dict``: parse the fields, mak
 service call, render the result. :func:`build_routes` wraps it: read and check the
 request, work out the caller, run the handler (in the threadpool, or on the event loop
 for bounded SQLite reads), encode with orjson.
+
+Routes whose bodies are not JSON (the artifact proxy streams raw bytes both ways) are
+``bind`` endpoints: given the services, they build a Starlette endpoint of their own,
+and the JSON body limit does not apply to them.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from modelreg.server.settings import ServerSettings
 
 Handler = Callable[[Call], Mapping[str, Any]]
 RawEndpoint = Callable[[Request], Awaitable[Response]]
+Binder = Callable[[Services], RawEndpoint]
 
 _EMPTY: Final = b"{}"
 
@@ -63,15 +68,19 @@ class Endpoint:
     handler: Handler | None = None
     # For the few routes that are not JSON API calls (/health, the OpenAPI document).
     raw: RawEndpoint | None = None
+    # For non-JSON routes that need the services (the artifact proxy's byte streams).
+    bind: Binder | None = None
     # A read of a fixed few indexed rows whatever the data size (get, get-by-alias, ...),
     # never a scan or a write: on SQLite it runs on the event loop (see _json_endpoint).
     bounded_read: bool = False
     response_media_type: str = "application/json"
+    request_media_type: str = "application/json"
     tag: str = "registry"
 
     def __post_init__(self) -> None:
-        if (self.handler is None) == (self.raw is None):
-            raise ValueError(f"{self.operation_id}: give exactly one of handler and raw")
+        given = [f for f in (self.handler, self.raw, self.bind) if f is not None]
+        if len(given) != 1:
+            raise ValueError(f"{self.operation_id}: give exactly one of handler, raw and bind")
 
 
 def json_response(content: Mapping[str, Any]) -> Response:
@@ -92,7 +101,7 @@ def _json_endpoint(
     """
 
     async def endpoint(request: Request) -> Response:
-        params = await read_params(request, limit)
+        params = (await read_params(request, limit)).with_path(request.path_params)
         actor = actor_from_authorization(request.headers.get("authorization"))
         call = Call(services, actor, params)
         if inline:
@@ -129,6 +138,8 @@ def build_routes(
             serve = _json_endpoint(
                 endpoint.handler, services, settings.max_json_body_bytes, inline=inline
             )
+        elif endpoint.bind is not None:
+            serve = endpoint.bind(services)
         else:
             assert endpoint.raw is not None
             serve = endpoint.raw
@@ -146,9 +157,10 @@ def build_routes(
 class ExactPathRouter(Router):
     """Starlette's router, with one dict lookup instead of a scan for fixed paths.
 
-    Every API path is parameter-free, and a linear regex scan over ~50 routes costs
-    more than the rest of the routing. Anything not found here (paths with parameters,
-    unknown paths) goes through Starlette's own matching, 404 and 405 handling.
+    Nearly every API path is parameter-free, and a linear regex scan over ~100 routes
+    costs more than the rest of the routing. Anything not found here (paths with
+    parameters such as ``/logged-models/{model_id}`` or the artifact proxy, unknown
+    paths) goes through Starlette's own matching, 404 and 405 handling.
     """
 
     def __init__(self, routes: list[BaseRoute], lifespan: Lifespan[Any]) -> None:

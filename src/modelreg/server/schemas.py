@@ -42,6 +42,20 @@ STAGE: Final[Schema] = {
     "type": "string",
     "description": "None, Staging, Production or Archived (case-insensitive).",
 }
+RUN_STATUS: Final[Schema] = {
+    "type": "string",
+    "enum": ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"],
+}
+VIEW_TYPE: Final[Schema] = {"type": "string", "enum": ["ACTIVE_ONLY", "DELETED_ONLY", "ALL"]}
+LOGGED_MODEL_STATUS: Final[Schema] = {
+    "type": "string",
+    "enum": ["LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED"],
+}
+METRIC_VALUE: Final[Schema] = {
+    "oneOf": [{"type": "number"}, {"enum": ["NaN", "Infinity", "-Infinity"]}],
+    "description": "A number; NaN and infinities as the strings proto JSON uses.",
+}
+BINARY: Final[Schema] = {"type": "string", "format": "binary"}
 
 COMPONENTS: Final[dict[str, Schema]] = {
     "Tag": obj({"key": STRING, "value": STRING}, ("key",)),
@@ -78,6 +92,99 @@ COMPONENTS: Final[dict[str, Schema]] = {
             "aliases": array(ref("RegisteredModelAlias")),
         },
         ("name", "creation_timestamp", "last_updated_timestamp"),
+    ),
+    "Experiment": obj(
+        {
+            "experiment_id": STRING,
+            "name": STRING,
+            "artifact_location": STRING,
+            "lifecycle_stage": {"type": "string", "enum": ["active", "deleted"]},
+            "last_update_time": TIMESTAMP,
+            "creation_time": TIMESTAMP,
+            "tags": TAGS,
+        },
+        ("experiment_id", "name", "artifact_location", "lifecycle_stage"),
+    ),
+    "Metric": obj(
+        {
+            "key": STRING,
+            "value": METRIC_VALUE,
+            "timestamp": TIMESTAMP,
+            "step": INTEGER,
+            "model_id": STRING,
+            "run_id": STRING,
+        },
+        ("key", "value", "timestamp"),
+    ),
+    "RunInfo": obj(
+        {
+            "run_uuid": STRING,
+            "experiment_id": STRING,
+            "run_name": STRING,
+            "user_id": STRING,
+            "status": RUN_STATUS,
+            "start_time": TIMESTAMP,
+            "end_time": TIMESTAMP,
+            "artifact_uri": STRING,
+            "lifecycle_stage": STRING,
+            "run_id": STRING,
+        },
+        ("run_id", "run_uuid", "experiment_id", "status", "artifact_uri"),
+    ),
+    "DatasetInput": obj(
+        {
+            "tags": TAGS,
+            "dataset": obj(
+                {
+                    "name": STRING,
+                    "digest": STRING,
+                    "source_type": STRING,
+                    "source": STRING,
+                    "schema": STRING,
+                    "profile": STRING,
+                },
+                ("name", "digest"),
+            ),
+        },
+        ("dataset",),
+    ),
+    "ModelOutput": obj({"model_id": STRING, "step": INTEGER}, ("model_id",)),
+    "Run": obj(
+        {
+            "info": ref("RunInfo"),
+            "data": obj(
+                {"metrics": array(ref("Metric")), "params": TAGS, "tags": TAGS},
+            ),
+            "inputs": obj({"dataset_inputs": array(ref("DatasetInput"))}),
+            "outputs": obj({"model_outputs": array(ref("ModelOutput"))}),
+        },
+        ("info",),
+    ),
+    "LoggedModel": obj(
+        {
+            "info": obj(
+                {
+                    "model_id": STRING,
+                    "experiment_id": STRING,
+                    "name": STRING,
+                    "creation_timestamp_ms": TIMESTAMP,
+                    "last_updated_timestamp_ms": TIMESTAMP,
+                    "artifact_uri": STRING,
+                    "status": LOGGED_MODEL_STATUS,
+                    "model_type": STRING,
+                    "source_run_id": STRING,
+                    "status_message": STRING,
+                    "tags": TAGS,
+                },
+                ("model_id", "experiment_id", "name", "artifact_uri", "status"),
+            ),
+            "data": obj({"params": TAGS, "metrics": array(ref("Metric"))}),
+        },
+        ("info",),
+    ),
+    "FileInfo": obj(
+        {"path": STRING, "is_dir": BOOLEAN, "file_size": INTEGER},
+        ("path", "is_dir"),
     ),
     "Error": obj(
         {

@@ -95,18 +95,31 @@ def model_versions(versions: Sequence[ModelVersion]) -> list[dict[str, Any]]:
 
 
 class Params:
-    """The fields of one request: a JSON object body, or a query string (GET)."""
+    """The fields of one request: a JSON object body, or a query string (GET).
 
-    __slots__ = ("_body", "_query")
+    Path parameters (``/logged-models/{model_id}``) are fields too, and win over a body
+    or query field of the same name: the URL names the resource being acted on.
+    """
+
+    __slots__ = ("_body", "_path", "_query")
 
     def __init__(
-        self, body: Mapping[str, Any] | None = None, query: QueryParams | None = None
+        self,
+        body: Mapping[str, Any] | None = None,
+        query: QueryParams | None = None,
+        path: Mapping[str, str] | None = None,
     ) -> None:
         self._body = body
         self._query = query
+        self._path = path
+
+    def with_path(self, path: Mapping[str, str]) -> Params:
+        return Params(self._body, self._query, path) if path else self
 
     def value(self, name: str) -> Any:
         """The field's value; ``None`` when absent (or JSON ``null``, as MLflow reads it)."""
+        if self._path is not None and name in self._path:
+            return self._path[name]
         if self._body is not None:
             return self._body.get(name)
         if self._query is not None:
@@ -128,6 +141,8 @@ class Params:
 
     def present(self, name: str) -> bool:
         """Whether the field was sent at all (even as JSON ``null``)."""
+        if self._path is not None and name in self._path:
+            return True
         if self._body is not None:
             return name in self._body
         return self._query is not None and name in self._query

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from modelreg import events as ev
 from modelreg import filters, validation
+from modelreg.artifacts import safe_relative_path
 from modelreg.entities import (
     ACTIVE_STAGES,
     STAGE_NONE,
@@ -31,7 +32,7 @@ from modelreg.service.artifact_locations import ArtifactLocations
 from modelreg.service.clock import Clock, now_ms
 from modelreg.service.model_uris import ModelReference, parse_models_uri
 from modelreg.service.paging import fetch_page
-from modelreg.service.snapshots import Snapshot, Snapshotter
+from modelreg.service.snapshots import Snapshotter, SourceFiles
 from modelreg.store.database import Database
 from modelreg.store.registry import RegistryStore
 from modelreg.store.tracking import TrackingStore
@@ -228,13 +229,18 @@ class RegistryService:
         run_id = _check_run_source(source, run_id)
         if source.startswith(("models:/", "runs:/")):
             with self.db.read() as conn:
-                if RegistryStore(conn).model_id(name) is None:
-                    raise _model_not_found(name)
+                self._require_model_id(RegistryStore(conn), name)
                 prepared = self._prepare_source(conn, source, run_id, model_id)
+            files = self._files_to_copy(prepared)
         else:
-            # Nothing to look up: the model's existence is checked under its lock below.
             prepared = PreparedSource(source, run_id, model_id, files_at=source)
-        snapshot = self._snapshot(prepared)
+            files = self._files_to_copy(prepared)
+            if files is not None:
+                # Check before copying a whole tree for a model that does not exist;
+                # otherwise the check under the model's lock below is enough.
+                with self.db.read() as conn:
+                    self._require_model_id(RegistryStore(conn), name)
+        snapshot = self.snapshotter.snapshot(files) if self.snapshotter and files else None
         storage_location = snapshot.location if snapshot else prepared.storage_location
         manifest = snapshot.manifest if snapshot else prepared.manifest
         now = self.clock()
@@ -318,9 +324,11 @@ class RegistryService:
         files_at = source
         if source.startswith("runs:/"):
             source_run, _, path = source.removeprefix("runs:/").lstrip("/").partition("/")
+            # Refused whether or not the run exists: the source is stored and handed out.
+            clean = safe_relative_path(path)
             row = TrackingStore(conn).run_row(source_run)
             files_at = (
-                ArtifactLocations.child(row.artifact_uri, *[p for p in path.split("/") if p])
+                ArtifactLocations.child(row.artifact_uri, *([clean] if clean else []))
                 if row is not None
                 else ""
             )
@@ -354,11 +362,11 @@ class RegistryService:
             manifest=json.loads(row.manifest) if row is not None and row.manifest else None,
         )
 
-    def _snapshot(self, prepared: PreparedSource) -> Snapshot | None:
+    def _files_to_copy(self, prepared: PreparedSource) -> SourceFiles | None:
+        """The files behind a source that the registry can read and copy, if any."""
         if self.snapshotter is None or prepared.files_at is None:
             return None
-        files = self.snapshotter.classify(prepared.files_at)
-        return self.snapshotter.snapshot(files) if files is not None else None
+        return self.snapshotter.classify(prepared.files_at)
 
     def get_model_version(self, name: str, version: int | str) -> ModelVersion:
         name = validation.validate_model_name(name)

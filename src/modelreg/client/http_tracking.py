@@ -1,0 +1,350 @@
+"""The HTTP transport for tracking: experiments, runs and logged models over MLflow's REST API.
+
+:class:`HttpTracking` has the methods of :class:`~modelreg.service.tracking.TrackingService`
+with the same arguments and results (modelreg's tracking entities), so ``MlflowClient``
+and the fluent API work the same against a server as embedded. Values are converted to
+their wire types the way the service would convert them (parameter values and tag
+values are ``str()``-ed), so the server's rules give the same outcome as in-process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from modelreg.client import tracking_json as tj
+from modelreg.client.http import JsonApi
+from modelreg.errors import NotFound
+from modelreg.tracking_entities import (
+    DatasetInput,
+    Experiment,
+    LoggedModel,
+    LoggedModelOutput,
+    Metric,
+    Run,
+)
+
+# TrackingService's defaults (kept here so the HTTP client does not import the service).
+SEARCH_EXPERIMENTS_DEFAULT = 1000
+SEARCH_RUNS_DEFAULT = 1000
+SEARCH_LOGGED_MODELS_DEFAULT = 100
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _text(value: Any) -> Any:
+    # What the service does to a param or tag value; None travels as null so the
+    # server applies the same "cannot be null" rule it applies in-process.
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def _pairs(items: Mapping[str, Any] | None) -> list[dict[str, Any]] | None:
+    if items is None:
+        return None
+    return [{"key": key, "value": _text(value)} for key, value in items.items()]
+
+
+def _param_pairs(items: Mapping[str, Any] | None) -> list[dict[str, Any]] | None:
+    # The service str()-s every param value, None included ("None"), as MLflow does.
+    if items is None:
+        return None
+    return [{"key": key, "value": v if isinstance(v, str) else str(v)} for key, v in items.items()]
+
+
+def _metric(m: Metric) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "key": m.key,
+        "value": tj.double_json(m.value) if isinstance(m.value, float) else m.value,
+        "timestamp": m.timestamp,
+        "step": m.step,
+    }
+    if m.model_id:
+        out["model_id"] = m.model_id
+    return out
+
+
+def _dataset_input(item: DatasetInput) -> dict[str, Any]:
+    dataset = {
+        "name": item.dataset.name,
+        "digest": item.dataset.digest,
+        "source_type": item.dataset.source_type,
+        "source": item.dataset.source,
+        "schema": item.dataset.schema,
+        "profile": item.dataset.profile,
+    }
+    return {
+        "tags": _pairs(item.tags) or [],
+        "dataset": {k: v for k, v in dataset.items() if v is not None},
+    }
+
+
+def _segment(value: str) -> str:
+    # A path parameter: every reserved character escaped, so it stays one segment.
+    return quote(value, safe="")
+
+
+class HttpTracking(JsonApi):
+    """The tracking use cases, served by a modelreg (or MLflow) server at ``base_url``.
+
+    Same constructor as :class:`~modelreg.client.http.JsonApi`.
+    """
+
+    # ----------------------------------------------------------- experiments
+    def create_experiment(
+        self,
+        name: str,
+        artifact_location: str | None = None,
+        tags: Mapping[str, Any] | None = None,
+    ) -> str:
+        fields = {"name": name, "artifact_location": artifact_location, "tags": _pairs(tags)}
+        data = self._call("POST", "mlflow/experiments/create", fields)
+        return self._parse(lambda d: str(d["experiment_id"]), data)
+
+    def get_experiment(self, experiment_id: str | int) -> Experiment:
+        data = self._call("GET", "mlflow/experiments/get", {"experiment_id": str(experiment_id)})
+        return self._parse(tj.experiment, data.get("experiment"))
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        try:
+            data = self._call("GET", "mlflow/experiments/get-by-name", {"experiment_name": name})
+        except NotFound as error:
+            if error.error_code == NotFound.error_code:
+                return None
+            raise
+        return self._parse(tj.experiment, data.get("experiment"))
+
+    def search_experiments(
+        self,
+        view_type: str = "ACTIVE_ONLY",
+        max_results: int = SEARCH_EXPERIMENTS_DEFAULT,
+        filter_string: str | None = None,
+        page_token: str | None = None,
+    ) -> tuple[list[Experiment], str | None]:
+        fields = {
+            "view_type": view_type,
+            "max_results": max_results,
+            "filter": filter_string,
+            "page_token": page_token,
+        }
+        data = self._call("POST", "mlflow/experiments/search", fields)
+        found = self._parse(lambda d: [tj.experiment(e) for e in d or ()], data.get("experiments"))
+        return found, data.get("next_page_token") or None
+
+    def set_experiment_tag(self, experiment_id: str | int, key: str, value: Any) -> None:
+        fields = {"experiment_id": str(experiment_id), "key": key, "value": _text(value)}
+        self._call("POST", "mlflow/experiments/set-experiment-tag", fields, keep_null=("value",))
+
+    def rename_experiment(self, experiment_id: str | int, new_name: str) -> None:
+        fields = {"experiment_id": str(experiment_id), "new_name": new_name}
+        self._call("POST", "mlflow/experiments/update", fields)
+
+    def delete_experiment(self, experiment_id: str | int) -> None:
+        self._call("POST", "mlflow/experiments/delete", {"experiment_id": str(experiment_id)})
+
+    def restore_experiment(self, experiment_id: str | int) -> None:
+        self._call("POST", "mlflow/experiments/restore", {"experiment_id": str(experiment_id)})
+
+    # ------------------------------------------------------------------ runs
+    def create_run(
+        self,
+        experiment_id: str | int | None = None,
+        start_time: int | None = None,
+        tags: Mapping[str, Any] | None = None,
+        run_name: str | None = None,
+        user_id: str | None = None,
+    ) -> Run:
+        fields = {
+            "experiment_id": None if experiment_id is None else str(experiment_id),
+            "user_id": user_id,
+            "run_name": run_name,
+            "start_time": start_time,
+            "tags": _pairs(tags),
+        }
+        return self._run(self._call("POST", "mlflow/runs/create", fields))
+
+    def get_run(self, run_id: str) -> Run:
+        return self._run(self._call("GET", "mlflow/runs/get", {"run_id": run_id}))
+
+    def _run(self, data: dict[str, Any]) -> Run:
+        return self._parse(tj.run, data.get("run"))
+
+    def update_run(
+        self,
+        run_id: str,
+        status: str | None = None,
+        end_time: int | None = None,
+        run_name: str | None = None,
+    ) -> Run:
+        fields = {
+            "run_id": run_id,
+            "run_uuid": run_id,
+            "status": status,
+            "end_time": end_time,
+            "run_name": run_name,
+        }
+        self._call("POST", "mlflow/runs/update", fields)
+        # The wire answers with run_info only; the service returns the whole run.
+        return self.get_run(run_id)
+
+    def delete_run(self, run_id: str) -> None:
+        self._call("POST", "mlflow/runs/delete", {"run_id": run_id})
+
+    def restore_run(self, run_id: str) -> None:
+        self._call("POST", "mlflow/runs/restore", {"run_id": run_id})
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str | int],
+        filter_string: str = "",
+        run_view_type: str = "ACTIVE_ONLY",
+        max_results: int = SEARCH_RUNS_DEFAULT,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> tuple[list[Run], str | None]:
+        fields = {
+            "experiment_ids": [str(e) for e in experiment_ids],
+            "filter": filter_string or None,
+            "run_view_type": run_view_type,
+            "max_results": max_results,
+            "order_by": None if order_by is None else list(order_by),
+            "page_token": page_token,
+        }
+        data = self._call("POST", "mlflow/runs/search", fields)
+        found = self._parse(lambda d: [tj.run(r) for r in d or ()], data.get("runs"))
+        return found, data.get("next_page_token") or None
+
+    # ------------------------------------------------ params, metrics, tags
+    def log_batch(
+        self,
+        run_id: str,
+        metrics: Sequence[Metric] = (),
+        params: Mapping[str, Any] | None = None,
+        tags: Mapping[str, Any] | None = None,
+    ) -> None:
+        fields = {
+            "run_id": run_id,
+            "metrics": [_metric(m) for m in metrics] or None,
+            "params": _param_pairs(params) or None,
+            "tags": _pairs(tags) or None,
+        }
+        self._call("POST", "mlflow/runs/log-batch", fields)
+
+    def log_param(self, run_id: str, key: str, value: Any) -> None:
+        self.log_batch(run_id, params={key: value})
+
+    def log_metric(
+        self,
+        run_id: str,
+        key: str,
+        value: float,
+        timestamp: int | None = None,
+        step: int | None = None,
+        model_id: str | None = None,
+    ) -> None:
+        fields = {
+            "run_id": run_id,
+            "run_uuid": run_id,
+            "key": key,
+            "value": tj.double_json(value) if isinstance(value, float) else value,
+            "timestamp": timestamp if timestamp is not None else _now_ms(),
+            "step": step or 0,
+            "model_id": model_id,
+        }
+        self._call("POST", "mlflow/runs/log-metric", fields)
+
+    def set_tag(self, run_id: str, key: str, value: Any) -> None:
+        fields = {"run_id": run_id, "run_uuid": run_id, "key": key, "value": _text(value)}
+        self._call("POST", "mlflow/runs/set-tag", fields, keep_null=("value",))
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        self._call("POST", "mlflow/runs/delete-tag", {"run_id": run_id, "key": key})
+
+    def get_metric_history(
+        self, run_id: str, key: str, max_results: int | None = None
+    ) -> list[Metric]:
+        fields = {"run_id": run_id, "metric_key": key, "max_results": max_results}
+        data = self._call("GET", "mlflow/metrics/get-history", fields)
+        return self._parse(lambda d: [tj.metric(m) for m in d or ()], data.get("metrics"))
+
+    def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
+        fields = {"run_id": run_id, "datasets": [_dataset_input(i) for i in dataset_inputs]}
+        self._call("POST", "mlflow/runs/log-inputs", fields)
+
+    def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
+        fields = {
+            "run_id": run_id,
+            "models": [{"model_id": m.model_id, "step": m.step} for m in models],
+        }
+        self._call("POST", "mlflow/runs/outputs", fields)
+
+    # ---------------------------------------------------------- logged models
+    def create_logged_model(
+        self,
+        experiment_id: str | int,
+        name: str | None = None,
+        source_run_id: str | None = None,
+        tags: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        model_type: str | None = None,
+    ) -> LoggedModel:
+        fields = {
+            "experiment_id": str(experiment_id),
+            "name": name,
+            "model_type": model_type,
+            "source_run_id": source_run_id,
+            "params": _param_pairs(params),
+            "tags": _pairs(tags),
+        }
+        return self._model(self._call("POST", "mlflow/logged-models", fields))
+
+    def _model(self, data: dict[str, Any]) -> LoggedModel:
+        return self._parse(tj.logged_model, data.get("model"))
+
+    def _model_path(self, model_id: str, suffix: str = "") -> str:
+        return f"mlflow/logged-models/{_segment(model_id)}{suffix}"
+
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        return self._model(self._call("GET", self._model_path(model_id), {}))
+
+    def finalize_logged_model(self, model_id: str, status: str) -> LoggedModel:
+        fields = {"model_id": model_id, "status": status}
+        return self._model(self._call("PATCH", self._model_path(model_id), fields))
+
+    def set_logged_model_tags(self, model_id: str, tags: Mapping[str, Any]) -> None:
+        self._call("PATCH", self._model_path(model_id, "/tags"), {"tags": _pairs(tags)})
+
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None:
+        self._call("DELETE", self._model_path(model_id, f"/tags/{_segment(key)}"), {})
+
+    def log_logged_model_params(self, model_id: str, params: Mapping[str, Any]) -> None:
+        fields = {"model_id": model_id, "params": _param_pairs(params)}
+        self._call("POST", self._model_path(model_id, "/params"), fields)
+
+    def delete_logged_model(self, model_id: str) -> None:
+        self._call("DELETE", self._model_path(model_id), {})
+
+    def search_logged_models(
+        self,
+        experiment_ids: Sequence[str | int],
+        filter_string: str | None = None,
+        max_results: int = SEARCH_LOGGED_MODELS_DEFAULT,
+        order_by: Sequence[Mapping[str, Any]] | None = None,
+        page_token: str | None = None,
+    ) -> tuple[list[LoggedModel], str | None]:
+        fields = {
+            "experiment_ids": [str(e) for e in experiment_ids],
+            "filter": filter_string,
+            "max_results": max_results,
+            "order_by": None if order_by is None else [dict(o) for o in order_by],
+            "page_token": page_token,
+        }
+        data = self._call("POST", "mlflow/logged-models/search", fields)
+        found = self._parse(lambda d: [tj.logged_model(m) for m in d or ()], data.get("models"))
+        return found, data.get("next_page_token") or None
+
+
+__all__ = ["HttpTracking"]

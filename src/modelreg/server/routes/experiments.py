@@ -1,0 +1,199 @@
+"""MLflow's experiment endpoints (mlflow-wire.md §3.2): create, get, search, tag, rename.
+
+Each handler parses its fields, makes one ``TrackingService`` call and renders the
+result with :mod:`modelreg.server.tracking_wire`; the table declares the routes.
+"""
+
+from __future__ import annotations
+
+from modelreg.errors import NotFound
+from modelreg.server import tracking_wire as tw
+from modelreg.server import wire as w
+from modelreg.server.context import Call
+from modelreg.server.routes.tracking_common import (
+    ACTIVE_ONLY,
+    EXPERIMENT_ID,
+    KEY,
+    OK,
+    SEARCH_PAGE,
+    VALUE,
+    Body,
+    tracking_endpoint,
+)
+from modelreg.server.routing import Endpoint, Field
+from modelreg.server.schemas import (
+    EMPTY,
+    STRING,
+    TAGS,
+    VIEW_TYPE,
+    array,
+    obj,
+    ref,
+)
+
+# Default when max_results is absent (the MLflow client always sends it).
+EXPERIMENTS_PAGE_DEFAULT = 1000
+
+
+def create_experiment(call: Call) -> Body:
+    p = call.params
+    created = call.tracking.create_experiment(
+        w.required_str(p, "name"),
+        w.optional_str(p, "artifact_location"),
+        tw.key_values(p, "tags"),
+    )
+    return {"experiment_id": created}
+
+
+def get_experiment(call: Call) -> Body:
+    found = call.tracking.get_experiment(w.required_str(call.params, "experiment_id"))
+    return {"experiment": tw.experiment(found)}
+
+
+def get_experiment_by_name(call: Call) -> Body:
+    name = w.required_str(call.params, "experiment_name")
+    found = call.tracking.get_experiment_by_name(name)
+    if found is None:
+        # The service answers "none"; on the wire that is MLflow's 404, which its
+        # client's set_experiment() takes as "create it".
+        raise NotFound(f"Could not find experiment with name '{name}'")
+    return {"experiment": tw.experiment(found)}
+
+
+def search_experiments(call: Call) -> Body:
+    p = call.params
+    max_results = tw.optional_int64(p, "max_results")
+    # order_by is accepted and not applied: the service orders experiments one way only
+    # (the embedded MlflowClient ignores it too, so both transports agree).
+    w.optional_strings(p, "order_by")
+    found, token = call.tracking.search_experiments(
+        tw.view_type(p, "view_type") or ACTIVE_ONLY,
+        EXPERIMENTS_PAGE_DEFAULT if max_results is None else max_results,
+        w.optional_str(p, "filter"),
+        w.optional_str(p, "page_token"),
+    )
+    return tw.page("experiments", [tw.experiment(e) for e in found], token)
+
+
+def set_experiment_tag(call: Call) -> Body:
+    p = call.params
+    call.tracking.set_experiment_tag(
+        w.required_str(p, "experiment_id"), w.required_str(p, "key"), w.tag_value(p)
+    )
+    return OK
+
+
+def update_experiment(call: Call) -> Body:
+    p = call.params
+    call.tracking.rename_experiment(
+        w.required_str(p, "experiment_id"), w.required_str(p, "new_name")
+    )
+    return OK
+
+
+def delete_experiment(call: Call) -> Body:
+    call.tracking.delete_experiment(w.required_str(call.params, "experiment_id"))
+    return OK
+
+
+def restore_experiment(call: Call) -> Body:
+    call.tracking.restore_experiment(w.required_str(call.params, "experiment_id"))
+    return OK
+
+
+EXPERIMENT = obj({"experiment": ref("Experiment")})
+EXPERIMENT_SEARCH = (
+    Field("view_type", VIEW_TYPE),
+    Field("order_by", array(STRING), description="Accepted; experiments are not reordered."),
+    *SEARCH_PAGE,
+)
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    tracking_endpoint(
+        "POST",
+        "experiments/create",
+        "createExperiment",
+        "Create an experiment.",
+        obj({"experiment_id": STRING}),
+        (
+            Field("name", STRING, required=True),
+            Field("artifact_location", STRING, description="Refused by a server."),
+            Field("tags", TAGS),
+        ),
+        create_experiment,
+    ),
+    tracking_endpoint(
+        "GET",
+        "experiments/get",
+        "getExperiment",
+        "Get an experiment by id.",
+        EXPERIMENT,
+        (EXPERIMENT_ID,),
+        get_experiment,
+        bounded_read=True,
+    ),
+    tracking_endpoint(
+        "GET",
+        "experiments/get-by-name",
+        "getExperimentByName",
+        "Get an experiment by name (404 when there is none).",
+        EXPERIMENT,
+        (Field("experiment_name", STRING, required=True),),
+        get_experiment_by_name,
+        bounded_read=True,
+    ),
+    tracking_endpoint(
+        "POST",
+        "experiments/search",
+        "searchExperiments",
+        "Search experiments.",
+        obj({"experiments": array(ref("Experiment")), "next_page_token": STRING}),
+        EXPERIMENT_SEARCH,
+        search_experiments,
+    ),
+    tracking_endpoint(
+        "GET",
+        "experiments/search",
+        "searchExperimentsGet",
+        "Search experiments (GET form).",
+        obj({"experiments": array(ref("Experiment")), "next_page_token": STRING}),
+        EXPERIMENT_SEARCH,
+        search_experiments,
+    ),
+    tracking_endpoint(
+        "POST",
+        "experiments/set-experiment-tag",
+        "setExperimentTag",
+        "Set a tag on an experiment.",
+        EMPTY,
+        (EXPERIMENT_ID, KEY, VALUE),
+        set_experiment_tag,
+    ),
+    tracking_endpoint(
+        "POST",
+        "experiments/update",
+        "updateExperiment",
+        "Rename an experiment.",
+        EMPTY,
+        (EXPERIMENT_ID, Field("new_name", STRING, required=True)),
+        update_experiment,
+    ),
+    tracking_endpoint(
+        "POST",
+        "experiments/delete",
+        "deleteExperiment",
+        "Mark an experiment deleted (experiment 0 cannot be).",
+        EMPTY,
+        (EXPERIMENT_ID,),
+        delete_experiment,
+    ),
+    tracking_endpoint(
+        "POST",
+        "experiments/restore",
+        "restoreExperiment",
+        "Restore a deleted experiment.",
+        EMPTY,
+        (EXPERIMENT_ID,),
+        restore_experiment,
+    ),
+)

@@ -1,0 +1,193 @@
+"""MLflow 3's logged-model endpoints (mlflow-wire.md §3.2), ``/logged-models[/{model_id}]``.
+
+Each handler parses its fields, makes one ``TrackingService`` call and renders the
+result with :mod:`modelreg.server.tracking_wire`; the table declares the routes.
+"""
+
+from __future__ import annotations
+
+from modelreg.server import tracking_wire as tw
+from modelreg.server import wire as w
+from modelreg.server.context import Call
+from modelreg.server.routes.tracking_common import (
+    EXPERIMENT_ID,
+    MODEL_ID,
+    OK,
+    SEARCH_PAGE,
+    Body,
+    tracking_endpoint,
+)
+from modelreg.server.routing import Endpoint, Field
+from modelreg.server.schemas import (
+    EMPTY,
+    LOGGED_MODEL_STATUS,
+    STRING,
+    TAGS,
+    array,
+    obj,
+    ref,
+)
+
+# Default when max_results is absent (MLflow's client leaves it out unless asked).
+LOGGED_MODELS_PAGE_DEFAULT = 100
+
+
+def create_logged_model(call: Call) -> Body:
+    p = call.params
+    created = call.tracking.create_logged_model(
+        w.required_str(p, "experiment_id"),
+        w.optional_str(p, "name") or None,
+        w.optional_str(p, "source_run_id") or None,
+        tw.key_values(p, "tags"),
+        tw.key_values(p, "params"),
+        w.optional_str(p, "model_type") or None,
+    )
+    return {"model": tw.logged_model(created)}
+
+
+def get_logged_model(call: Call) -> Body:
+    found = call.tracking.get_logged_model(w.required_str(call.params, "model_id"))
+    return {"model": tw.logged_model(found)}
+
+
+def finalize_logged_model(call: Call) -> Body:
+    p = call.params
+    status = tw.logged_model_status(p)
+    if status is None:
+        raise w.missing_value("status")
+    updated = call.tracking.finalize_logged_model(w.required_str(p, "model_id"), status)
+    return {"model": tw.logged_model(updated)}
+
+
+def delete_logged_model(call: Call) -> Body:
+    call.tracking.delete_logged_model(w.required_str(call.params, "model_id"))
+    return OK
+
+
+def set_logged_model_tags(call: Call) -> Body:
+    p = call.params
+    call.tracking.set_logged_model_tags(
+        w.required_str(p, "model_id"), tw.key_values(p, "tags") or {}
+    )
+    return OK
+
+
+def delete_logged_model_tag(call: Call) -> Body:
+    p = call.params
+    call.tracking.delete_logged_model_tag(
+        w.required_str(p, "model_id"), w.required_str(p, "tag_key")
+    )
+    return OK
+
+
+def log_logged_model_params(call: Call) -> Body:
+    p = call.params
+    call.tracking.log_logged_model_params(
+        w.required_str(p, "model_id"), tw.key_values(p, "params") or {}
+    )
+    return OK
+
+
+def search_logged_models(call: Call) -> Body:
+    p = call.params
+    max_results = tw.optional_int64(p, "max_results")
+    found, token = call.tracking.search_logged_models(
+        tw.experiment_ids(p),
+        w.optional_str(p, "filter") or None,
+        LOGGED_MODELS_PAGE_DEFAULT if max_results is None else max_results,
+        tw.order_by_fields(p),
+        w.optional_str(p, "page_token"),
+    )
+    return tw.page("models", [tw.logged_model(m) for m in found], token)
+
+
+MODEL = obj({"model": ref("LoggedModel")})
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    tracking_endpoint(
+        "POST",
+        "logged-models",
+        "createLoggedModel",
+        "Create a logged model (status LOGGED_MODEL_PENDING).",
+        MODEL,
+        (
+            EXPERIMENT_ID,
+            Field("name", STRING),
+            Field("model_type", STRING),
+            Field("source_run_id", STRING),
+            Field("params", TAGS),
+            Field("tags", TAGS),
+        ),
+        create_logged_model,
+    ),
+    tracking_endpoint(
+        "GET",
+        "logged-models/{model_id}",
+        "getLoggedModel",
+        "Get a logged model.",
+        MODEL,
+        (MODEL_ID,),
+        get_logged_model,
+    ),
+    tracking_endpoint(
+        "PATCH",
+        "logged-models/{model_id}",
+        "finalizeLoggedModel",
+        "Set a logged model's final status after its files are uploaded.",
+        MODEL,
+        (MODEL_ID, Field("status", LOGGED_MODEL_STATUS, required=True)),
+        finalize_logged_model,
+    ),
+    tracking_endpoint(
+        "DELETE",
+        "logged-models/{model_id}",
+        "deleteLoggedModel",
+        "Delete a logged model.",
+        EMPTY,
+        (MODEL_ID,),
+        delete_logged_model,
+    ),
+    tracking_endpoint(
+        "PATCH",
+        "logged-models/{model_id}/tags",
+        "setLoggedModelTags",
+        "Set tags on a logged model.",
+        EMPTY,
+        (MODEL_ID, Field("tags", TAGS)),
+        set_logged_model_tags,
+    ),
+    tracking_endpoint(
+        "DELETE",
+        "logged-models/{model_id}/tags/{tag_key}",
+        "deleteLoggedModelTag",
+        "Delete a tag of a logged model.",
+        EMPTY,
+        (MODEL_ID, Field("tag_key", STRING, required=True)),
+        delete_logged_model_tag,
+    ),
+    tracking_endpoint(
+        "POST",
+        "logged-models/{model_id}/params",
+        "logLoggedModelParams",
+        "Log parameters of a logged model.",
+        EMPTY,
+        (MODEL_ID, Field("params", TAGS)),
+        log_logged_model_params,
+    ),
+    tracking_endpoint(
+        "POST",
+        "logged-models/search",
+        "searchLoggedModels",
+        "Search logged models of some experiments.",
+        obj({"models": array(ref("LoggedModel")), "next_page_token": STRING}),
+        (
+            Field("experiment_ids", array(STRING), required=True),
+            Field(
+                "order_by",
+                array(obj({"field_name": STRING, "ascending": {"type": "boolean"}})),
+            ),
+            *SEARCH_PAGE,
+        ),
+        search_logged_models,
+    ),
+)

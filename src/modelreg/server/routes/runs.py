@@ -1,0 +1,321 @@
+"""MLflow's run endpoints (mlflow-wire.md §3.2): runs, params, metrics, tags, datasets.
+
+Each handler parses its fields, makes one ``TrackingService`` call and renders the
+result with :mod:`modelreg.server.tracking_wire`; the table declares the routes.
+"""
+
+from __future__ import annotations
+
+from modelreg.server import tracking_wire as tw
+from modelreg.server import wire as w
+from modelreg.server.context import Call
+from modelreg.server.routes.tracking_common import (
+    ACTIVE_ONLY,
+    KEY,
+    OK,
+    RUN_ID,
+    RUN_UUID,
+    SEARCH_PAGE,
+    VALUE,
+    Body,
+    tracking_endpoint,
+)
+from modelreg.server.routing import Endpoint, Field
+from modelreg.server.schemas import (
+    EMPTY,
+    INTEGER,
+    METRIC_VALUE,
+    RUN_STATUS,
+    STRING,
+    TAGS,
+    VIEW_TYPE,
+    array,
+    obj,
+    ref,
+)
+from modelreg.service.tracking import SEARCH_RUNS_DEFAULT
+
+
+def create_run(call: Call) -> Body:
+    p = call.params
+    created = call.tracking.create_run(
+        w.optional_str(p, "experiment_id"),
+        tw.optional_int64(p, "start_time"),
+        tw.key_values(p, "tags"),
+        w.optional_str(p, "run_name"),
+        w.optional_str(p, "user_id"),
+    )
+    return {"run": tw.run(created)}
+
+
+def get_run(call: Call) -> Body:
+    return {"run": tw.run(call.tracking.get_run(tw.run_id(call.params)))}
+
+
+def update_run(call: Call) -> Body:
+    p = call.params
+    updated = call.tracking.update_run(
+        tw.run_id(p),
+        tw.run_status(p),
+        tw.optional_int64(p, "end_time"),
+        w.optional_str(p, "run_name"),
+    )
+    return {"run_info": tw.run_info(updated.info)}
+
+
+def delete_run(call: Call) -> Body:
+    call.tracking.delete_run(tw.run_id(call.params))
+    return OK
+
+
+def restore_run(call: Call) -> Body:
+    call.tracking.restore_run(tw.run_id(call.params))
+    return OK
+
+
+def search_runs(call: Call) -> Body:
+    p = call.params
+    max_results = tw.optional_int64(p, "max_results")
+    found, token = call.tracking.search_runs(
+        tw.experiment_ids(p),
+        w.optional_str(p, "filter") or "",
+        tw.view_type(p, "run_view_type") or ACTIVE_ONLY,
+        SEARCH_RUNS_DEFAULT if max_results is None else max_results,
+        w.optional_strings(p, "order_by"),
+        w.optional_str(p, "page_token"),
+    )
+    return tw.page("runs", [tw.run(r) for r in found], token)
+
+
+def log_param(call: Call) -> Body:
+    p = call.params
+    call.tracking.log_param(tw.run_id(p), w.required_str(p, "key"), w.tag_value(p))
+    return OK
+
+
+def log_metric(call: Call) -> Body:
+    p = call.params
+    call.tracking.log_metric(
+        tw.run_id(p),
+        w.required_str(p, "key"),
+        tw.required_double(p, "value"),
+        timestamp=tw.optional_int64(p, "timestamp"),
+        step=tw.optional_int64(p, "step"),
+        model_id=w.optional_str(p, "model_id") or None,
+    )
+    return OK
+
+
+def set_tag(call: Call) -> Body:
+    p = call.params
+    call.tracking.set_tag(tw.run_id(p), w.required_str(p, "key"), w.tag_value(p))
+    return OK
+
+
+def delete_tag(call: Call) -> Body:
+    p = call.params
+    call.tracking.delete_tag(tw.run_id(p), w.required_str(p, "key"))
+    return OK
+
+
+def log_batch(call: Call) -> Body:
+    p = call.params
+    call.tracking.log_batch(
+        tw.run_id(p),
+        metrics=tw.metrics(p),
+        params=tw.key_values(p, "params"),
+        tags=tw.key_values(p, "tags"),
+    )
+    return OK
+
+
+def log_inputs(call: Call) -> Body:
+    p = call.params
+    # ``models`` (model inputs) is accepted but not recorded: runs keep dataset inputs
+    # only (TrackingService.log_inputs), which is what lineage reads.
+    call.tracking.log_inputs(tw.run_id(p), tw.dataset_inputs(p))
+    return OK
+
+
+def log_outputs(call: Call) -> Body:
+    p = call.params
+    if p.value("models") is None:
+        raise w.missing_value("models")
+    call.tracking.log_outputs(tw.run_id(p), tw.model_outputs(p))
+    return OK
+
+
+def get_metric_history(call: Call) -> Body:
+    p = call.params
+    found = call.tracking.get_metric_history(
+        tw.run_id(p), w.required_str(p, "metric_key"), tw.optional_int64(p, "max_results")
+    )
+    return {"metrics": [tw.metric(m) for m in found]} if found else {}
+
+
+RUN = obj({"run": ref("Run")})
+METRIC = ref("Metric")
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    tracking_endpoint(
+        "POST",
+        "runs/create",
+        "createRun",
+        "Start a run.",
+        RUN,
+        (
+            Field("experiment_id", STRING, description="Default: 0."),
+            Field("user_id", STRING),
+            Field("run_name", STRING),
+            Field("start_time", INTEGER),
+            Field("tags", TAGS),
+        ),
+        create_run,
+    ),
+    tracking_endpoint(
+        "GET",
+        "runs/get",
+        "getRun",
+        "Get a run with its params, latest metrics, tags, inputs and outputs.",
+        RUN,
+        (RUN_ID, RUN_UUID),
+        get_run,
+    ),
+    tracking_endpoint(
+        "POST",
+        "runs/update",
+        "updateRun",
+        "Change a run's status, end time or name.",
+        obj({"run_info": ref("RunInfo")}),
+        (
+            RUN_ID,
+            RUN_UUID,
+            Field("status", RUN_STATUS),
+            Field("end_time", INTEGER),
+            Field("run_name", STRING),
+        ),
+        update_run,
+    ),
+    tracking_endpoint(
+        "POST",
+        "runs/delete",
+        "deleteRun",
+        "Mark a run deleted.",
+        EMPTY,
+        (RUN_ID,),
+        delete_run,
+    ),
+    tracking_endpoint(
+        "POST",
+        "runs/restore",
+        "restoreRun",
+        "Restore a deleted run.",
+        EMPTY,
+        (RUN_ID,),
+        restore_run,
+    ),
+    tracking_endpoint(
+        "POST",
+        "runs/search",
+        "searchRuns",
+        "Search runs of some experiments.",
+        obj({"runs": array(ref("Run")), "next_page_token": STRING}),
+        (
+            Field("experiment_ids", array(STRING)),
+            Field("run_view_type", VIEW_TYPE),
+            Field("order_by", array(STRING)),
+            *SEARCH_PAGE,
+        ),
+        search_runs,
+    ),
+    tracking_endpoint(
+        "POST",
+        "runs/log-parameter",
+        "logParam",
+        "Log a parameter (its value cannot change once logged).",
+        EMPTY,
+        (RUN_ID, RUN_UUID, KEY, VALUE),
+        log_param,
+    ),
+    tracking_endpoint(
+        "POST",
+        "runs/log-metric",
+        "logMetric",
+        "Log a metric value.",
+        EMPTY,
+        (
+            RUN_ID,
+            RUN_UUID,
+            KEY,
+            Field("value", METRIC_VALUE, required=True),
+            Field("timestamp", INTEGER),
+            Field("step", INTEGER),
+            Field("model_id", STRING),
+        ),
+        log_metric,
+    ),
+    tracking_endpoint(
+        "POST",
+        "runs/set-tag",
+        "setTag",
+        "Set a tag on a run.",
+        EMPTY,
+        (RUN_ID, RUN_UUID, KEY, VALUE),
+        set_tag,
+    ),
+    tracking_endpoint(
+        "POST",
+        "runs/delete-tag",
+        "deleteTag",
+        "Delete a tag of a run.",
+        EMPTY,
+        (RUN_ID, KEY),
+        delete_tag,
+    ),
+    tracking_endpoint(
+        "POST",
+        "runs/log-batch",
+        "logBatch",
+        "Log metrics, params and tags at once.",
+        EMPTY,
+        (
+            RUN_ID,
+            Field("metrics", array(ref("Metric"))),
+            Field("params", TAGS),
+            Field("tags", TAGS),
+        ),
+        log_batch,
+    ),
+    tracking_endpoint(
+        "POST",
+        "runs/log-inputs",
+        "logInputs",
+        "Record the datasets a run used.",
+        EMPTY,
+        (RUN_ID, Field("datasets", array(ref("DatasetInput")))),
+        log_inputs,
+    ),
+    tracking_endpoint(
+        "POST",
+        "runs/outputs",
+        "logOutputs",
+        "Record the logged models a run produced.",
+        EMPTY,
+        (RUN_ID, Field("models", array(ref("ModelOutput")), required=True)),
+        log_outputs,
+    ),
+    tracking_endpoint(
+        "GET",
+        "metrics/get-history",
+        "getMetricHistory",
+        "Every logged value of one metric of a run.",
+        obj({"metrics": array(METRIC)}),
+        (
+            RUN_ID,
+            RUN_UUID,
+            Field("metric_key", STRING, required=True),
+            Field("max_results", INTEGER),
+        ),
+        get_metric_history,
+    ),
+)

@@ -1,0 +1,361 @@
+"""Tracking and logged models on the wire: exact JSON shapes and MLflow's quirks (§3.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.server.asgi import TestClient
+
+API = "/api/2.0/mlflow"
+
+
+def ok(response: Any) -> Any:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    return response.json()
+
+
+def error(response: Any, status: int, code: str) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error_code"] == code
+    return body["message"]  # type: ignore[no-any-return]
+
+
+def create_run(http: TestClient, **fields: Any) -> dict[str, Any]:
+    body = {"experiment_id": "0", **fields}
+    return ok(http.post(f"{API}/runs/create", json=body))["run"]  # type: ignore[no-any-return]
+
+
+def create_model(http: TestClient, **fields: Any) -> dict[str, Any]:
+    body = {"experiment_id": "0", "name": "model", **fields}
+    return ok(http.post(f"{API}/logged-models", json=body))["model"]  # type: ignore[no-any-return]
+
+
+# ------------------------------------------------------------------ experiments
+def test_experiment_shapes(http: TestClient) -> None:
+    created = ok(
+        http.post(
+            f"{API}/experiments/create",
+            json={"name": "churn", "tags": [{"key": "team", "value": "ds"}]},
+        )
+    )
+    assert created == {"experiment_id": "1"}
+    got = ok(http.get(f"{API}/experiments/get", params={"experiment_id": "1"}))["experiment"]
+    assert got == {
+        "experiment_id": "1",
+        "name": "churn",
+        "artifact_location": "mlflow-artifacts:/1",
+        "lifecycle_stage": "active",
+        "last_update_time": got["creation_time"],
+        "creation_time": got["creation_time"],
+        "tags": [{"key": "team", "value": "ds"}],
+    }
+    assert isinstance(got["creation_time"], int)
+    by_name = ok(http.get(f"{API}/experiments/get-by-name", params={"experiment_name": "churn"}))
+    assert by_name == {"experiment": got}
+    default = ok(http.get("/ajax-api/2.0/mlflow/experiments/get", params={"experiment_id": "0"}))
+    assert "tags" not in default["experiment"]  # empty repeated fields are omitted
+
+
+def test_missing_experiment_by_name_is_404(http: TestClient) -> None:
+    missing = http.get(f"{API}/experiments/get-by-name", params={"experiment_name": "x"})
+    message = error(missing, 404, "RESOURCE_DOES_NOT_EXIST")
+    assert message == "Could not find experiment with name 'x'"
+    duplicate = http.post(f"{API}/experiments/create", json={"name": "Default"})
+    assert error(duplicate, 400, "RESOURCE_ALREADY_EXISTS").startswith("Experiment(name=Default)")
+
+
+def test_experiment_search_post_and_get(http: TestClient) -> None:
+    for name in ("a", "b"):
+        ok(http.post(f"{API}/experiments/create", json={"name": name}))
+    body = {"max_results": 2, "view_type": "ACTIVE_ONLY", "order_by": ["name"]}
+    first = ok(http.post(f"{API}/experiments/search", json=body))
+    assert len(first["experiments"]) == 2 and first["next_page_token"]
+    rest = ok(
+        http.get(
+            f"{API}/experiments/search",
+            params={"max_results": "2", "page_token": first["next_page_token"], "view_type": "1"},
+        )
+    )
+    assert len(rest["experiments"]) == 1 and "next_page_token" not in rest
+    none = ok(http.post(f"{API}/experiments/search", json={"view_type": "DELETED_ONLY"}))
+    assert none == {}
+
+
+def test_experiment_updates(http: TestClient) -> None:
+    ok(http.post(f"{API}/experiments/create", json={"name": "e"}))
+    for path, body in (
+        ("experiments/set-experiment-tag", {"experiment_id": "1", "key": "k", "value": "v"}),
+        ("experiments/update", {"experiment_id": "1", "new_name": "f"}),
+        ("experiments/delete", {"experiment_id": "1"}),
+    ):
+        assert ok(http.post(f"{API}/{path}", json=body)) == {}
+    got = ok(http.get(f"{API}/experiments/get", params={"experiment_id": "1"}))["experiment"]
+    assert (got["name"], got["lifecycle_stage"], got["tags"]) == (
+        "f",
+        "deleted",
+        [{"key": "k", "value": "v"}],
+    )
+    assert ok(http.post(f"{API}/experiments/restore", json={"experiment_id": "1"})) == {}
+
+
+# ------------------------------------------------------------------------ runs
+def test_run_create_shape_as_the_seed_workflow_sends_it(http: TestClient) -> None:
+    tags = [
+        {"key": "mlflow.user", "value": "root"},
+        {"key": "mlflow.source.type", "value": "LOCAL"},
+    ]
+    run = create_run(http, user_id="root", start_time=1795685344218, tags=tags)
+    info = run["info"]
+    run_id = info["run_id"]
+    assert info == {
+        "run_uuid": run_id,
+        "experiment_id": "0",
+        "run_name": info["run_name"],
+        "user_id": "root",
+        "status": "RUNNING",
+        "start_time": 1795685344218,
+        "artifact_uri": f"mlflow-artifacts:/0/{run_id}/artifacts",
+        "lifecycle_stage": "active",
+        "run_id": run_id,
+    }
+    assert list(info)[:3] == ["run_uuid", "experiment_id", "run_name"]  # MLflow's order
+    assert run["inputs"] == {} and "outputs" not in run
+    assert {"key": "mlflow.runName", "value": info["run_name"]} in run["data"]["tags"]
+
+
+def test_run_get_with_data_inputs_outputs(http: TestClient) -> None:
+    run_id = create_run(http)["info"]["run_id"]
+    ids = {"run_id": run_id, "run_uuid": run_id}
+    ok(http.post(f"{API}/runs/log-parameter", json={**ids, "key": "C", "value": "1.0"}))
+    metric = {"key": "acc", "value": 0.5, "timestamp": 10, "step": 2}
+    ok(http.post(f"{API}/runs/log-metric", json={**ids, **metric}))
+    nan = {"key": "n", "value": "NaN", "timestamp": 1}
+    ok(http.post(f"{API}/runs/log-metric", json={**ids, **nan}))
+    ok(http.post(f"{API}/runs/set-tag", json={**ids, "key": "t", "value": "v"}))
+    dataset = {"name": "d", "digest": "dig", "source_type": "local", "source": "src"}
+    datasets = [{"tags": [{"key": "mlflow.data.context", "value": "train"}], "dataset": dataset}]
+    ok(http.post(f"{API}/runs/log-inputs", json={"run_id": run_id, "datasets": datasets}))
+    model_id = create_model(http, source_run_id=run_id)["info"]["model_id"]
+    outputs = {"run_id": run_id, "models": [{"model_id": model_id, "step": 3}]}
+    ok(http.post(f"{API}/runs/outputs", json=outputs))
+
+    # The MLflow client sends both spellings of the id; older clients only run_uuid.
+    run = ok(http.get(f"{API}/runs/get", params={"run_uuid": run_id}))["run"]
+    assert run["data"]["metrics"] == [
+        {"key": "acc", "value": 0.5, "timestamp": 10, "step": 2},
+        {"key": "n", "value": "NaN", "timestamp": 1, "step": 0},
+    ]
+    assert run["data"]["params"] == [{"key": "C", "value": "1.0"}]
+    assert {"key": "t", "value": "v"} in run["data"]["tags"]
+    assert run["inputs"] == {"dataset_inputs": datasets}
+    assert run["outputs"] == {"model_outputs": [{"model_id": model_id, "step": 3}]}
+
+
+def test_update_run_returns_run_info(http: TestClient) -> None:
+    run_id = create_run(http)["info"]["run_id"]
+    body = {"run_id": run_id, "run_uuid": run_id, "status": "FINISHED", "end_time": 99}
+    info = ok(http.post(f"{API}/runs/update", json=body))["run_info"]
+    assert (info["status"], info["end_time"], info["run_uuid"]) == ("FINISHED", 99, run_id)
+    # Enum numbers are proto JSON too: 4 is FAILED.
+    again = ok(http.post(f"{API}/runs/update", json={"run_id": run_id, "status": 4}))
+    assert again["run_info"]["status"] == "FAILED"
+    assert ok(http.post(f"{API}/runs/delete", json={"run_id": run_id})) == {}
+    deleted = ok(http.get(f"{API}/runs/get", params={"run_id": run_id}))["run"]["info"]
+    assert deleted["lifecycle_stage"] == "deleted"
+    assert ok(http.post(f"{API}/runs/restore", json={"run_id": run_id})) == {}
+
+
+def test_log_batch_history_and_search(http: TestClient) -> None:
+    run_id = create_run(http)["info"]["run_id"]
+    body = {
+        "run_id": run_id,
+        "metrics": [
+            {"key": "loss", "value": 1, "timestamp": 5, "step": 0},
+            {"key": "loss", "value": 0.5, "timestamp": 6, "step": 1, "model_id": "m-x"},
+            {"key": "big", "value": "-Infinity", "timestamp": 6},
+        ],
+        "params": [{"key": "p", "value": "1"}],
+        "tags": [{"key": "t"}],  # an absent value is ""
+    }
+    assert ok(http.post(f"{API}/runs/log-batch", json=body)) == {}
+    history = ok(
+        http.get(
+            f"{API}/metrics/get-history",
+            params={
+                "run_id": run_id,
+                "run_uuid": run_id,
+                "metric_key": "loss",
+                "max_results": 25000,
+            },
+        )
+    )
+    assert history == {
+        "metrics": [
+            {"key": "loss", "value": 1.0, "timestamp": 5, "step": 0, "run_id": run_id},
+            {
+                "key": "loss",
+                "value": 0.5,
+                "timestamp": 6,
+                "step": 1,
+                "model_id": "m-x",
+                "run_id": run_id,
+            },
+        ]
+    }
+    found = ok(
+        http.post(
+            f"{API}/runs/search",
+            json={
+                "experiment_ids": ["0"],
+                "filter": "params.p = '1'",
+                "run_view_type": "ACTIVE_ONLY",
+                "max_results": 10,
+                "order_by": ["attributes.start_time DESC"],
+            },
+        )
+    )
+    (run,) = found["runs"]
+    assert {"key": "t", "value": ""} in run["data"]["tags"]
+    big = next(m for m in run["data"]["metrics"] if m["key"] == "big")
+    assert big["value"] == -1.7976931348623157e308  # infinities are clamped, as in MLflow
+    assert ok(http.post(f"{API}/runs/search", json={"experiment_ids": ["1"]})) == {}
+
+
+def test_delete_tag_and_errors(http: TestClient) -> None:
+    run_id = create_run(http)["info"]["run_id"]
+    ok(http.post(f"{API}/runs/set-tag", json={"run_id": run_id, "key": "k", "value": "v"}))
+    assert ok(http.post(f"{API}/runs/delete-tag", json={"run_id": run_id, "key": "k"})) == {}
+    missing = http.post(f"{API}/runs/delete-tag", json={"run_id": run_id, "key": "k"})
+    assert error(missing, 404, "RESOURCE_DOES_NOT_EXIST").startswith("No tag with name: k")
+    nothing = http.get(f"{API}/runs/get", params={"run_id": "0" * 32})
+    error(nothing, 404, "RESOURCE_DOES_NOT_EXIST")
+    changed = http.post(
+        f"{API}/runs/log-parameter", json={"run_id": run_id, "key": "p", "value": "1"}
+    )
+    assert changed.status_code == 200
+    body = {"run_id": run_id, "key": "p", "value": "2"}
+    again = http.post(f"{API}/runs/log-parameter", json=body)
+    assert "Changing param values is not allowed" in error(again, 400, "INVALID_PARAMETER_VALUE")
+
+
+# --------------------------------------------------------------- logged models
+def test_logged_model_seed_workflow_shapes(http: TestClient) -> None:
+    run_id = create_run(http)["info"]["run_id"]
+    model = create_model(
+        http,
+        source_run_id=run_id,
+        params=[{"key": "C", "value": "1.0"}],
+        tags=[{"key": "mlflow.user", "value": "root"}],
+    )
+    model_id = model["info"]["model_id"]
+    assert model == {
+        "info": {
+            "model_id": model_id,
+            "experiment_id": "0",
+            "name": "model",
+            "creation_timestamp_ms": model["info"]["creation_timestamp_ms"],
+            "last_updated_timestamp_ms": model["info"]["creation_timestamp_ms"],
+            "artifact_uri": f"mlflow-artifacts:/0/models/{model_id}/artifacts",
+            "status": "LOGGED_MODEL_PENDING",
+            "source_run_id": run_id,
+            "tags": [{"key": "mlflow.user", "value": "root"}],
+        },
+        "data": {"params": [{"key": "C", "value": "1.0"}]},
+    }
+    assert ok(http.get(f"{API}/logged-models/{model_id}")) == {"model": model}
+    ready = ok(
+        http.patch(
+            f"{API}/logged-models/{model_id}",
+            json={"model_id": model_id, "status": "LOGGED_MODEL_READY"},
+        )
+    )
+    assert ready["model"]["info"]["status"] == "LOGGED_MODEL_READY"
+    failed = ok(http.patch(f"{API}/logged-models/{model_id}", json={"status": 3}))
+    assert failed["model"]["info"]["status"] == "LOGGED_MODEL_UPLOAD_FAILED"
+    registered = '[{"name": "churn", "version": "1"}]'
+    tags = {"tags": [{"key": "mlflow.modelVersions", "value": registered}]}
+    assert ok(http.patch(f"{API}/logged-models/{model_id}/tags", json=tags)) == {}
+    params = {"model_id": model_id, "params": [{"key": "D", "value": "2"}]}
+    assert ok(http.post(f"{API}/logged-models/{model_id}/params", json=params)) == {}
+    deleted = http.delete(f"{API}/logged-models/{model_id}/tags/mlflow.user")
+    assert ok(deleted) == {}
+    info = ok(http.get(f"/ajax-api/2.0/mlflow/logged-models/{model_id}"))["model"]
+    assert info["info"]["tags"] == [{"key": "mlflow.modelVersions", "value": registered}]
+    assert info["data"]["params"] == [{"key": "C", "value": "1.0"}, {"key": "D", "value": "2"}]
+    assert ok(http.delete(f"{API}/logged-models/{model_id}")) == {}
+    gone = http.get(f"{API}/logged-models/{model_id}")
+    message = error(gone, 404, "RESOURCE_DOES_NOT_EXIST")
+    assert message == f"Logged model with ID '{model_id}' not found."
+
+
+def test_search_logged_models_as_register_model_does(http: TestClient) -> None:
+    run_id = create_run(http)["info"]["run_id"]
+    first = create_model(http, source_run_id=run_id)["info"]["model_id"]
+    create_model(http, name="other")
+    body = {"experiment_ids": ["0"], "filter": "name = 'model'"}
+    found = ok(http.post(f"{API}/logged-models/search", json=body))
+    assert [m["info"]["model_id"] for m in found["models"]] == [first]
+    ordered = ok(
+        http.post(
+            f"{API}/logged-models/search",
+            json={
+                "experiment_ids": ["0"],
+                "order_by": [{"field_name": "name", "ascending": False}],
+                "max_results": 1,
+            },
+        )
+    )
+    assert [m["info"]["name"] for m in ordered["models"]] == ["other"]
+    assert ordered["next_page_token"]
+
+
+# ----------------------------------------------------------- hostile requests
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        ("runs/create", {"start_time": 2**63}, "expected a 64-bit integer"),
+        ("runs/create", {"start_time": 1.5}, "expected a 64-bit integer"),
+        ("runs/create", {"experiment_id": 0}, "expected a string"),
+        ("runs/create", {"tags": {"k": "v"}}, "expected an array"),
+        ("runs/create", {"tags": ["k"]}, "array of {key, value} objects"),
+        ("runs/update", {"run_id": "x", "status": ["RUNNING"]}, "one of RUNNING"),
+        ("runs/log-metric", {"run_id": "x", "key": "k", "value": "1"}, "a number"),
+        ("runs/log-metric", {"run_id": "x", "key": "k", "value": True}, "a number"),
+        ("runs/log-metric", {"run_id": "x", "key": "k"}, "Missing value for required"),
+        ("runs/log-batch", {"run_id": "x", "metrics": [{"key": "k", "value": 1}]}, "timestamp"),
+        ("runs/log-batch", {"run_id": "x", "metrics": [None]}, "metric objects"),
+        ("runs/log-batch", {"run_id": "x", "params": [{"key": 5, "value": "1"}]}, "a string"),
+        ("runs/log-inputs", {"run_id": "x", "datasets": [{"dataset": "d"}]}, "an object"),
+        ("runs/outputs", {"run_id": "x"}, "Missing value for required parameter 'models'"),
+        ("runs/outputs", {"run_id": "x", "models": [{"step": 1}]}, "models.model_id"),
+        ("logged-models/search", {"experiment_ids": [0]}, "experiment ID strings"),
+        ("logged-models/search", {"order_by": ["name"]}, "field_name, ascending"),
+        ("experiments/create", {"name": ["x"]}, "expected a string"),
+        ("experiments/search", {"max_results": "99999999999999999999"}, "64-bit integer"),
+    ],
+)
+def test_wrong_types_are_400(http: TestClient, path: str, body: Any, message: str) -> None:
+    response = http.post(f"{API}/{path}", json=body)
+    assert message in error(response, 400, "INVALID_PARAMETER_VALUE")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 5000 + b"]" * 5000,  # deep nesting
+        b'{"start_time": 1e999}',  # a number no double can hold
+        b'{"start_time": 123456789012345678901234567890}',
+        b'{"tags": [{"key": "k", "value": NaN}]}',
+        b"\xff\xfe",
+    ],
+)
+def test_hostile_json_is_400(http: TestClient, raw: bytes) -> None:
+    response = http.post(
+        f"{API}/runs/create", content=raw, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
