@@ -67,6 +67,15 @@ def _supervisor(config: uvicorn.Config, sockets: list[socket.socket]) -> Multipr
     return Multiprocess(config, sockets=sockets)
 
 
+def _http_protocol() -> Any:
+    """httptools with one write per response when installed (the server extra), else auto."""
+    try:
+        from modelreg.server.one_send import OneSendHttpToolsProtocol
+    except ImportError:  # pragma: no cover - httptools missing: uvicorn picks h11
+        return "auto"
+    return OneSendHttpToolsProtocol
+
+
 def _config(app: Any, server: ServerSettings, *, factory: bool) -> uvicorn.Config:
     import uvicorn
 
@@ -78,7 +87,7 @@ def _config(app: Any, server: ServerSettings, *, factory: bool) -> uvicorn.Confi
         workers=server.workers,
         # "auto" picks uvloop and httptools when installed (the server extra has both).
         loop="auto",
-        http="auto",
+        http=_http_protocol(),
         lifespan="on",
         ws="none",  # no WebSocket routes: do not load a WebSocket implementation
         log_config=log_config(server.log_level, server.access_log),
