@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import os
 
+from modelreg.models.resolve import supported_schemes
+
 _CLIENT_SCHEMES = ("models:", "runs:", "s3:", "mlflow-artifacts:")
-_installed = False
 
 
 def ensure_for(uri: str | os.PathLike[str]) -> None:
-    global _installed
-    if _installed or not isinstance(uri, str) or not uri.lower().startswith(_CLIENT_SCHEMES):
+    if not isinstance(uri, str) or not uri.lower().startswith(_CLIENT_SCHEMES):
         return
-    from modelreg.client.model_download import install_resolvers
+    scheme = uri.split(":", 1)[0].lower()
+    # Installed on first need; checked against the table itself so a resolver someone
+    # unregistered (or replaced) is put back rather than remembered as installed.
+    if scheme not in supported_schemes():
+        from modelreg.client.model_download import install_resolvers
 
-    install_resolvers()
-    _installed = True
+        install_resolvers()

@@ -42,8 +42,8 @@ def test_missing_and_non_directory(tmp_path: Path) -> None:
 
 
 def test_unknown_scheme_lists_supported_ones() -> None:
-    with pytest.raises(InvalidArgument, match=r"unsupported URI scheme 'models'.*file:"):
-        resolve_to_local_dir("models:/churn/1")
+    with pytest.raises(InvalidArgument, match=r"unsupported URI scheme 'gopher'.*file:"):
+        resolve_to_local_dir("gopher://host/churn/1")
 
 
 @pytest.fixture
