@@ -70,7 +70,7 @@ def main() -> None:
         "",
         f"`bench/import_time.py`, run {dt.date.today()}: median of {args.runs} fresh "
         f"interpreters each (after one warm-up), mlflow {MLFLOW_VERSION} in its own "
-        "virtualenv. \"Heavy modules loaded\" lists which of sklearn, numpy, pandas and "
+        'virtualenv. "Heavy modules loaded" lists which of sklearn, numpy, pandas and '
         "sqlalchemy the import pulled in.",
         "",
         "| import | ms | heavy modules loaded | mlflow import | ms | heavy modules loaded "
