@@ -23,7 +23,7 @@ from modelreg.filters import (
     parse_registered_model_order_by,
     validate_max_results,
 )
-from tests.mlflow_env import MLFLOW_VERSION, installed_mlflow_version, venv_python
+from tests.mlflow_env import require_mlflow_python
 
 PROMPT_KEY = "mlflow.prompt.is_prompt"
 
@@ -1162,9 +1162,7 @@ def _accepted(parse: object, arg: object) -> bool:
 
 @pytest.mark.mlflow
 def test_accept_and_reject_like_the_real_mlflow_store() -> None:
-    python = venv_python()
-    if installed_mlflow_version(python) != MLFLOW_VERSION:
-        pytest.skip(f"mlflow {MLFLOW_VERSION} venv not installed (tests/mlflow_env.py)")
+    python = require_mlflow_python()
     parsers = {
         "rm_filter": parse_registered_model_filter,
         "mv_filter": parse_model_version_filter,

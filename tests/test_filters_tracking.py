@@ -19,7 +19,7 @@ from modelreg.filters import (
     parse_run_filter,
     parse_run_order_by,
 )
-from tests.mlflow_env import MLFLOW_VERSION, installed_mlflow_version, venv_python
+from tests.mlflow_env import require_mlflow_python
 
 Value = str | int | float | tuple[str, ...]
 
@@ -1183,9 +1183,7 @@ def _accepted(parse: Callable[[object], object], arg: object) -> bool:
 
 @pytest.mark.mlflow
 def test_accept_and_reject_like_the_real_mlflow_tracking_store() -> None:
-    python = venv_python()
-    if installed_mlflow_version(python) != MLFLOW_VERSION:
-        pytest.skip(f"mlflow {MLFLOW_VERSION} venv not installed (tests/mlflow_env.py)")
+    python = require_mlflow_python()
     cases = [(kind, arg) for kind, args in AGREED.items() for arg in args]
     result = subprocess.run(
         [str(python), "-c", _MLFLOW_PROBE],

@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 
-from tests.mlflow_env import MLFLOW_VERSION, installed_mlflow_version, venv_python
+from tests.mlflow_env import require_mlflow_python
 from tests.server.asgi import free_port
 
 pytestmark = pytest.mark.mlflow
@@ -77,9 +77,7 @@ print("OK")
 
 @pytest.fixture
 def mlflow_python() -> Path:
-    python = venv_python()
-    if installed_mlflow_version(python) != MLFLOW_VERSION:
-        pytest.skip(f"mlflow {MLFLOW_VERSION} venv not installed (tests/mlflow_env.py)")
+    python = require_mlflow_python()
     return python
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from tests.mlflow_env import MLFLOW_VERSION, installed_mlflow_version, venv_python
+from tests.mlflow_env import require_mlflow_python
 from tests.server.test_cli_server import Server, _start
 
 pytestmark = pytest.mark.mlflow
@@ -284,9 +284,7 @@ print("OK")
 
 @pytest.fixture
 def mlflow_python() -> Path:
-    python = venv_python()
-    if installed_mlflow_version(python) != MLFLOW_VERSION:
-        pytest.skip(f"mlflow {MLFLOW_VERSION} venv not installed (tests/mlflow_env.py)")
+    python = require_mlflow_python()
     return python
 
 
