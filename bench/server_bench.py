@@ -141,6 +141,40 @@ def hello_command(port: int) -> list[str]:
     return [sys.executable, str(BENCH_DIR / "server_hello.py"), "--port", str(port)]
 
 
+def source_identity() -> dict[str, Any]:
+    """Which modelreg code ran: git HEAD, whether src/ had uncommitted changes, a tree hash.
+
+    Read-only git commands; the hash covers every file under src/modelreg, so two runs
+    with the same hash ran the same server code whatever the commit state.
+    """
+    facts: dict[str, Any] = {}
+    try:
+        facts["git_head"] = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
+        facts["src_uncommitted_changes"] = bool(status.strip())
+    except (OSError, subprocess.SubprocessError):
+        facts["git_head"] = None
+    digest = hashlib.sha256()
+    for path in sorted((REPO_ROOT / "src" / "modelreg").rglob("*.py")):
+        digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes())
+    facts["src_sha256"] = digest.hexdigest()[:12]
+    return facts
+
+
 def interpreter_facts(python: str) -> dict[str, Any]:
     """Versions of the HTTP stack an interpreter would serve with."""
     code = (
@@ -370,22 +404,25 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def disk_baseline(blob: Path, work: Path) -> dict[str, Any]:
-    """dd copies of the blob (1 MiB blocks): buffered, and with fsync before it ends."""
+def disk_baseline(blob: Path, work: Path, rounds: int = 3) -> dict[str, Any]:
+    """dd copies of the blob (1 MiB blocks), buffered and with fsync: median of ``rounds``."""
     out: dict[str, Any] = {}
     size = blob.stat().st_size
     for label, extra in (("buffered", []), ("fsync", ["conv=fsync"])):
-        target = work / f"dd-{label}.bin"
-        t0 = time.perf_counter()
-        subprocess.run(
-            ["dd", f"if={blob}", f"of={target}", "bs=1M", *extra],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
-        seconds = time.perf_counter() - t0
-        out[f"{label}_mb_s"] = round(size / seconds / 1e6, 1)
-        target.unlink()
+        rates = []
+        for _ in range(rounds):
+            target = work / f"dd-{label}.bin"
+            t0 = time.perf_counter()
+            subprocess.run(
+                ["dd", f"if={blob}", f"of={target}", "bs=1M", *extra],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+            rates.append(round(size / (time.perf_counter() - t0) / 1e6, 1))
+            target.unlink()
+        out[f"{label}_mb_s"] = statistics.median(rates)
+        out[f"{label}_runs_mb_s"] = rates
     return out
 
 
@@ -716,7 +753,7 @@ def aims(report: dict[str, Any]) -> list[tuple[str, str, str]]:
         for name, r in (("modelreg", mr), ("MLflow", ml)):
             probe = r.get("one_send", {})
             per = sorted({p["segments_per_response"] for p in probe.values()})
-            segs.append(f"{name} {'/'.join(f'{v:g}' for v in per)} segments/response")
+            segs.append(f"{name}: {'/'.join(f'{v:g}' for v in per)} data segments per response")
             count = sum(p["stalls"] for p in probe.values())
             total = sum(p["requests"] for p in probe.values())
             stalls.append(f"{name} {count} of {total} responses ≥{STALL_MS:g} ms")
@@ -787,7 +824,8 @@ def render_section(report: dict[str, Any]) -> str:
         f"- Load generator: {report['wrk_version']}, one thread (`-t1`), keep-alive, "
         f"{p['duration']:g} s per run after a {p['warmup']:g} s warm-up run; "
         "curl for artifacts.",
-        f"- modelreg {facts['modelreg'].get('modelreg', '?')}: `{mr.get('command', '—')}`; "
+        f"- modelreg {facts['modelreg'].get('modelreg', '?')}{_source(report)}: "
+        f"`{mr.get('command', '—')}`; "
         f"default workers ({_procs(mr)}); uvicorn {facts['modelreg'].get('uvicorn')} with "
         f"{facts['modelreg']['loop']} + {facts['modelreg']['http']}, Starlette "
         f"{facts['modelreg'].get('starlette', '?')}.",
@@ -818,6 +856,7 @@ def render_section(report: dict[str, Any]) -> str:
     lines += _floor_lines(floor, mr)
     for c in CONNECTIONS:
         lines += _wrk_table(report, c)
+    lines += _load_line(report)
     lines += _aims_lines(report)
     lines += _one_send_lines(report)
     lines += _client_lines(report)
@@ -825,6 +864,36 @@ def render_section(report: dict[str, Any]) -> str:
     lines += _memory_lines(report)
     lines += _times_line(report)
     return "\n".join(lines)
+
+
+def _source(report: dict[str, Any]) -> str:
+    src = report.get("modelreg_source") or {}
+    if not src.get("git_head"):
+        return ""
+    dirty = " + uncommitted changes in src/" if src.get("src_uncommitted_changes") else ""
+    return f" (git {src['git_head']}{dirty}; src tree sha256 {src['src_sha256']})"
+
+
+def _load_line(report: dict[str, Any]) -> list[str]:
+    """The 1-min load average after each wrk run: how busy the shared machine was."""
+    parts = []
+    for name, key in (("modelreg", "modelreg"), ("MLflow", "mlflow")):
+        loads = [
+            run["loadavg_1m_after"]
+            for runs in report["servers"].get(key, {}).get("wrk", {}).values()
+            for run in runs.values()
+            if "loadavg_1m_after" in run
+        ]
+        if loads:
+            parts.append(f"{name} {min(loads):g}–{max(loads):g}")
+    if not parts:
+        return []
+    return [
+        "1-min load average after each wrk run (the machine is shared; other work on it "
+        "moves these numbers by tens of percent between runs, most for modelreg's fast "
+        "calls): " + ", ".join(parts) + ".",
+        "",
+    ]
 
 
 def _procs(r: dict[str, Any]) -> str:
@@ -1222,6 +1291,7 @@ def main() -> int:
         "file": f"server-{date}.json",
         "machine": machine_facts(),
         "wrk_version": wrk_version(),
+        "modelreg_source": source_identity(),
         "params": {
             k: v for k, v in vars(args).items() if k not in ("render", "no_doc", "keep", "date")
         },
