@@ -267,9 +267,11 @@ PROCESSES = 4
 
 @pytest.fixture
 def server_uri(database_uri: str) -> str:
-    """The database for multi-process runs: PostgreSQL and MariaDB only."""
-    if database_uri.startswith("sqlite"):
-        pytest.skip("multi-process runs target the server backends (PostgreSQL, MariaDB)")
+    """The database for multi-process runs: every backend, SQLite included.
+
+    SQLite writers in different processes (``modelreg server --workers N``, or an
+    embedded client beside a server) queue on a file lock shared by all of them.
+    """
     return database_uri
 
 

@@ -3,13 +3,17 @@
 The service opens every unit of work through :meth:`Database.write` or
 :meth:`Database.read`; the store never commits on its own. Database driver errors are
 translated here, so no SQLAlchemy exception ever reaches a caller.
+
+On SQLite each thread keeps one connection and writers queue on a lock shared by
+every process on the file (:mod:`modelreg.store.sqlite`); other databases use a pool.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +21,17 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect, p
 
 from modelreg.config import sqlalchemy_url
 from modelreg.errors import RegistryError, TemporarilyUnavailable
+from modelreg.store.sqlite import HELD, ThreadConnections, WriterLock, lock_path
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+def _sqlite_path(url: str) -> str:
+    return url.removeprefix("sqlite:///")
+
+
 def _sqlite_engine(url: str) -> Engine:
-    path = url.removeprefix("sqlite:///")
+    path = _sqlite_path(url)
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -31,9 +40,9 @@ def _sqlite_engine(url: str) -> Engine:
         # can issue BEGIN IMMEDIATE: a writer takes the lock up front instead of
         # failing with SQLITE_BUSY when it upgrades from reading to writing.
         connect_args={"check_same_thread": False, "isolation_level": None, "timeout": 30},
-        poolclass=pool.QueuePool,
-        pool_size=8,
-        max_overflow=16,
+        # Each thread holds its connection (ThreadConnections); a pool would only add
+        # a checkout per unit of work.
+        poolclass=pool.NullPool,
     )
 
     @event.listens_for(engine, "connect")
@@ -49,8 +58,9 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        mode = conn.info.pop("modelreg_begin", "BEGIN")
-        conn.exec_driver_sql(mode)
+        if conn.info.get(HELD):
+            return  # a thread's connection: its transactions are run on the driver
+        conn.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -84,10 +94,11 @@ class Database:
         self._auto_upgrade = auto_upgrade_sqlite
         self._schema_checked = False
         self._schema_lock = threading.Lock()
-        # SQLite has one writer at a time anyway; waiting here wakes the next writer as
-        # soon as the lock frees, where SQLite's busy handler would sleep and retry
-        # (measured under 8 concurrent writers: p99 670 ms -> 54 ms).
-        self._sqlite_writer = threading.Lock()
+        self._sqlite = self.engine.dialect.name == "sqlite"
+        if self._sqlite:
+            path = _sqlite_path(str(self.engine.url))
+            self._writer = WriterLock(lock_path(path), SQLITE_BUSY_TIMEOUT_MS / 1000)
+            self._connections = ThreadConnections(self.engine)
 
     @property
     def dialect(self) -> str:
@@ -117,25 +128,31 @@ class Database:
                         raise migrations.stale_schema_error(self.uri, current, head)
             self._schema_checked = True
 
-    @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self) -> AbstractContextManager[Connection]:
         """A read-write transaction, committed on success and rolled back on any error."""
         self.ensure_schema()
-        if self.dialect != "sqlite":
-            with _translated_errors(), self.engine.connect() as conn, conn.begin():
-                yield conn
-            return
-        with self._sqlite_writer, _translated_errors(), self.engine.connect() as conn:
-            conn.info["modelreg_begin"] = "BEGIN IMMEDIATE"
-            with conn.begin():
-                yield conn
+        if not self._sqlite:
+            return self._pooled()
+        # BEGIN IMMEDIATE: a writer takes SQLite's write lock up front instead of
+        # failing with SQLITE_BUSY when it upgrades from reading to writing.
+        return _SqliteTransaction(self._connections.get(), "BEGIN IMMEDIATE", self._writer)
 
-    @contextmanager
-    def read(self) -> Iterator[Connection]:
+    def read(self) -> AbstractContextManager[Connection]:
         """A read-only scope: one consistent snapshot for the fixed few queries of a read."""
         self.ensure_schema()
+        if not self._sqlite:
+            return self._pooled()
+        return _SqliteTransaction(self._connections.get(), "BEGIN", None)
+
+    @contextmanager
+    def _pooled(self) -> Iterator[Connection]:
         with _translated_errors(), self.engine.connect() as conn, conn.begin():
             yield conn
+
+    def ping(self) -> None:
+        """One trivial statement: raises if the database does not answer."""
+        with self.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
 
     def upgrade_schema(self, revision: str = "head") -> tuple[str | None, str | None]:
         """Migrate to ``revision``; returns the revisions before and after."""
@@ -154,23 +171,95 @@ class Database:
             return migrations.current_revision(self.engine), migrations.head_revision()
 
     def dispose(self) -> None:
+        if self._sqlite:
+            self._connections.close_all()
+            self._writer.close()
         self.engine.dispose()
+
+
+class _SqliteTransaction:
+    """One unit of work on a thread's SQLite connection, run on the driver.
+
+    The connection's SQLAlchemy transaction stays open for the connection's life (see
+    :class:`~modelreg.store.sqlite.ThreadConnections`); BEGIN, COMMIT and ROLLBACK go
+    to the driver directly. Through SQLAlchemy's transaction objects and events they
+    cost as much as the statements of a registry read together.
+    """
+
+    __slots__ = ("_conn", "_driver", "_begin", "_writer", "_locked")
+
+    def __init__(self, conn: Connection, begin: str, writer: WriterLock | None) -> None:
+        self._conn = conn
+        self._driver: Any = conn.connection.dbapi_connection
+        self._begin = begin
+        self._writer = writer
+        self._locked = False
+
+    def __enter__(self) -> Connection:
+        if self._writer is not None:
+            self._writer.acquire()
+            self._locked = True
+        try:
+            self._driver.execute(self._begin)
+        except BaseException as error:
+            self._release()
+            raise _translated(error) from None
+        return self._conn
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _tb: Any
+    ) -> None:
+        try:
+            if error is None:
+                try:
+                    self._driver.execute("COMMIT")
+                except BaseException as failed:
+                    self._rollback()
+                    raise _translated(failed) from None
+                return
+            self._rollback()
+            translated = _translated(error)
+            if translated is not error:
+                raise translated from None
+        finally:
+            self._release()
+
+    def _rollback(self) -> None:
+        if self._driver.in_transaction:
+            with suppress(Exception):
+                self._driver.execute("ROLLBACK")
+
+    def _release(self) -> None:
+        if self._locked:
+            self._locked = False
+            assert self._writer is not None
+            self._writer.release()
+
+
+def _translated(error: BaseException) -> BaseException:
+    """The registry error for a database error; anything else unchanged."""
+    if isinstance(error, RegistryError):
+        return error
+    if isinstance(error, exc.OperationalError | sqlite3.OperationalError):
+        return TemporarilyUnavailable(
+            f"The registry database is unavailable or busy: {_first_line(error)}"
+        )
+    if isinstance(error, exc.SQLAlchemyError | sqlite3.Error):
+        return RegistryError(f"Database error: {_first_line(error)}")
+    return error
 
 
 @contextmanager
 def _translated_errors() -> Iterator[None]:
     try:
         yield
-    except RegistryError:
-        raise
-    except exc.OperationalError as error:
-        raise TemporarilyUnavailable(
-            f"The registry database is unavailable or busy: {_first_line(error)}"
-        ) from None
-    except exc.SQLAlchemyError as error:
-        raise RegistryError(f"Database error: {_first_line(error)}") from None
+    except Exception as error:
+        translated = _translated(error)
+        if translated is error:
+            raise
+        raise translated from None
 
 
-def _first_line(error: exc.SQLAlchemyError) -> str:
+def _first_line(error: BaseException) -> str:
     original = getattr(error, "orig", None) or error
     return str(original).splitlines()[0] if str(original) else type(original).__name__
