@@ -99,9 +99,43 @@ def db_current(backend_store_uri: str | None) -> None:
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
-    default=1,
+    default=None,
+    help="Worker processes sharing the port (each with its own connection pool). "
+    "Default: one per CPU core, at most 4.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=8,
     show_default=True,
-    help="Worker processes sharing the port (each with its own connection pool).",
+    help="Threads per worker for blocking calls (writes, searches, artifact I/O).",
+)
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Seconds a client has to send a request's line and headers.",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds a request body may stall (no bytes arriving) before the request is dropped.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Open connections per worker; default 1000, fewer under a low descriptor limit.",
+)
+@click.option(
+    "--health-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=5.0,
+    show_default=True,
+    help="/health answers 503 if a worker thread and the database take longer than this.",
 )
 @_BACKEND_OPTION
 @click.option(
@@ -121,7 +155,12 @@ def db_current(backend_store_uri: str | None) -> None:
 def server(
     host: str,
     port: int,
-    workers: int,
+    workers: int | None,
+    threads: int,
+    header_timeout: float,
+    body_timeout: float,
+    max_connections: int | None,
+    health_timeout: float,
     backend_store_uri: str | None,
     artifacts_destination: str | None,
     log_level: str,
@@ -145,7 +184,15 @@ def server(
     serve(
         settings,
         ServerSettings(
-            host=host, port=port, workers=workers, log_level=cast("LogLevel", log_level)
+            host=host,
+            port=port,
+            workers=workers,
+            threads=threads,
+            header_timeout_seconds=header_timeout,
+            body_idle_timeout_seconds=body_timeout,
+            max_connections=max_connections,
+            health_timeout_seconds=health_timeout,
+            log_level=cast("LogLevel", log_level),
         ),
     )
 

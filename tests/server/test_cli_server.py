@@ -7,14 +7,8 @@ test's user properties, printed with ``-rP``), never asserted.
 
 from __future__ import annotations
 
-import json
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -24,64 +18,13 @@ from click.testing import CliRunner
 from modelreg.cli import main
 from modelreg.client import MlflowClient
 from modelreg.client.http import HttpRegistry
-from tests.server.asgi import free_port
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-    startup_seconds: float
-
-    def stop(self) -> list[dict[str, object]]:
-        self.process.send_signal(signal.SIGTERM)
-        # uvicorn finishes in-flight requests and the lifespan, then re-raises SIGTERM.
-        assert self.process.wait(timeout=30) in (0, -signal.SIGTERM)
-        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
-
-
-def _start(tmp_path: Path, *extra: str) -> Iterator[Server]:
-    port = free_port()
-    log = tmp_path / "server.log"
-    command = [
-        sys.executable,
-        "-m",
-        "modelreg.cli",
-        "server",
-        "--port",
-        str(port),
-        "--backend-store-uri",
-        f"sqlite:///{tmp_path / 'registry.db'}",
-        "--artifacts-destination",
-        str(tmp_path / "artifacts"),
-        *extra,
-    ]
-    started = time.perf_counter()
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=sink)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = started + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, log.read_text()
-            assert time.perf_counter() < deadline, "server did not start in 30 s"
-            time.sleep(0.02)
-        yield Server(url, process, log, time.perf_counter() - started)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+from tests.server.live import Server, running_server
 
 
 @pytest.fixture
 def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
-    for running in _start(tmp_path):
+    # One worker: this test reads the one process's log.
+    with running_server(tmp_path, "--workers", "1") as running:
         # Reported, not asserted: shown by `pytest -rP` and kept in the test's properties.
         request.node.user_properties.append(("startup_seconds", round(running.startup_seconds, 3)))
         print(f"modelreg server start-up: {running.startup_seconds:.3f} s")  # noqa: T201
@@ -122,7 +65,7 @@ def test_serves_over_a_socket_and_exits_gracefully(
 
 @pytest.mark.slow
 def test_multiple_workers_share_the_port(tmp_path: Path) -> None:
-    for running in _start(tmp_path, "--workers", "2"):
+    with running_server(tmp_path, "--workers", "2") as running:
         with httpx.Client() as http:
             for i in range(6):  # new connections, spread over both workers
                 response = http.post(

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from tests.mlflow_env import require_mlflow_python
-from tests.server.test_cli_server import Server, _start
+from tests.server.live import Server, running_server
 
 pytestmark = pytest.mark.mlflow
 
@@ -290,7 +290,8 @@ def mlflow_python() -> Path:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    yield from _start(tmp_path)
+    with running_server(tmp_path) as running:
+        yield running
 
 
 def _run_mlflow(python: Path, script: str, server: Server, tmp_path: Path, *args: str) -> None:

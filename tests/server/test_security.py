@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 
 from modelreg.config import Settings
 from tests.server.asgi import RawResponse, TestClient, raw_request
-from tests.server.test_cli_server import _start
+from tests.server.live import running_server
 
 API = "/api/2.0/mlflow"
 FILES = "/api/2.0/mlflow-artifacts/artifacts"
@@ -342,7 +342,7 @@ def test_t10_same_rules_under_ajax_api(app: Starlette, tmp_path: Path, untouched
 @pytest.mark.slow
 def test_t09_t10_over_a_real_socket(tmp_path: Path, mark: Path, untouched: None) -> None:
     """The same raw requests through uvicorn itself (its own URL parsing and decoding)."""
-    for server in _start(tmp_path):
+    with running_server(tmp_path) as server:
         host, port = server.url.removeprefix("http://").split(":")
         connection = http.client.HTTPConnection(host, int(port), timeout=10)
         try:

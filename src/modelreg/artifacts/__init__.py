@@ -19,6 +19,7 @@ from modelreg.artifacts.store import (
     ArtifactStore,
     FileInfo,
     FsspecArtifactStore,
+    Upload,
 )
 
 
@@ -41,6 +42,7 @@ __all__ = [
     "ArtifactStore",
     "FileInfo",
     "FsspecArtifactStore",
+    "Upload",
     "join_under",
     "open_artifact_store",
     "safe_relative_path",

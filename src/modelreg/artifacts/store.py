@@ -130,41 +130,112 @@ def _read_chunks(stream: BinaryIO, chunk_size: int) -> Iterator[bytes]:
         yield chunk
 
 
-def _atomic_local_write(target: str, chunks: Iterable[bytes], guard: _Guard) -> int:
-    """Write ``chunks`` to ``target`` through a temporary sibling and an atomic rename.
+class Upload(Protocol):
+    """A file being written piece by piece; it appears at its path only on :meth:`commit`."""
 
-    ``guard`` wraps our own I/O calls only: an exception raised by the ``chunks``
-    iterable (a dropped upload, say) is the caller's and propagates unchanged.
+    def write(self, chunk: bytes) -> None: ...
+
+    def commit(self) -> int: ...
+
+    def abort(self) -> None: ...
+
+
+class _LocalUpload:
+    """A local file written to a temporary sibling, fsync'd, and renamed into place.
+
+    ``guard`` wraps our own I/O calls, turning backend failures into our errors.
     """
-    parent = os.path.dirname(target)
-    with guard():
-        os.makedirs(parent, exist_ok=True)
-        tmp = os.path.join(parent, _TMP_PREFIX + secrets.token_hex(8))
-        # O_EXCL against a planted file; mode 0o666 so the umask decides, as for
-        # any other file the server creates (mkstemp would force 0o600).
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-    total = 0
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in chunks:
-                with guard():
-                    out.write(chunk)
-                total += len(chunk)
-            with guard():
-                out.flush()
-                os.fsync(out.fileno())
+
+    def __init__(self, target: str, guard: _Guard) -> None:
+        self._target = target
+        self._guard = guard
+        self._parent = os.path.dirname(target)
         with guard():
-            os.replace(tmp, target)
-            dir_fd = os.open(parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)  # make the rename itself durable
-            finally:
-                os.close(dir_fd)
-    except BaseException:
+            os.makedirs(self._parent, exist_ok=True)
+            self._tmp = os.path.join(self._parent, _TMP_PREFIX + secrets.token_hex(8))
+            # O_EXCL against a planted file; mode 0o666 so the umask decides, as for
+            # any other file the server creates (mkstemp would force 0o600).
+            fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        self._out = os.fdopen(fd, "wb")
+        self._total = 0
+
+    def write(self, chunk: bytes) -> None:
+        try:
+            with self._guard():
+                self._out.write(chunk)
+        except BaseException:
+            self.abort()
+            raise
+        self._total += len(chunk)
+
+    def commit(self) -> int:
+        try:
+            with self._guard():
+                self._out.flush()
+                os.fsync(self._out.fileno())
+                self._out.close()
+                os.replace(self._tmp, self._target)
+                dir_fd = os.open(self._parent, os.O_RDONLY)
+                try:
+                    os.fsync(dir_fd)  # make the rename itself durable
+                finally:
+                    os.close(dir_fd)
+        except BaseException:
+            self.abort()
+            raise
+        return self._total
+
+    def abort(self) -> None:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            self._out.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self._tmp)
+
+
+class _RemoteUpload:
+    """An fsspec file opened for writing; an S3 upload completes only on close."""
+
+    def __init__(self, out: Any, guard: _Guard) -> None:
+        self._out = out
+        self._guard = guard
+        self._total = 0
+
+    def write(self, chunk: bytes) -> None:
+        try:
+            with self._guard():
+                self._out.write(chunk)
+        except BaseException:
+            self.abort()
+            raise
+        self._total += len(chunk)
+
+    def commit(self) -> int:
+        try:
+            with self._guard():
+                self._out.close()
+        except BaseException:
+            self.abort()
+            raise
+        return self._total
+
+    def abort(self) -> None:
+        _discard_upload(self._out)
+
+
+def _write_all(upload: Upload, chunks: Iterable[bytes]) -> int:
+    """Every chunk, then commit; an exception from ``chunks`` aborts and propagates unchanged."""
+    try:
+        for chunk in chunks:
+            upload.write(chunk)
+    except BaseException:
+        upload.abort()
         raise
-    return total
+    return upload.commit()
+
+
+def _atomic_local_write(target: str, chunks: Iterable[bytes], guard: _Guard) -> int:
+    """Write ``chunks`` to ``target`` through a temporary sibling and an atomic rename."""
+    return _write_all(_LocalUpload(target, guard), chunks)
 
 
 def _part_size(size_hint: int | None) -> int:
@@ -518,25 +589,21 @@ class FsspecArtifactStore:
             size = os.fstat(stream.fileno()).st_size
             return self._write(rel_path, _read_chunks(stream, CHUNK_SIZE), size_hint=size)
 
-    def _write(self, rel_path: str, chunks: Iterable[bytes], size_hint: int | None) -> int:
+    def open_write(self, rel_path: str, *, size_hint: int | None = None) -> Upload:
+        """Start writing ``rel_path`` piece by piece (all or nothing, as ``write_stream``).
+
+        For a caller that receives the bytes over time (the server's upload route):
+        nothing holds a thread between two pieces.
+        """
         rel, full = self._resolve_file(rel_path)
         guard = self._guard("write", rel, missing_is_not_found=False)
         if self._local:
-            return _atomic_local_write(full, chunks, guard)
+            return _LocalUpload(full, guard)
         with guard():
-            out = self._fs.open(full, "wb", block_size=_part_size(size_hint))
-        total = 0
-        try:
-            for chunk in chunks:
-                with guard():
-                    out.write(chunk)
-                total += len(chunk)
-            with guard():
-                out.close()
-        except BaseException:
-            _discard_upload(out)
-            raise
-        return total
+            return _RemoteUpload(self._fs.open(full, "wb", block_size=_part_size(size_hint)), guard)
+
+    def _write(self, rel_path: str, chunks: Iterable[bytes], size_hint: int | None) -> int:
+        return _write_all(self.open_write(rel_path, size_hint=size_hint), chunks)
 
     # -- reading -------------------------------------------------------------------
 

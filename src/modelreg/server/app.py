@@ -14,16 +14,20 @@ from contextlib import asynccontextmanager
 
 import orjson
 from starlette.applications import Starlette
+from starlette.datastructures import State
 from starlette.middleware import Middleware
+from starlette.types import Receive, Scope, Send
 
 from modelreg.config import Settings, is_http_uri
 from modelreg.errors import InvalidArgument, RegistryError
 from modelreg.server import openapi
-from modelreg.server.context import ANONYMOUS, Services
+from modelreg.server.api import Api, ApiRouter
+from modelreg.server.context import ANONYMOUS, AppContext, Services
 from modelreg.server.errors import EXCEPTION_HANDLERS, InternalErrorMiddleware
-from modelreg.server.logging import AccessLogMiddleware
+from modelreg.server.logging import AccessLog, AccessLogMiddleware
 from modelreg.server.routes import artifacts, experiments, logged_models, meta, registry, runs
 from modelreg.server.routing import Endpoint, ExactPathRouter, build_routes
+from modelreg.server.runner import Runner
 from modelreg.server.settings import ServerSettings
 from modelreg.service import RegistryService
 from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
@@ -72,10 +76,27 @@ def endpoints() -> list[Endpoint]:
     return table
 
 
-def create_app(settings: Settings, server: ServerSettings | None = None) -> Starlette:
+class ModelregApp:
+    """The ASGI app: the JSON API router in front of the Starlette app for the rest."""
+
+    def __init__(self, router: ApiRouter, inner: Starlette) -> None:
+        self.router = router
+        # ``app.state.services``: the services this app serves (tests, the CLI).
+        self.state: State = inner.state
+        # Every route, the API router's paths included (mounted there too, for apps
+        # mounted under a root path).
+        self.routes = inner.routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.router(scope, receive, send)
+
+
+def create_app(settings: Settings, server: ServerSettings | None = None) -> ModelregApp:
     """The modelreg server as an ASGI app: MLflow's REST API and artifact proxy."""
     server = server or ServerSettings()
     services = build_services(settings)
+    runner = Runner(server.threads)
+    access = AccessLog()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -85,13 +106,21 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Star
             logger.error("modelreg server cannot start: %s", error)
             raise
         yield
+        access.flush()
+        runner.close()
         services.db.dispose()
 
-    app = Starlette(
-        middleware=[Middleware(AccessLogMiddleware), Middleware(InternalErrorMiddleware)],
+    context = AppContext(services, runner, server)
+    api = Api(services, runner, server.max_json_body_bytes)
+    routes = build_routes(endpoints(), context, api)
+    inner = Starlette(
+        middleware=[
+            Middleware(AccessLogMiddleware, access=access),
+            Middleware(InternalErrorMiddleware),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
     )
     # Starlette builds a plain Router; ours adds the exact-path lookup (ExactPathRouter).
-    app.router = ExactPathRouter(build_routes(endpoints(), services, server), lifespan)
-    app.state.services = services
-    return app
+    inner.router = ExactPathRouter(routes.starlette, lifespan)
+    inner.state.services = services
+    return ModelregApp(ApiRouter(api, routes.api, inner, access), inner)

@@ -9,20 +9,94 @@ Rules (mlflow-wire.md §1, security-checklist.md T-19/T-22):
 * A body that is not JSON, or not a JSON object, is 400. An empty body is ``{}``.
 * A DELETE without a body reads its fields from the query string (curl-friendly; the
   MLflow client always sends a JSON body).
+
+Everything works on the raw ASGI scope and ``receive``: this is on every API request,
+and Starlette's ``Request``, ``Headers`` and ``QueryParams`` cost more than the rest of
+the parsing together. The body is read on the event loop, so a slow client never holds
+a thread; the HTTP protocol closes a connection whose body stalls (see ``protocol``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any, Final
+from urllib.parse import unquote_plus
 
 import orjson
-from starlette.requests import Request
+from starlette.types import Receive
 
 from modelreg.errors import InvalidArgument
 from modelreg.server.errors import PayloadTooLarge
 from modelreg.server.wire import Params
 
 _BODY_METHODS: Final = frozenset({"POST", "PATCH", "PUT"})
+
+
+class ClientGone(Exception):
+    """The client disconnected before its request body was complete."""
+
+
+class RequestHeaders:
+    """The few request headers the API reads, found in one pass over the scope's list."""
+
+    __slots__ = ("authorization", "content_length", "content_type")
+
+    def __init__(self, raw: Iterable[tuple[bytes, bytes]]) -> None:
+        self.content_type: str | None = None
+        self.content_length: str | None = None
+        self.authorization: str | None = None
+        for name, value in raw:
+            if name == b"content-type":
+                self.content_type = value.decode("latin-1")
+            elif name == b"content-length":
+                self.content_length = value.decode("latin-1")
+            elif name == b"authorization":
+                self.authorization = value.decode("latin-1")
+
+
+class QueryFields:
+    """A parsed query string: ``get`` (last occurrence wins), ``getlist``, ``in``.
+
+    The same pairs as ``urllib.parse.parse_qsl(..., keep_blank_values=True)`` gives (and
+    so Starlette's ``QueryParams``): ``+`` is a space, ``%XX`` is decoded as UTF-8, a key
+    without ``=`` has the value ``""``.
+    """
+
+    __slots__ = ("_last", "_pairs")
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self._pairs = pairs
+        self._last = dict(pairs)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._last.get(name, default)
+
+    def getlist(self, name: str) -> list[str]:
+        return [value for key, value in self._pairs if key == name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._last
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._last)
+
+    def __len__(self) -> int:
+        return len(self._last)
+
+
+def _decode(text: str) -> str:
+    return unquote_plus(text) if "%" in text or "+" in text else text
+
+
+def parse_query(query_string: bytes) -> QueryFields:
+    pairs: list[tuple[str, str]] = []
+    if query_string:
+        for piece in query_string.decode("latin-1").split("&"):
+            if not piece:
+                continue
+            name, _, value = piece.partition("=")
+            pairs.append((_decode(name), _decode(value)))
+    return QueryFields(pairs)
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
@@ -37,21 +111,36 @@ def _not_json(content_type: str | None) -> InvalidArgument:
 def _is_json(content_type: str | None) -> bool:
     if content_type is None:
         return False
+    if content_type == "application/json":
+        return True
     return content_type.partition(";")[0].strip().lower() == "application/json"
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+async def read_body(receive: Receive, declared: str | None, limit: int) -> bytes:
+    """The whole body, refused with 413 once it is (or is declared to be) over ``limit``."""
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        raise ClientGone
+    body: bytes = message.get("body", b"")
+    if len(body) > limit:
+        raise _too_large(limit)
+    if not message.get("more_body", False):
+        return body
+    chunks = [body]
+    size = len(body)
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise _too_large(limit)
         chunks.append(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
@@ -70,18 +159,19 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
-async def read_params(request: Request, limit: int) -> Params:
+async def read_params(
+    method: str, headers: RequestHeaders, query_string: bytes, receive: Receive, limit: int
+) -> Params:
     """The request's fields, checked against the method's encoding rules."""
-    method = request.method
     if method in ("GET", "HEAD"):
-        return Params(query=request.query_params)
-    content_type = request.headers.get("content-type")
+        return Params(query=parse_query(query_string))
+    content_type = headers.content_type
     if method in _BODY_METHODS and not _is_json(content_type):
         raise _not_json(content_type)
-    body = await read_body(request, limit)
+    body = await read_body(receive, headers.content_length, limit)
     if not body:
         if method == "DELETE":
-            return Params(query=request.query_params)
+            return Params(query=parse_query(query_string))
         return Params(body={})
     if not _is_json(content_type):
         raise _not_json(content_type)

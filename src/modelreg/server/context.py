@@ -12,6 +12,8 @@ import binascii
 from dataclasses import dataclass
 from typing import Final
 
+from modelreg.server.runner import Runner
+from modelreg.server.settings import ServerSettings
 from modelreg.server.wire import Params
 from modelreg.service import RegistryService
 from modelreg.service.artifact_proxy import ArtifactProxy
@@ -31,6 +33,15 @@ class Services:
     registry: RegistryService
     tracking: TrackingService
     artifacts: ArtifactProxy
+
+
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    """What routes that are more than a JSON call are built from (artifacts, /health)."""
+
+    services: Services
+    runner: Runner
+    settings: ServerSettings
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,23 @@ def error_body(error_code: str, message: str) -> bytes:
     return orjson.dumps({"error_code": error_code, "message": message})
 
 
+INTERNAL_ERROR_BODY: Final = error_body("INTERNAL_ERROR", _INTERNAL_MESSAGE)
+# The client may retry a 503; tell it not to hammer the server while it does.
+_RETRY_AFTER: Final = [(b"retry-after", b"1")]
+
+
+def registry_error_parts(
+    error: RegistryError,
+) -> tuple[int, bytes, list[tuple[bytes, bytes]] | None]:
+    """Status, JSON body and extra headers of the response for ``error``."""
+    status = status_for(error)
+    return (
+        status,
+        error_body(error.error_code, error.message),
+        _RETRY_AFTER if status == 503 else None,
+    )
+
+
 class JsonResponse(Response):
     """An encoded JSON body with its headers built directly (this is on every request).
 
@@ -107,10 +124,11 @@ def error_response(
 
 
 def registry_error_response(error: RegistryError) -> Response:
-    status = status_for(error)
-    # The client may retry a 503; tell it not to hammer the server while it does.
-    headers = {"Retry-After": "1"} if status == 503 else None
-    return error_response(status, error.error_code, error.message, headers)
+    status, body, extra = registry_error_parts(error)
+    response = JsonResponse(body, status)
+    if extra:
+        response.raw_headers += extra
+    return response
 
 
 async def handle_registry_error(request: Request, exc: Exception) -> Response:
@@ -173,7 +191,7 @@ class InternalErrorMiddleware:
                 # Headers are on the wire already: all that is left is to drop the
                 # connection, which the server does when the exception reaches it.
                 raise
-            body = error_body("INTERNAL_ERROR", _INTERNAL_MESSAGE)
+            body = INTERNAL_ERROR_BODY
             await send(
                 {
                     "type": "http.response.start",

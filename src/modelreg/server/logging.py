@@ -3,13 +3,21 @@
 An access line carries ``method``, ``path``, ``status``, ``duration_ms`` and ``bytes``
 (response body size). Tracebacks of unexpected errors appear here, in the server's own
 log, and never in a response.
+
+Access lines are on every request, and a ``logging`` record costs more than serving a
+registry read (record, formatter, a flush per line). When ``modelreg.access`` is set
+up as :func:`log_config` sets it up (one JSON stream handler), :class:`AccessLog` writes
+the same line itself and flushes once per event-loop step, so concurrent requests share
+one write; with any other set-up (handlers or filters of your own) each line goes
+through ``logging`` as usual.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,24 +29,31 @@ _STANDARD_ATTRIBUTES: Final = frozenset(
 )
 
 
+class _Timestamps:
+    """ISO-8601 UTC timestamps with milliseconds; strftime once per second, not per line."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._second_text = ""
+
+    def format(self, created: float, msecs: float) -> str:
+        second = int(created)
+        if second != self._second:
+            self._second = second
+            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._second_text}.{int(msecs):03d}Z"
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per record: time, level, logger, message, then any ``extra`` fields."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._second = -1
-        self._second_text = ""
-
-    def _timestamp(self, record: logging.LogRecord) -> str:
-        second = int(record.created)
-        if second != self._second:  # strftime once per second, not once per line
-            self._second = second
-            self._second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._second_text}.{int(record.msecs):03d}Z"
+        self.timestamps = _Timestamps()
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": self._timestamp(record),
+            "time": self.timestamps.format(record.created, record.msecs),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -76,15 +91,106 @@ def log_config(level: str = "info", access_log: bool = True) -> dict[str, Any]:
     }
 
 
+class AccessLog:
+    """Writes the access line of each request (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.logger = logging.getLogger(ACCESS_LOGGER)
+        self._pending: list[str] = []
+        self._pending_handler: logging.StreamHandler[Any] | None = None
+        self._scheduled = False
+
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
+
+    def _direct_handler(self) -> logging.StreamHandler[Any] | None:
+        """The one JSON stream handler log_config installs, if that is all there is."""
+        logger = self.logger
+        if logger.propagate or logger.filters or len(logger.handlers) != 1:
+            return None
+        handler = logger.handlers[0]
+        if (
+            # Exactly these classes: subclasses may do more per record (rotation, say).
+            type(handler) not in (logging.StreamHandler, logging.FileHandler)
+            or getattr(handler, "stream", None) is None
+            or type(handler.formatter) is not JsonFormatter
+            or handler.filters
+            or handler.level > logging.INFO
+        ):
+            return None
+        return cast("logging.StreamHandler[Any]", handler)
+
+    def write(self, method: str, path: str, status: int, duration_s: float, size: int) -> None:
+        fields = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(duration_s * 1000, 3),
+            "bytes": size,
+        }
+        handler = self._direct_handler()
+        if handler is None:
+            # makeRecord + handle is logger.info without the caller lookup (a stack walk
+            # per request that says nothing here: the caller is always this line).
+            record = self.logger.makeRecord(
+                ACCESS_LOGGER,
+                logging.INFO,
+                "",
+                0,
+                "%s %s %d",
+                (method, path, status),
+                None,
+                extra=fields,
+            )
+            self.logger.handle(record)
+            return
+        now = time.time()
+        formatter: Any = handler.formatter
+        line = {
+            "time": formatter.timestamps.format(now, (now - int(now)) * 1000),
+            "level": "INFO",
+            "logger": ACCESS_LOGGER,
+            "message": f"{method} {path} {status}",
+            **fields,
+        }
+        self._pending.append(orjson.dumps(line).decode())
+        self._pending_handler = handler
+        if self._scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not on an event loop: write now
+            self.flush()
+            return
+        self._scheduled = True
+        loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._scheduled = False
+        handler = self._pending_handler
+        if not self._pending or handler is None:
+            return
+        lines, self._pending = self._pending, []
+        text = handler.terminator.join(lines) + handler.terminator
+        handler.acquire()
+        try:
+            handler.stream.write(text)
+            handler.flush()
+        except Exception:  # a log that cannot be written must not fail the request
+            handler.handleError(logging.makeLogRecord({"msg": text}))
+        finally:
+            handler.release()
+
+
 class AccessLogMiddleware:
     """Log one line per HTTP request once the response is complete (or failed)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, access: AccessLog) -> None:
         self.app = app
-        self.logger = logging.getLogger(ACCESS_LOGGER)
+        self.access = access
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.logger.isEnabledFor(logging.INFO):
+        if scope["type"] != "http" or not self.access.enabled():
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
@@ -102,24 +208,5 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, counting_send)
         finally:
-            method, path = scope["method"], scope["path"]
-            fields = {
-                "method": method,
-                "path": path,
-                "status": status,
-                "duration_ms": round((time.perf_counter() - start) * 1000, 3),
-                "bytes": size,
-            }
-            # makeRecord + handle is logger.info without the caller lookup (a stack walk
-            # per request that says nothing here: the caller is always this line).
-            record = self.logger.makeRecord(
-                ACCESS_LOGGER,
-                logging.INFO,
-                "",
-                0,
-                "%s %s %d",
-                (method, path, status),
-                None,
-                extra=fields,
-            )
-            self.logger.handle(record)
+            duration = time.perf_counter() - start
+            self.access.write(scope["method"], scope["path"], status, duration, size)

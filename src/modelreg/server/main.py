@@ -1,28 +1,41 @@
 """Running the app under uvicorn: one process, or N worker processes sharing one socket.
 
-Workers get the app through a picklable factory, ``functools.partial(create_app,
-settings, server)``, that uvicorn's supervisor hands to each spawned process: the
-settings travel as arguments, never through environment variables. (``uvicorn.run``
-insists on an import string for workers, so its two building blocks are used
-directly, exactly as ``uvicorn.run`` itself uses them.)
+Workers get the app through a picklable factory, ``functools.partial(_worker_app,
+settings, server, supervisor_pid)``, that uvicorn's supervisor hands to each spawned
+process: the settings travel as arguments, never through environment variables.
+(``uvicorn.run`` insists on an import string for workers, so its two building blocks
+are used directly, exactly as ``uvicorn.run`` itself uses them.)
+
+A worker asks the kernel to send it SIGTERM when the supervisor dies (Linux
+``PR_SET_PDEATHSIG``), however the supervisor died: ``kill -9`` of the supervisor
+leaves no worker serving on the port, so the server can be started again at once.
 """
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import inspect
+import logging
+import os
+import signal
 import socket
+import sys
 from typing import TYPE_CHECKING, Any
 
 from modelreg.config import Settings
 from modelreg.errors import RegistryError
-from modelreg.server.app import build_services, create_app
+from modelreg.server.app import ModelregApp, build_services, create_app
 from modelreg.server.logging import log_config
+from modelreg.server.protocol import ClientLimits, GuardedHttpProtocol, connection_cap
 from modelreg.server.settings import ServerSettings
 
 if TYPE_CHECKING:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
+
+logger = logging.getLogger("modelreg.server")
+_PR_SET_PDEATHSIG = 1
 
 
 def serve(settings: Settings, server: ServerSettings) -> None:
@@ -33,12 +46,13 @@ def serve(settings: Settings, server: ServerSettings) -> None:
     """
     import uvicorn
 
-    if server.workers == 1:
+    workers = server.worker_count
+    if workers == 1:
         # Served by this process: build the app once; its lifespan check then finds
         # the schema already verified.
         app = create_app(settings, server)
         app.state.services.db.ensure_schema()
-        config = _config(app, server, factory=False)
+        config = _config(app, server, workers=1, factory=False)
         runner = uvicorn.Server(config)
         runner.run()
         if not runner.started:
@@ -52,8 +66,29 @@ def serve(settings: Settings, server: ServerSettings) -> None:
         services.db.ensure_schema()
     finally:
         services.db.dispose()
-    config = _config(functools.partial(create_app, settings, server), server, factory=True)
+    factory = functools.partial(_worker_app, settings, server, os.getpid())
+    config = _config(factory, server, workers=workers, factory=True)
     _supervisor(config, [config.bind_socket()]).run()
+
+
+def _worker_app(settings: Settings, server: ServerSettings, supervisor: int) -> ModelregApp:
+    """In a worker process: die with the supervisor, then build the app."""
+    _die_with_parent()
+    if os.getppid() != supervisor:
+        # The supervisor died before the request above took effect.
+        logger.error("modelreg server: the supervisor (pid %d) is gone; exiting", supervisor)
+        sys.exit(1)
+    return create_app(settings, server)
+
+
+def _die_with_parent() -> None:
+    """Ask the kernel for SIGTERM when the parent process dies (Linux only)."""
+    if not sys.platform.startswith("linux"):  # pragma: no cover
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:  # pragma: no cover
+        error = ctypes.get_errno()
+        logger.warning("modelreg server: prctl(PR_SET_PDEATHSIG) failed: %s", os.strerror(error))
 
 
 def _supervisor(config: uvicorn.Config, sockets: list[socket.socket]) -> Multiprocess:
@@ -67,16 +102,17 @@ def _supervisor(config: uvicorn.Config, sockets: list[socket.socket]) -> Multipr
     return Multiprocess(config, sockets=sockets)
 
 
-def _http_protocol() -> Any:
-    """httptools with one write per response when installed (the server extra), else auto."""
-    try:
-        from modelreg.server.one_send import OneSendHttpToolsProtocol
-    except ImportError:  # pragma: no cover - httptools missing: uvicorn picks h11
-        return "auto"
-    return OneSendHttpToolsProtocol
+def _http_protocol(server: ServerSettings) -> Any:
+    """uvicorn's httptools protocol with modelreg's client limits and one send per response."""
+    limits = ClientLimits(
+        header_timeout_seconds=server.header_timeout_seconds,
+        body_idle_timeout_seconds=server.body_idle_timeout_seconds,
+        max_connections=connection_cap(server.max_connections, server.threads),
+    )
+    return functools.partial(GuardedHttpProtocol, limits=limits)
 
 
-def _config(app: Any, server: ServerSettings, *, factory: bool) -> uvicorn.Config:
+def _config(app: Any, server: ServerSettings, *, workers: int, factory: bool) -> uvicorn.Config:
     import uvicorn
 
     return uvicorn.Config(
@@ -84,15 +120,17 @@ def _config(app: Any, server: ServerSettings, *, factory: bool) -> uvicorn.Confi
         factory=factory,
         host=server.host,
         port=server.port,
-        workers=server.workers,
-        # "auto" picks uvloop and httptools when installed (the server extra has both).
+        workers=workers,
+        # "auto" picks uvloop when installed (the server extra has it).
         loop="auto",
-        http=_http_protocol(),
+        http=_http_protocol(server),
         lifespan="on",
         ws="none",  # no WebSocket routes: do not load a WebSocket implementation
         log_config=log_config(server.log_level, server.access_log),
         access_log=False,  # modelreg.access replaces uvicorn's plain-text access log
         server_header=False,
+        # Nothing reads the client address; the X-Forwarded-* rewrite is work per request.
+        proxy_headers=False,
         timeout_keep_alive=server.keep_alive_seconds,
         timeout_graceful_shutdown=server.graceful_shutdown_seconds,
     )

@@ -1,43 +1,39 @@
-"""The declarative route table and the one code path every JSON API request takes.
+"""The declarative route table, mounted as the app's routes.
 
 Each route module lists its :class:`Endpoint` objects (method, paths, summary, request
-fields, response schema, handler). The same table mounts the Starlette routes and
-generates the OpenAPI document, so the two cannot drift apart.
+fields, response schema, handler). The same table mounts the routes and generates the
+OpenAPI document, so the two cannot drift apart.
 
 A JSON API handler is a plain function ``(Call) -> dict``: parse the fields, make one
-service call, render the result. :func:`build_routes` wraps it: read and check the
-request, work out the caller, run the handler (in the threadpool, or on the event loop
-for bounded SQLite reads), encode with orjson.
+service call, render the result; :mod:`modelreg.server.api` serves it (read and check
+the request, work out the caller, run the handler, encode). :func:`build_routes` puts
+each fixed path whose methods are all JSON handlers in the API table, served without
+Starlette, and mounts everything else as Starlette routes.
 
 Routes whose bodies are not JSON (the artifact proxy streams raw bytes both ways) are
-``bind`` endpoints: given the services, they build a Starlette endpoint of their own,
-and the JSON body limit does not apply to them.
+``bind`` endpoints: given the app's context, they build a Starlette endpoint of their
+own, and the JSON body limit does not apply to them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
-import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, Router
 from starlette.types import Lifespan, Receive, Scope, Send
 
-from modelreg.server.body import read_params
-from modelreg.server.context import Call, Services, actor_from_authorization
-from modelreg.server.errors import JsonResponse
+from modelreg.server.api import Api, Handler, JsonCall
+from modelreg.server.context import AppContext
 from modelreg.server.schemas import Schema
-from modelreg.server.settings import ServerSettings
 
-Handler = Callable[[Call], Mapping[str, Any]]
+__all__ = ["Binder", "Endpoint", "Field", "Handler", "RawEndpoint", "api_paths", "build_routes"]
+
 RawEndpoint = Callable[[Request], Awaitable[Response]]
-Binder = Callable[[Services], RawEndpoint]
-
-_EMPTY: Final = b"{}"
+Binder = Callable[[AppContext], RawEndpoint]
 
 
 def api_paths(path: str, since: str = "2.0") -> tuple[str, ...]:
@@ -68,7 +64,8 @@ class Endpoint:
     handler: Handler | None = None
     # For the few routes that are not JSON API calls (/health, the OpenAPI document).
     raw: RawEndpoint | None = None
-    # For non-JSON routes that need the services (the artifact proxy's byte streams).
+    # For non-JSON routes that need the app's context (the artifact proxy's byte
+    # streams, /health).
     bind: Binder | None = None
     # A read of a fixed few indexed rows whatever the data size (get, get-by-alias, ...),
     # never a scan or a write: on SQLite it runs on the event loop (see _json_endpoint).
@@ -81,34 +78,6 @@ class Endpoint:
         given = [f for f in (self.handler, self.raw, self.bind) if f is not None]
         if len(given) != 1:
             raise ValueError(f"{self.operation_id}: give exactly one of handler, raw and bind")
-
-
-def json_response(content: Mapping[str, Any]) -> Response:
-    return JsonResponse(orjson.dumps(content) if content else _EMPTY)
-
-
-def _json_endpoint(
-    handler: Handler, services: Services, limit: int, *, inline: bool
-) -> RawEndpoint:
-    """Wrap a handler: read the fields, find the caller, call, encode.
-
-    The service is synchronous (SQLAlchemy). By default it runs in the threadpool, so
-    a long search, a writer waiting for a lock or a database round trip never stalls
-    the event loop. ``inline`` handlers run on the loop itself: the hop to a thread and
-    back costs more than it protects for a bounded SQLite read (measured on a 2-core
-    box: ~20 µs of server overhead inline against ~85 µs through the pool, next to a
-    service call of several hundred µs; ~20% lower p50 over a socket).
-    """
-
-    async def endpoint(request: Request) -> Response:
-        params = (await read_params(request, limit)).with_path(request.path_params)
-        actor = actor_from_authorization(request.headers.get("authorization"))
-        call = Call(services, actor, params)
-        if inline:
-            return json_response(handler(call))
-        return json_response(await run_in_threadpool(handler, call))
-
-    return endpoint
 
 
 def _dispatcher(by_method: Mapping[str, RawEndpoint]) -> RawEndpoint:
@@ -125,42 +94,58 @@ def _dispatcher(by_method: Mapping[str, RawEndpoint]) -> RawEndpoint:
     return dispatch
 
 
-def build_routes(
-    endpoints: Iterable[Endpoint], services: Services, settings: ServerSettings
-) -> list[BaseRoute]:
-    """One Starlette route per path, dispatching on the method (so 405 lists them all)."""
-    by_path: dict[str, dict[str, RawEndpoint]] = {}
+@dataclass(frozen=True, slots=True)
+class Routes:
+    """The mounted table: fixed JSON API paths for the API router, the rest for Starlette."""
+
+    api: dict[str, dict[str, JsonCall]]
+    starlette: list[BaseRoute]
+
+
+def build_routes(endpoints: Iterable[Endpoint], context: AppContext, api: Api) -> Routes:
+    """Each endpoint once per path and method; a path's methods share one route (405s)."""
+    by_path: dict[str, dict[str, Endpoint]] = {}
     for endpoint in endpoints:
-        if endpoint.handler is not None:
-            # SQLite reads are in-process and never wait for writers (WAL); other
-            # databases are a network round trip away, so they keep the threadpool.
-            inline = endpoint.bounded_read and services.db.dialect == "sqlite"
-            serve = _json_endpoint(
-                endpoint.handler, services, settings.max_json_body_bytes, inline=inline
-            )
-        elif endpoint.bind is not None:
-            serve = endpoint.bind(services)
-        else:
-            assert endpoint.raw is not None
-            serve = endpoint.raw
         for path in endpoint.paths:
             methods = by_path.setdefault(path, {})
             if endpoint.method in methods:
                 raise ValueError(f"{endpoint.method} {path} is declared twice")
-            methods[endpoint.method] = serve
-    return [
-        Route(path, _dispatcher(by_method), methods=list(by_method))
-        for path, by_method in by_path.items()
-    ]
+            methods[endpoint.method] = endpoint
+    # SQLite reads are in-process and never wait for writers (WAL); other databases
+    # are a network round trip away, so their reads take a thread too.
+    sqlite = context.services.db.dialect == "sqlite"
+
+    def json_call(endpoint: Endpoint) -> JsonCall:
+        assert endpoint.handler is not None
+        return JsonCall(endpoint.handler, inline=endpoint.bounded_read and sqlite)
+
+    table: dict[str, dict[str, JsonCall]] = {}
+    routes: list[BaseRoute] = []
+    for path, methods in by_path.items():
+        all_json = all(e.handler is not None for e in methods.values())
+        if all_json and "{" not in path:
+            table[path] = {method: json_call(e) for method, e in methods.items()}
+            # Mounted for Starlette too: an app mounted under a root path is served there.
+        serve: dict[str, RawEndpoint] = {}
+        for method, endpoint in methods.items():
+            if endpoint.handler is not None:
+                serve[method] = api.starlette_endpoint(json_call(endpoint))
+            elif endpoint.bind is not None:
+                serve[method] = endpoint.bind(context)
+            else:
+                assert endpoint.raw is not None
+                serve[method] = endpoint.raw
+        routes.append(Route(path, _dispatcher(serve), methods=list(serve)))
+    return Routes(table, routes)
 
 
 class ExactPathRouter(Router):
     """Starlette's router, with one dict lookup instead of a scan for fixed paths.
 
-    Nearly every API path is parameter-free, and a linear regex scan over ~100 routes
-    costs more than the rest of the routing. Anything not found here (paths with
-    parameters such as ``/logged-models/{model_id}`` or the artifact proxy, unknown
-    paths) goes through Starlette's own matching, 404 and 405 handling.
+    A linear regex scan over ~100 routes costs more than the rest of the routing.
+    Anything not found here (paths with parameters such as ``/logged-models/{model_id}``
+    or the artifact proxy, unknown paths) goes through Starlette's own matching, 404
+    and 405 handling.
     """
 
     def __init__(self, routes: list[BaseRoute], lifespan: Lifespan[Any]) -> None:

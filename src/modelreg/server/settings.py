@@ -6,6 +6,7 @@ these are built by the ``modelreg server`` command and passed down explicitly.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Literal
 
@@ -14,27 +15,72 @@ LOG_LEVELS: tuple[LogLevel, ...] = ("debug", "info", "warning", "error")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
 DEFAULT_MAX_JSON_BODY_BYTES = 16 * 1024 * 1024
+# Worker processes by default: one per usable core, at most this many (each one holds
+# its own copy of the app, ~65 MiB).
+MAX_DEFAULT_WORKERS = 4
+
+
+def default_workers() -> int:
+    """One worker process per core this process may run on, at most 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
-    """How ``modelreg server`` listens and what it accepts."""
+    """How ``modelreg server`` listens, what it accepts and how long it waits for clients.
+
+    The defaults are documented in docs/server.md and docs/security.md ("Limits and
+    timeouts").
+    """
 
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
-    workers: int = 1
+    # Worker processes sharing the port; None: default_workers().
+    workers: int | None = None
+    # Threads per process for blocking calls (writes, searches, artifact file I/O; reads
+    # too when the database is not SQLite).
+    threads: int = 8
     # JSON request bodies larger than this get 413 before they are read into memory.
     max_json_body_bytes: int = DEFAULT_MAX_JSON_BODY_BYTES
+    # A request's line and headers must arrive within this many seconds of the
+    # connection opening or of the previous response (else 408 and close).
+    header_timeout_seconds: float = 10.0
+    # While a request body is incomplete, some of it must arrive at least this often.
+    body_idle_timeout_seconds: float = 30.0
+    # Open connections per process; None: 1000, or fewer under a low descriptor limit.
+    max_connections: int | None = None
     # Seconds in-flight requests get to finish after SIGTERM before connections are closed.
     graceful_shutdown_seconds: int = 30
+    # An idle keep-alive connection is closed after this many seconds.
     keep_alive_seconds: int = 5
+    # /health answers 503 when a pool thread and the database do not answer within this.
+    health_timeout_seconds: float = 5.0
     log_level: LogLevel = "info"
     access_log: bool = True
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be 0..65535, got {self.port}")
-        if self.workers < 1:
+        if self.workers is not None and self.workers < 1:
             raise ValueError(f"workers must be 1 or more, got {self.workers}")
+        if self.threads < 1:
+            raise ValueError(f"threads must be 1 or more, got {self.threads}")
         if self.max_json_body_bytes < 1:
             raise ValueError("max_json_body_bytes must be positive")
+        if self.max_connections is not None and self.max_connections < 1:
+            raise ValueError(f"max_connections must be 1 or more, got {self.max_connections}")
+        for name in (
+            "header_timeout_seconds",
+            "body_idle_timeout_seconds",
+            "health_timeout_seconds",
+        ):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+
+    @property
+    def worker_count(self) -> int:
+        return default_workers() if self.workers is None else self.workers

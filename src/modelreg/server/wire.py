@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import orjson
-from starlette.datastructures import QueryParams
 
 from modelreg.entities import ModelVersion, RegisteredModel
 from modelreg.errors import InvalidArgument
@@ -94,6 +93,14 @@ def model_versions(versions: Sequence[ModelVersion]) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------ requests in
 
 
+class QueryLike(Protocol):
+    """A parsed query string (``server.body.QueryFields``, or Starlette's ``QueryParams``)."""
+
+    def get(self, name: str, default: Any = None) -> Any: ...
+    def getlist(self, name: str) -> list[str]: ...
+    def __contains__(self, name: object) -> bool: ...
+
+
 class Params:
     """The fields of one request: a JSON object body, or a query string (GET).
 
@@ -106,7 +113,7 @@ class Params:
     def __init__(
         self,
         body: Mapping[str, Any] | None = None,
-        query: QueryParams | None = None,
+        query: QueryLike | None = None,
         path: Mapping[str, str] | None = None,
     ) -> None:
         self._body = body

@@ -13,13 +13,18 @@ must not be breakable by a PUT or DELETE in the first place.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Final
+from typing import Final, Protocol, runtime_checkable
 
-from modelreg.artifacts import ArtifactStore, FileInfo, safe_relative_path
-from modelreg.errors import PermissionDenied
+from modelreg.artifacts import ArtifactStore, FileInfo, Upload, safe_relative_path
+from modelreg.errors import InvalidArgument, PermissionDenied
 from modelreg.service.snapshots import REGISTRY_PREFIX
 
 _READ_ONLY: Final = REGISTRY_PREFIX
+
+
+@runtime_checkable
+class _PieceWiseStore(Protocol):
+    def open_write(self, rel_path: str, *, size_hint: int | None = None) -> Upload: ...
 
 
 class ArtifactProxy:
@@ -35,6 +40,13 @@ class ArtifactProxy:
     def write(self, path: str, chunks: Iterable[bytes], size_hint: int | None = None) -> int:
         """Store ``chunks`` at ``path`` (all or nothing); returns the bytes written."""
         return self.store.write_stream(_writable(path), chunks, size_hint=size_hint)
+
+    def open_write(self, path: str, size_hint: int | None = None) -> Upload:
+        """Start storing a file at ``path`` piece by piece; it appears on ``commit()``."""
+        store = self.store
+        if not isinstance(store, _PieceWiseStore):
+            raise InvalidArgument("This artifact store cannot take uploads piece by piece.")
+        return store.open_write(_writable(path), size_hint=size_hint)
 
     def list(self, path: str = "") -> list[FileInfo]:
         """One level of ``path``; a missing folder, an empty one or a file lists as ``[]``."""

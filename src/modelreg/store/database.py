@@ -212,7 +212,7 @@ class _SqliteTransaction:
         try:
             if error is None:
                 try:
-                    self._driver.execute("COMMIT")
+                    self._driver.commit()
                 except BaseException as failed:
                     self._rollback()
                     raise _translated(failed) from None
@@ -225,9 +225,8 @@ class _SqliteTransaction:
             self._release()
 
     def _rollback(self) -> None:
-        if self._driver.in_transaction:
-            with suppress(Exception):
-                self._driver.execute("ROLLBACK")
+        with suppress(Exception):
+            self._driver.rollback()
 
     def _release(self) -> None:
         if self._locked:

@@ -32,15 +32,13 @@ from sqlalchemy.sql import ClauseElement
 class _Compiled:
     """A statement compiled for one dialect, with how to bind and how to shape rows."""
 
-    __slots__ = ("row", "shortcut", "sql", "values")
+    __slots__ = ("row", "sql", "values")
 
-    def __init__(self, compiled: Any, dialect_name: str) -> None:
+    def __init__(self, compiled: Any) -> None:
         self.sql: str = str(compiled)
         names = [column[0] for column in getattr(compiled, "_result_columns", ())]
         # The named-tuple class of a result row; None for DML.
         self.row: Any = namedtuple("Row", names, rename=True) if names else None
-        # sqlite3's Connection.execute: a cursor, executed, in one call.
-        self.shortcut = dialect_name == "sqlite"
         self.values = _binder(compiled)
 
 
@@ -84,7 +82,7 @@ class Prepared:
         if found is None:
             with self._lock:
                 compiled = self._statement.compile(dialect=dialect)
-                found = self._compiled[dialect.name] = _Compiled(compiled, dialect.name)
+                found = self._compiled[dialect.name] = _Compiled(compiled)
         return found
 
     def _run(self, conn: Connection, params: Mapping[str, Any], *, fetch: bool) -> list[Any]:
@@ -101,16 +99,13 @@ class Prepared:
             rows: list[Any] = list(result.all()) if fetch else []
         else:
             driver: Any = conn.connection.dbapi_connection
-            cursor = None
+            # The driver's cursor() and execute(), never shortcuts around them: a driver
+            # connection class may do its own work there (a statement deadline, say).
+            cursor = driver.cursor()
             try:
-                if compiled.shortcut:
-                    found = driver.execute(compiled.sql, values)
-                    rows = found.fetchall() if fetch else []
-                else:
-                    cursor = driver.cursor()
-                    cursor.execute(compiled.sql, values)
-                    rows = cursor.fetchall() if fetch else []
-                    cursor.close()
+                cursor.execute(compiled.sql, values)
+                rows = cursor.fetchall() if fetch else []
+                cursor.close()
             except Exception as error:
                 # SQLAlchemy's own handling: wraps driver errors in its exception classes
                 # and invalidates the connection if the error means it is gone.

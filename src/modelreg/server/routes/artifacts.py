@@ -5,6 +5,11 @@
 chunk while it arrives, a GET is read from the store chunk by chunk while it is sent,
 so memory does not grow with file size and the JSON body limit does not apply.
 
+The client's bytes are awaited on the event loop; a thread of the server's pool only
+ever gets a complete piece to write or read, so a client that stalls mid-upload (or
+reads its download slowly) holds a connection, never a thread. The HTTP protocol
+closes a connection whose body stalls for longer than the idle-body timeout.
+
 The URL path is decoded exactly once (by the ASGI server); the result goes to the
 :class:`~modelreg.service.artifact_proxy.ArtifactProxy`, which refuses anything that
 still looks like traversal with 400 "Invalid path …" before touching storage.
@@ -12,32 +17,33 @@ still looks like traversal with 400 "Invalid path …" before touching storage.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import mimetypes
 import posixpath
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Final
 from urllib.parse import quote
 
-import anyio.from_thread
 from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 
-from modelreg.artifacts import CHUNK_SIZE, FileInfo
+from modelreg.artifacts import CHUNK_SIZE, FileInfo, Upload
 from modelreg.server import wire as w
-from modelreg.server.context import Call, Services
+from modelreg.server.context import AppContext, Call
 from modelreg.server.errors import error_response
 from modelreg.server.routing import Endpoint, Field, RawEndpoint, api_paths
+from modelreg.server.runner import Runner
 from modelreg.server.schemas import BINARY, EMPTY, STRING, array, obj, ref
 
 Body = dict[str, Any]
 
 PATH_PARAM: Final = "artifact_path"
-# The ASGI server hands the body over in pieces of up to ~64 KiB; the writer thread
-# gets them in batches of about this size, so the hop between the event loop and the
-# thread happens once per MiB, not once per network read.
+# The ASGI server hands the body over in pieces of up to ~64 KiB; the store gets them
+# in batches of about this size, so the hop between the event loop and a thread
+# happens once per MiB, not once per network read.
 _BATCH_BYTES: Final = CHUNK_SIZE
 _DOWNLOAD_HEADERS: Final = {
     "X-Content-Type-Options": "nosniff",
@@ -70,20 +76,26 @@ def media_type(filename: str) -> str:
     return mimetypes.guess_type(filename, strict=False)[0] or "application/octet-stream"
 
 
-def bind_download(services: Services) -> RawEndpoint:
-    proxy = services.artifacts
+async def _chunks_from(runner: Runner, chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """The store's chunks, each read on the pool; the client's pace is awaited on the loop."""
+    while (chunk := await runner.run(next, chunks, None)) is not None:
+        yield chunk
+
+
+def bind_download(context: AppContext) -> RawEndpoint:
+    proxy, runner = context.services.artifacts, context.runner
 
     async def download(request: Request) -> Response:
         path: str = request.path_params[PATH_PARAM]
         # Opened before the response starts, so a missing file is still a JSON 404.
-        chunks = await run_in_threadpool(proxy.read, path)
+        chunks = await runner.run(proxy.read, path)
         name = posixpath.basename(path.rstrip("/"))
         close = getattr(chunks, "close", None)
         return StreamingResponse(
-            chunks,
+            _chunks_from(runner, chunks),
             media_type=media_type(name),
             headers={"Content-Disposition": content_disposition(name), **_DOWNLOAD_HEADERS},
-            background=BackgroundTask(close) if close is not None else None,
+            background=BackgroundTask(runner.run, close) if close is not None else None,
         )
 
     return download
@@ -95,42 +107,54 @@ def _content_length(request: Request) -> int | None:
     return int(declared) if declared.isascii() and declared.isdigit() else None
 
 
-def _body_chunks(request: Request) -> Iterator[bytes]:
-    """The request body as a blocking iterator, for a writer running in a worker thread.
-
-    Each ``next()`` asks the event loop for about a MiB more of the body; the ASGI
-    server applies back-pressure to the socket meanwhile, so nothing piles up.
-    """
-    stream = request.stream().__aiter__()
-
-    async def next_batch() -> bytes:
-        parts: list[bytes] = []
-        size = 0
-        while size < _BATCH_BYTES:
-            try:
-                chunk = await stream.__anext__()
-            except StopAsyncIteration:
-                break
+async def _store_body(request: Request, upload: Upload, runner: Runner) -> None:
+    """Write the body in ~1 MiB batches; the next batch is read while one is written."""
+    writing: asyncio.Future[None] | None = None
+    parts: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
             parts.append(chunk)
             size += len(chunk)
-        return b"".join(parts)
+            if size >= _BATCH_BYTES:
+                if writing is not None:
+                    await writing
+                writing = asyncio.ensure_future(runner.run(upload.write, b"".join(parts)))
+                parts, size = [], 0
+    except BaseException:
+        if writing is not None:  # never abort while a piece is still being written
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(writing)
+        raise
+    if writing is not None:
+        await writing
+    if parts:
+        await runner.run(upload.write, b"".join(parts))
 
-    while batch := anyio.from_thread.run(next_batch):
-        yield batch
 
-
-def bind_upload(services: Services) -> RawEndpoint:
-    proxy = services.artifacts
+def bind_upload(context: AppContext) -> RawEndpoint:
+    proxy, runner = context.services.artifacts, context.runner
 
     async def upload(request: Request) -> Response:
         path: str = request.path_params[PATH_PARAM]
+        # Checked and opened before any of the body is read: a refused path is a 4xx
+        # at once, whatever the body's size.
+        target = await runner.run(proxy.open_write, path, _content_length(request))
         try:
-            await run_in_threadpool(
-                proxy.write, path, _body_chunks(request), _content_length(request)
-            )
+            await _store_body(request, target, runner)
+            await runner.run(target.commit)
         except ClientDisconnect:
-            # The client went away mid-upload; the store kept nothing. Nobody reads this.
+            # The client went away mid-upload (or stalled and was cut off): nothing is
+            # kept. Nobody reads this response.
+            await runner.run(target.abort)
             return Response(status_code=400)
+        except Exception:
+            await runner.run(target.abort)
+            raise
+        except BaseException:  # cancelled: no awaiting any more
+            with contextlib.suppress(Exception):
+                target.abort()
+            raise
         return Response(status_code=200)
 
     return upload

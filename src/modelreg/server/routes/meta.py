@@ -10,8 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from modelreg._version import __version__
+from modelreg.server.context import AppContext
 from modelreg.server.errors import JsonResponse
-from modelreg.server.routing import Endpoint, api_paths
+from modelreg.server.routing import Endpoint, RawEndpoint, api_paths
 from modelreg.server.schemas import BOOLEAN, STRING, obj
 
 # mlflow-wire.md §3.5. Multipart and presigned transfers are off, so the MLflow client
@@ -28,8 +29,28 @@ SERVER_INFO: Final = {
 _SERVER_INFO_BODY: Final = orjson.dumps(SERVER_INFO)
 
 
-async def health(request: Request) -> Response:
-    return Response("OK", media_type="text/plain")
+def bind_health(context: AppContext) -> RawEndpoint:
+    """200 ``OK`` while the server can serve; 503 when its threads or database cannot.
+
+    The probe is what a write or a search needs: a thread of the pool, and a database
+    that answers ``SELECT 1`` on it, within the health timeout. A server whose threads
+    are all stuck (a database that stopped answering, calls that never finish) answers
+    503 here, so a load balancer takes it out of rotation.
+    """
+    runner, db = context.runner, context.services.db
+    timeout = context.settings.health_timeout_seconds
+
+    async def health(request: Request) -> Response:
+        if await runner.responsive(db.ping, timeout):
+            return Response("OK", media_type="text/plain")
+        return Response(
+            f"UNAVAILABLE: no worker thread and database answer within {timeout:g} s",
+            status_code=503,
+            media_type="text/plain",
+            headers={"Retry-After": "1"},
+        )
+
+    return health
 
 
 async def version(request: Request) -> Response:
@@ -45,9 +66,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         ("/health",),
         "health",
-        "Liveness check: 200 OK while the process serves requests.",
+        "Health check: 200 OK while the server can serve, 503 when its threads or "
+        "database do not answer within the health timeout.",
         STRING,
-        raw=health,
+        bind=bind_health,
         response_media_type="text/plain",
         tag="server",
     ),

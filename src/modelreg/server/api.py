@@ -1,0 +1,192 @@
+"""The one code path of every JSON API request, from the ASGI scope to the response bytes.
+
+A request for a fixed API path (nearly all of them) is served by :class:`ApiRouter`
+straight from the ASGI scope: find the handler by path and method, read and check the
+fields (:mod:`modelreg.server.body`), work out the caller, run the handler, encode with
+orjson, send head and body, write the access line. None of Starlette's per-request
+machinery (middleware chain, ``Request``, ``Response``, routing scan) is on that path:
+on a registry read served from SQLite it cost more than the read itself. Anything
+else (paths with parameters, the artifact proxy, ``/health``, unknown paths and their
+JSON 404) goes to the Starlette app behind it.
+
+Where the handler runs: bounded SQLite reads (``Endpoint.bounded_read``) run on the
+event loop itself, because the hop to a thread and back costs more than the read;
+everything else runs on the server's thread pool (:class:`~modelreg.server.runner.Runner`)
+so a long search, a writer waiting for the lock or a database round trip never stalls
+the loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from modelreg.errors import RegistryError
+from modelreg.server.body import ClientGone, RequestHeaders, read_params
+from modelreg.server.context import Call, Services, actor_from_authorization
+from modelreg.server.errors import (
+    INTERNAL_ERROR_BODY,
+    JsonResponse,
+    error_body,
+    registry_error_parts,
+)
+from modelreg.server.logging import AccessLog
+from modelreg.server.runner import Runner
+
+logger = logging.getLogger("modelreg.server")
+
+Handler = Callable[[Call], Mapping[str, Any]]
+
+_EMPTY: Final = b"{}"
+_CONTENT_TYPE: Final = (b"content-type", b"application/json")
+# Browsers never render a JSON body that echoes user-supplied names as HTML (T-21).
+_NOSNIFF: Final = (b"x-content-type-options", b"nosniff")
+Headers = list[tuple[bytes, bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class JsonCall:
+    """One JSON endpoint as served: its handler and where it runs."""
+
+    handler: Handler
+    inline: bool
+
+
+class Api:
+    """Runs JSON calls for one app: fields in, one handler call, encoded result out."""
+
+    def __init__(self, services: Services, runner: Runner, limit: int) -> None:
+        self.services = services
+        self.runner = runner
+        self.limit = limit
+
+    async def respond(
+        self,
+        call: JsonCall,
+        method: str,
+        headers: RequestHeaders,
+        query_string: bytes,
+        path_params: Mapping[str, str] | None,
+        receive: Receive,
+    ) -> tuple[int, bytes, Headers | None]:
+        """Status, body and extra headers; :class:`ClientGone` if the client left."""
+        try:
+            params = await read_params(method, headers, query_string, receive, self.limit)
+            if path_params:
+                params = params.with_path(path_params)
+            request = Call(self.services, actor_from_authorization(headers.authorization), params)
+            if call.inline:
+                result = call.handler(request)
+            else:
+                result = await self.runner.run(call.handler, request)
+        except RegistryError as error:
+            return registry_error_parts(error)
+        return 200, orjson.dumps(result) if result else _EMPTY, None
+
+    def starlette_endpoint(self, call: JsonCall) -> Callable[[Request], Any]:
+        """The same call as a Starlette endpoint, for paths with parameters."""
+
+        async def endpoint(request: Request) -> Response:
+            scope = request.scope
+            try:
+                status, body, extra = await self.respond(
+                    call,
+                    scope["method"],
+                    RequestHeaders(scope["headers"]),
+                    scope["query_string"],
+                    request.path_params,
+                    request.receive,
+                )
+            except ClientGone:
+                return Response(status_code=400)  # nobody is there to read it
+            response = JsonResponse(body, status)
+            if extra:
+                response.raw_headers += extra
+            return response
+
+        return endpoint
+
+
+def _response_headers(body: bytes, extra: Headers | None) -> Headers:
+    headers = [(b"content-length", b"%d" % len(body)), _CONTENT_TYPE, _NOSNIFF]
+    if extra:
+        headers += extra
+    return headers
+
+
+class ApiRouter:
+    """Serves the fixed JSON API paths itself; hands every other request to ``fallback``."""
+
+    def __init__(
+        self,
+        api: Api,
+        table: Mapping[str, Mapping[str, JsonCall]],
+        fallback: ASGIApp,
+        access: AccessLog,
+    ) -> None:
+        self.api = api
+        self.table = table
+        self.fallback = fallback
+        self.access = access
+        self._allowed = {
+            path: ", ".join(sorted({*methods, *(("HEAD",) if "GET" in methods else ())}))
+            for path, methods in table.items()
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        by_method = self.table.get(scope["path"]) if scope["type"] == "http" else None
+        if by_method is None or scope.get("root_path"):
+            await self.fallback(scope, receive, send)
+            return
+        start = time.perf_counter()
+        method: str = scope["method"]
+        call = by_method.get(method)
+        if call is None and method == "HEAD":
+            call = by_method.get("GET")
+        extra: Headers | None
+        if call is None:
+            status, body, extra = self._not_allowed(scope["path"], method)
+        else:
+            try:
+                status, body, extra = await self.api.respond(
+                    call,
+                    method,
+                    RequestHeaders(scope["headers"]),
+                    scope["query_string"],
+                    None,
+                    receive,
+                )
+            except ClientGone:
+                return
+            except Exception:
+                logger.exception("Unhandled error in %s %s", method, scope["path"])
+                status, body, extra = 500, INTERNAL_ERROR_BODY, None
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": _response_headers(body, extra),
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+        if self.access.enabled():
+            self.access.write(method, scope["path"], status, time.perf_counter() - start, len(body))
+
+    def _not_allowed(self, path: str, method: str) -> tuple[int, bytes, Headers]:
+        allowed = self._allowed[path]
+        # ENDPOINT_NOT_FOUND: for MLflow's client a (method, path) pair this server does
+        # not serve is a missing endpoint, and that code triggers its fallbacks.
+        message = f"{path[:200]} does not accept {method}; allowed: {allowed}."
+        return (
+            405,
+            error_body("ENDPOINT_NOT_FOUND", message),
+            [(b"allow", allowed.encode())],
+        )
