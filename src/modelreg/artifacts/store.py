@@ -500,7 +500,9 @@ class FsspecArtifactStore:
     def _resolve(self, rel_path: str) -> tuple[str, str]:
         rel = safe_relative_path(rel_path)
         full = self._join(rel)
-        if self._local and not self._contained(full):
+        # The root contains itself: no need to resolve links (two realpath calls, each
+        # a few system calls, on every registration's source check).
+        if rel and self._local and not self._contained(full):
             raise InvalidArgument(
                 f"Invalid path {rel!r}: a symbolic link leads out of the artifact root"
             )

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from modelreg.entities import STAGES, Event, ModelVersion, RegisteredModel
+from modelreg.entities import STAGE_ARCHIVED, STAGES, Event, ModelVersion, RegisteredModel
 from modelreg.errors import AlreadyExists
 from modelreg.filters import Comparison, OrderKey
 from modelreg.store import search
@@ -92,6 +92,26 @@ _BUMP_COUNTER = Prepared(
 _COUNTER = Prepared(select(rm.c.id, rm.c.last_version).where(rm.c.name == bindparam("name")))
 _LOCK_MODEL = Prepared(
     update(rm).where(rm.c.name == bindparam("name")).values(last_updated_timestamp=bindparam("now"))
+)
+# The same row lock without changing anything (a no-op assignment).
+_LOCK_MODEL_ONLY = Prepared(
+    update(rm)
+    .where(rm.c.name == bindparam("name"))
+    .values(last_updated_timestamp=rm.c.last_updated_timestamp)
+)
+# The write path of transition_model_version_stage.
+_VERSION_KEY = (mv.c.model_id == _MID, mv.c.version == bindparam("v"))
+_SET_STAGE = Prepared(
+    update(mv)
+    .where(*_VERSION_KEY)
+    .values(current_stage=bindparam("stage"), last_updated_timestamp=bindparam("now"))
+)
+_IN_STAGE = Prepared(
+    select(mv.c.version).where(
+        mv.c.model_id == _MID,
+        mv.c.current_stage == bindparam("stage"),
+        mv.c.version != bindparam("v"),
+    )
 )
 _INSERT_VERSION = Prepared(insert(mv).values({c: bindparam(f"p_{c.name}") for c in mv.c}))
 _DELETE_VERSION_TAG = Prepared(
@@ -211,8 +231,10 @@ class RegistryStore:
         """
         # An UPDATE takes the row lock on every backend (and SQLite's write lock, already
         # held since BEGIN IMMEDIATE); a no-op assignment locks without changing anything.
-        bump = rm.c.last_updated_timestamp if now is None else now
-        self.conn.execute(update(rm).where(rm.c.name == name).values(last_updated_timestamp=bump))
+        if now is None:
+            _LOCK_MODEL_ONLY.execute(self.conn, {"name": name})
+        else:
+            _LOCK_MODEL.execute(self.conn, {"name": name, "now": now})
         return self.model_id(name)
 
     def insert_model(self, name: str, description: str, user_id: str | None, now: int) -> int:
@@ -357,27 +379,32 @@ class RegistryStore:
         return self._with_tags_and_aliases(model_id, rows, model_aliases) if rows else []
 
     def update_version(self, model_id: int, version: int, **values: Any) -> None:
+        if values.keys() == {"current_stage", "last_updated_timestamp"}:
+            self.set_stage(
+                model_id, [version], values["current_stage"], values["last_updated_timestamp"]
+            )
+            return
         self.conn.execute(
             update(mv).where(mv.c.model_id == model_id, mv.c.version == version).values(**values)
         )
 
+    def set_stage(self, model_id: int, versions: Sequence[int], stage: str, now: int) -> None:
+        """Put ``versions`` of a model in ``stage``."""
+        rows = [{"mid": model_id, "v": v, "stage": stage, "now": now} for v in versions]
+        if len(rows) == 1:
+            _SET_STAGE.execute(self.conn, rows[0])
+        elif rows:
+            _SET_STAGE.execute_many(self.conn, rows)
+
     def archive_stage(self, model_id: int, stage: str, keep_version: int, now: int) -> list[int]:
         """Move every other version in ``stage`` to Archived; returns the versions moved."""
-        moved = list(
-            self.conn.execute(
-                select(mv.c.version).where(
-                    mv.c.model_id == model_id,
-                    mv.c.current_stage == stage,
-                    mv.c.version != keep_version,
-                )
-            ).scalars()
-        )
-        if moved:
-            self.conn.execute(
-                update(mv)
-                .where(mv.c.model_id == model_id, mv.c.version.in_(moved))
-                .values(current_stage="Archived", last_updated_timestamp=now)
+        moved = [
+            row[0]
+            for row in _IN_STAGE.all(
+                self.conn, {"mid": model_id, "stage": stage, "v": keep_version}
             )
+        ]
+        self.set_stage(model_id, moved, STAGE_ARCHIVED, now)
         return moved
 
     def delete_version(self, model_id: int, version: int) -> None:

@@ -35,9 +35,11 @@ from modelreg.errors import TemporarilyUnavailable
 # Connection.info key of a thread's connection (the engine's "begin" hook skips it).
 HELD = "modelreg_held"
 
-# The longest a writer polls for the file lock between attempts: the added latency when
-# another process holds it (SQLite's own busy handler sleeps up to 100 ms).
-_MAX_POLL_S = 0.001
+# The longest a writer sleeps between two attempts at the file lock: the latency it adds
+# when another process holds it (SQLite's own busy handler sleeps up to 100 ms). Short,
+# so a waiting process gets its turn rather than the holder's next writer every time;
+# one thread per process polls, a few thousand cheap system calls a second at most.
+_MAX_POLL_S = 0.0002
 
 
 def lock_path(database_path: str) -> str | None:
@@ -101,7 +103,7 @@ class WriterLock:
 
     def _lock_file(self, fd: int, deadline: float) -> None:
         # Poll instead of blocking in flock(2), so the wait is bounded; the thread lock
-        # above means one thread per process polls, with sleeps of at most 1 ms.
+        # above means one thread per process polls.
         pause = 0.00005
         while True:
             try:
