@@ -11,7 +11,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from modelreg.server.logging import ACCESS_LOGGER, AccessLog, log_config
+from modelreg.server.logging import (
+    ACCESS_LOGGER,
+    FLUSH_AFTER_SECONDS,
+    FLUSH_AT_BYTES,
+    AccessLog,
+    log_config,
+)
 
 
 class CountingStream(io.StringIO):
@@ -85,20 +91,55 @@ def test_direct_lines_are_the_lines_logging_writes(
     )
 
 
-def test_lines_of_one_event_loop_step_share_one_write(
+def test_lines_are_written_together_within_the_flush_interval(
     stream: CountingStream, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _only_the_servers_handler(monkeypatch)
     access = AccessLog()
+    waiting_before_the_interval = []
 
     async def requests() -> None:
         for n in range(5):
             access.write("GET", f"/p{n}", 200, 0.001, 2)
-        await asyncio.sleep(0)  # the loop runs the scheduled flush
+        await asyncio.sleep(0)
+        waiting_before_the_interval.append(stream.writes)
+        await asyncio.sleep(FLUSH_AFTER_SECONDS * 4)
 
     asyncio.run(requests())
+    assert waiting_before_the_interval == [0]
     assert [line["path"] for line in _lines(stream)] == [f"/p{n}" for n in range(5)]
     assert stream.writes == 1
+
+
+def test_a_full_buffer_is_written_at_once(
+    stream: CountingStream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _only_the_servers_handler(monkeypatch)
+    access = AccessLog()
+    long_path = "/" + "x" * 1000
+
+    async def requests() -> int:
+        written = 0
+        while not stream.writes:  # no await: only the size can trigger the write
+            access.write("GET", long_path, 200, 0.001, 2)
+            written += 1
+        return written
+
+    written = asyncio.run(requests())
+    assert len(stream.getvalue()) >= FLUSH_AT_BYTES
+    assert written <= FLUSH_AT_BYTES // 1000 + 1
+
+
+def test_off_an_event_loop_each_line_is_written_at_once(
+    stream: CountingStream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _only_the_servers_handler(monkeypatch)
+    access = AccessLog()
+    access.write("GET", '/odd "path"\\', 404, 0.0005, 7)
+    [line] = _lines(stream)
+    assert line["path"] == '/odd "path"\\'
+    assert line["message"] == 'GET /odd "path"\\ 404'
+    assert line["duration_ms"] == 0.5
 
 
 def test_nothing_is_written_when_the_access_log_is_off() -> None:

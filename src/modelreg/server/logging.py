@@ -7,9 +7,8 @@ log, and never in a response.
 Access lines are on every request, and a ``logging`` record costs more than serving a
 registry read (record, formatter, a flush per line). When ``modelreg.access`` is set
 up as :func:`log_config` sets it up (one JSON stream handler), :class:`AccessLog` writes
-the same line itself and flushes once per event-loop step, so concurrent requests share
-one write; with any other set-up (handlers or filters of your own) each line goes
-through ``logging`` as usual.
+the same line itself, and writes the lines of up to 50 ms together; with any other
+set-up (handlers or filters of your own) each line goes through ``logging`` as usual.
 """
 
 from __future__ import annotations
@@ -91,14 +90,30 @@ def log_config(level: str = "info", access_log: bool = True) -> dict[str, Any]:
     }
 
 
+# Direct access lines are written at the latest this long after the first one waiting,
+# or as soon as this much is waiting.
+FLUSH_AFTER_SECONDS: Final = 0.05
+FLUSH_AT_BYTES: Final = 64 * 1024
+_DIRECT_HANDLERS: Final = (logging.StreamHandler, logging.FileHandler)
+
+
 class AccessLog:
-    """Writes the access line of each request (see the module docstring)."""
+    """Writes the access line of each request (see the module docstring).
+
+    Direct lines wait in memory and are written together at the latest
+    ``FLUSH_AFTER_SECONDS`` after the first of them (or once ``FLUSH_AT_BYTES`` are
+    waiting, or at shutdown): one write per batch instead of one per request. Off an
+    event loop each line is written at once.
+    """
 
     def __init__(self) -> None:
         self.logger = logging.getLogger(ACCESS_LOGGER)
         self._pending: list[str] = []
+        self._pending_bytes = 0
         self._pending_handler: logging.StreamHandler[Any] | None = None
-        self._scheduled = False
+        self._timer: asyncio.TimerHandle | None = None
+        # The handler last found fit for direct writes, and what it was checked with.
+        self._checked: tuple[Any, ...] = ()
 
     def enabled(self) -> bool:
         return self.logger.isEnabledFor(logging.INFO)
@@ -106,30 +121,36 @@ class AccessLog:
     def _direct_handler(self) -> logging.StreamHandler[Any] | None:
         """The one JSON stream handler log_config installs, if that is all there is."""
         logger = self.logger
-        if logger.propagate or logger.filters or len(logger.handlers) != 1:
+        handlers = logger.handlers
+        if logger.propagate or logger.filters or len(handlers) != 1:
             return None
-        handler = logger.handlers[0]
+        handler: Any = handlers[0]
+        state = (handler, handler.formatter, getattr(handler, "stream", None), handler.level)
+        if state == self._checked:
+            return cast("logging.StreamHandler[Any]", handler)
         if (
             # Exactly these classes: subclasses may do more per record (rotation, say).
-            type(handler) not in (logging.StreamHandler, logging.FileHandler)
-            or getattr(handler, "stream", None) is None
+            type(handler) not in _DIRECT_HANDLERS
+            or state[2] is None
             or type(handler.formatter) is not JsonFormatter
             or handler.filters
             or handler.level > logging.INFO
         ):
             return None
+        self._checked = state
         return cast("logging.StreamHandler[Any]", handler)
 
     def write(self, method: str, path: str, status: int, duration_s: float, size: int) -> None:
-        fields = {
-            "method": method,
-            "path": path,
-            "status": status,
-            "duration_ms": round(duration_s * 1000, 3),
-            "bytes": size,
-        }
+        duration_ms = round(duration_s * 1000, 3)
         handler = self._direct_handler()
         if handler is None:
+            fields = {
+                "method": method,
+                "path": path,
+                "status": status,
+                "duration_ms": duration_ms,
+                "bytes": size,
+            }
             # makeRecord + handle is logger.info without the caller lookup (a stack walk
             # per request that says nothing here: the caller is always this line).
             record = self.logger.makeRecord(
@@ -146,31 +167,39 @@ class AccessLog:
             return
         now = time.time()
         formatter: Any = handler.formatter
-        line = {
-            "time": formatter.timestamps.format(now, (now - int(now)) * 1000),
-            "level": "INFO",
-            "logger": ACCESS_LOGGER,
-            "message": f"{method} {path} {status}",
-            **fields,
-        }
-        self._pending.append(orjson.dumps(line).decode())
+        stamp = formatter.timestamps.format(now, (now - int(now)) * 1000)
+        # The same keys, order and encoding as JsonFormatter's line for this record.
+        quoted_path = orjson.dumps(path).decode()
+        quoted_method = orjson.dumps(method).decode()
+        line = (
+            f'{{"time":"{stamp}","level":"INFO","logger":"{ACCESS_LOGGER}",'
+            f'"message":{quoted_method[:-1]} {quoted_path[1:-1]} {status}",'
+            f'"method":{quoted_method},"path":{quoted_path},"status":{status},'
+            f'"duration_ms":{orjson.dumps(duration_ms).decode()},"bytes":{size}}}'
+        )
+        self._pending.append(line)
+        self._pending_bytes += len(line)
         self._pending_handler = handler
-        if self._scheduled:
+        if self._pending_bytes >= FLUSH_AT_BYTES:
+            self.flush()
+            return
+        if self._timer is not None:
             return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # not on an event loop: write now
             self.flush()
             return
-        self._scheduled = True
-        loop.call_soon(self.flush)
+        self._timer = loop.call_later(FLUSH_AFTER_SECONDS, self.flush)
 
     def flush(self) -> None:
-        self._scheduled = False
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         handler = self._pending_handler
         if not self._pending or handler is None:
             return
-        lines, self._pending = self._pending, []
+        lines, self._pending, self._pending_bytes = self._pending, [], 0
         text = handler.terminator.join(lines) + handler.terminator
         handler.acquire()
         try:

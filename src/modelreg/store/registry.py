@@ -18,6 +18,8 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal_column,
+    null,
     select,
     tuple_,
     union_all,
@@ -71,18 +73,48 @@ _ALIAS_VERSION = Prepared(
     )
 )
 # Tags and aliases of up to four versions of one model (a version, or the latest per
-# stage); unused slots are bound to 0, which is never a version number.
+# stage): one statement per number of versions, because each value of an IN list is an
+# index probe of its own (a probe for a padding value costs as much as a real one:
+# ~10k instructions on SQLite, most of a single-version read's tag lookup).
 _SLOTS: tuple[Any, ...] = tuple(bindparam(f"v{i}") for i in range(len(STAGES)))
-_FEW_VERSION_TAGS = Prepared(
-    select(
-        model_version_tags.c.version, model_version_tags.c.key, model_version_tags.c.value
-    ).where(model_version_tags.c.model_id == _MID, model_version_tags.c.version.in_(_SLOTS))
-)
-_FEW_VERSION_ALIASES = Prepared(
-    select(model_aliases.c.version, model_aliases.c.alias).where(
-        model_aliases.c.model_id == _MID, model_aliases.c.version.in_(_SLOTS)
+
+
+def _in_slots(column: Any, count: int) -> Any:
+    return column == _SLOTS[0] if count == 1 else column.in_(_SLOTS[:count])
+
+
+# Tags only (the versions' aliases are known from the model's), by number of versions.
+_FEW_VERSION_TAGS = {
+    count: Prepared(
+        select(
+            model_version_tags.c.version, model_version_tags.c.key, model_version_tags.c.value
+        ).where(
+            model_version_tags.c.model_id == _MID,
+            _in_slots(model_version_tags.c.version, count),
+        )
     )
-)
+    for count in range(1, len(_SLOTS) + 1)
+}
+# Tags and aliases in one statement (kind 0: a tag, 1: an alias), by number of versions.
+_FEW_VERSION_TAGS_AND_ALIASES = {
+    count: Prepared(
+        union_all(
+            select(
+                literal_column("0").label("kind"),
+                model_version_tags.c.version,
+                model_version_tags.c.key,
+                model_version_tags.c.value,
+            ).where(
+                model_version_tags.c.model_id == _MID,
+                _in_slots(model_version_tags.c.version, count),
+            ),
+            select(
+                literal_column("1"), model_aliases.c.version, model_aliases.c.alias, null()
+            ).where(model_aliases.c.model_id == _MID, _in_slots(model_aliases.c.version, count)),
+        )
+    )
+    for count in range(1, len(_SLOTS) + 1)
+}
 # The write path of create_model_version, the registry's hottest write.
 _BUMP_COUNTER = Prepared(
     update(rm)
@@ -350,16 +382,21 @@ class RegistryStore:
         aliases come from them instead of another statement.
         """
         params: dict[str, int] = {"mid": model_id}
-        for i, slot in enumerate(_SLOTS):
-            params[slot.key] = rows[i].version if i < len(rows) else 0
+        for slot, row in zip(_SLOTS, rows, strict=False):
+            params[slot.key] = row.version
+        count = len(rows)
         tags: dict[int, dict[str, str]] = defaultdict(dict)
-        for version, key, value in _FEW_VERSION_TAGS.all(self.conn, params):
-            tags[version][key] = value
         aliases: dict[int, list[str]] = defaultdict(list)
         if model_aliases is None:
-            for version, alias in _FEW_VERSION_ALIASES.all(self.conn, params):
-                aliases[version].append(alias)
+            found = _FEW_VERSION_TAGS_AND_ALIASES[count].all(self.conn, params)
+            for kind, version, name, value in found:
+                if kind == 0:
+                    tags[version][name] = value
+                else:
+                    aliases[version].append(name)
         else:
+            for version, key, value in _FEW_VERSION_TAGS[count].all(self.conn, params):
+                tags[version][key] = value
             for alias, version in model_aliases.items():
                 aliases[version].append(alias)
         return [version_from_row(r, tags[r.version], aliases[r.version]) for r in rows]
