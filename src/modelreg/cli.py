@@ -131,6 +131,14 @@ def db_current(backend_store_uri: str | None) -> None:
     help="Open connections per worker; default 1000, fewer under a low descriptor limit.",
 )
 @click.option(
+    "--read-cache",
+    type=click.IntRange(min=0),
+    default=10_000,
+    show_default=True,
+    help="Responses of bounded reads kept per worker on SQLite while nothing is committed "
+    "(0: off).",
+)
+@click.option(
     "--health-timeout",
     type=click.FloatRange(min=0, min_open=True),
     default=5.0,
@@ -160,6 +168,7 @@ def server(
     header_timeout: float,
     body_timeout: float,
     max_connections: int | None,
+    read_cache: int,
     health_timeout: float,
     backend_store_uri: str | None,
     artifacts_destination: str | None,
@@ -191,6 +200,7 @@ def server(
             header_timeout_seconds=header_timeout,
             body_idle_timeout_seconds=body_timeout,
             max_connections=max_connections,
+            read_cache_entries=read_cache,
             health_timeout_seconds=health_timeout,
             log_level=cast("LogLevel", log_level),
         ),

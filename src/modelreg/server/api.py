@@ -30,7 +30,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modelreg.errors import RegistryError
-from modelreg.server.body import ClientGone, RequestHeaders, read_params
+from modelreg.server.body import ClientGone, RequestHeaders, read_request
 from modelreg.server.context import Call, Services, actor_from_authorization
 from modelreg.server.errors import (
     INTERNAL_ERROR_BODY,
@@ -39,6 +39,7 @@ from modelreg.server.errors import (
     registry_error_parts,
 )
 from modelreg.server.logging import AccessLog
+from modelreg.server.read_cache import ReadCache
 from modelreg.server.runner import Runner
 
 logger = logging.getLogger("modelreg.server")
@@ -61,12 +62,19 @@ class JsonCall:
 
 
 class Api:
-    """Runs JSON calls for one app: fields in, one handler call, encoded result out."""
+    """Runs JSON calls for one app: fields in, one handler call, encoded result out.
 
-    def __init__(self, services: Services, runner: Runner, limit: int) -> None:
+    Inline calls (bounded SQLite reads) go through ``cache`` when there is one
+    (:mod:`modelreg.server.read_cache`).
+    """
+
+    def __init__(
+        self, services: Services, runner: Runner, limit: int, cache: ReadCache | None = None
+    ) -> None:
         self.services = services
         self.runner = runner
         self.limit = limit
+        self.cache = cache
 
     async def respond(
         self,
@@ -79,17 +87,32 @@ class Api:
     ) -> tuple[int, bytes, Headers | None]:
         """Status, body and extra headers; :class:`ClientGone` if the client left."""
         try:
-            params = await read_params(method, headers, query_string, receive, self.limit)
+            params, raw = await read_request(method, headers, query_string, receive, self.limit)
             if path_params:
                 params = params.with_path(path_params)
             request = Call(self.services, actor_from_authorization(headers.authorization), params)
-            if call.inline:
-                result = call.handler(request)
-            else:
+            if not call.inline:
                 result = await self.runner.run(call.handler, request)
+                return 200, orjson.dumps(result) if result else _EMPTY, None
+            cache = self.cache
+            if cache is None or path_params:
+                result = call.handler(request)
+                return 200, orjson.dumps(result) if result else _EMPTY, None
+            # Taken before the read: a commit between the two makes the kept
+            # response look older than it is (a miss later), never newer.
+            token = self.services.db.change_token()
+            if token is None:
+                result = call.handler(request)
+                return 200, orjson.dumps(result) if result else _EMPTY, None
+            key = (call, method, raw, headers.content_type, headers.authorization)
+            body = cache.get(key, token)
+            if body is None:
+                result = call.handler(request)
+                body = orjson.dumps(result) if result else _EMPTY
+                cache.put(key, token, body)
+            return 200, body, None
         except RegistryError as error:
             return registry_error_parts(error)
-        return 200, orjson.dumps(result) if result else _EMPTY, None
 
     def starlette_endpoint(self, call: JsonCall) -> Callable[[Request], Any]:
         """The same call as a Starlette endpoint, for paths with parameters."""

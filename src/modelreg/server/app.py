@@ -25,6 +25,7 @@ from modelreg.server.api import Api, ApiRouter
 from modelreg.server.context import ANONYMOUS, AppContext, Services
 from modelreg.server.errors import EXCEPTION_HANDLERS, InternalErrorMiddleware
 from modelreg.server.logging import AccessLog, AccessLogMiddleware
+from modelreg.server.read_cache import ReadCache
 from modelreg.server.routes import artifacts, experiments, logged_models, meta, registry, runs
 from modelreg.server.routing import Endpoint, ExactPathRouter, build_routes
 from modelreg.server.runner import Runner
@@ -111,7 +112,8 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Mode
         services.db.dispose()
 
     context = AppContext(services, runner, server)
-    api = Api(services, runner, server.max_json_body_bytes)
+    cache = ReadCache(server.read_cache_entries) if server.read_cache_entries else None
+    api = Api(services, runner, server.max_json_body_bytes, cache)
     routes = build_routes(endpoints(), context, api)
     inner = Starlette(
         middleware=[

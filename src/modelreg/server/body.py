@@ -159,20 +159,28 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
-async def read_params(
+async def read_request(
     method: str, headers: RequestHeaders, query_string: bytes, receive: Receive, limit: int
-) -> Params:
-    """The request's fields, checked against the method's encoding rules."""
+) -> tuple[Params, bytes]:
+    """The request's fields, checked against the method's encoding rules, and the bytes
+    they were read from (the query string, or the body)."""
     if method in ("GET", "HEAD"):
-        return Params(query=parse_query(query_string))
+        return Params(query=parse_query(query_string)), query_string
     content_type = headers.content_type
     if method in _BODY_METHODS and not _is_json(content_type):
         raise _not_json(content_type)
     body = await read_body(receive, headers.content_length, limit)
     if not body:
         if method == "DELETE":
-            return Params(query=parse_query(query_string))
-        return Params(body={})
+            return Params(query=parse_query(query_string)), query_string
+        return Params(body={}), body
     if not _is_json(content_type):
         raise _not_json(content_type)
-    return Params(body=parse_json_object(body))
+    return Params(body=parse_json_object(body)), body
+
+
+async def read_params(
+    method: str, headers: RequestHeaders, query_string: bytes, receive: Receive, limit: int
+) -> Params:
+    """The request's fields, checked against the method's encoding rules."""
+    return (await read_request(method, headers, query_string, receive, limit))[0]

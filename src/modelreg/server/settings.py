@@ -57,6 +57,9 @@ class ServerSettings:
     graceful_shutdown_seconds: int = 30
     # An idle keep-alive connection is closed after this many seconds.
     keep_alive_seconds: int = 5
+    # Responses of bounded SQLite reads kept per worker while nothing was committed
+    # (server/read_cache.py); 0 turns the cache off.
+    read_cache_entries: int = 10_000
     # /health answers 503 when a pool thread and the database do not answer within this.
     health_timeout_seconds: float = 5.0
     log_level: LogLevel = "info"
@@ -71,6 +74,8 @@ class ServerSettings:
             raise ValueError(f"threads must be 1 or more, got {self.threads}")
         if self.max_json_body_bytes < 1:
             raise ValueError("max_json_body_bytes must be positive")
+        if self.read_cache_entries < 0:
+            raise ValueError(f"read_cache_entries must be 0 or more, got {self.read_cache_entries}")
         if self.max_connections is not None and self.max_connections < 1:
             raise ValueError(f"max_connections must be 1 or more, got {self.max_connections}")
         for name in (

@@ -149,6 +149,22 @@ class Database:
         with _translated_errors(), self.engine.connect() as conn, conn.begin():
             yield conn
 
+    def change_token(self) -> int | None:
+        """A number that moves whenever anyone else commits a change; None if unknown.
+
+        SQLite's ``PRAGMA data_version`` on this thread's connection: it changes when any
+        other connection, in this process or another, commits (never for this
+        connection's own commits). Other databases have no such cheap token: None.
+        """
+        if not self._sqlite:
+            return None
+        driver: Any = self._connections.get().connection.dbapi_connection
+        try:
+            token: int = driver.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error as error:
+            raise _translated(error) from None
+        return token
+
     def ping(self) -> None:
         """One trivial statement: raises if the database does not answer."""
         with self.read() as conn:

@@ -1,0 +1,134 @@
+"""Bounded reads are served from a per-worker cache only while nothing was committed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from modelreg.config import Settings
+from modelreg.server import ServerSettings, create_app
+from modelreg.server.read_cache import ReadCache
+from modelreg.service import RegistryService
+from modelreg.store.database import Database
+from tests.server.asgi import TestClient, asgi_client
+
+API = "/api/2.0/mlflow"
+
+
+def test_a_kept_response_is_served_only_under_its_token() -> None:
+    cache = ReadCache(2)
+    cache.put(("a",), 7, b"A")
+    assert cache.get(("a",), 7) == b"A"
+    assert cache.get(("a",), 8) is None  # something was committed since
+    assert cache.get(("a",), 7) is None  # and the stale entry is gone
+    assert len(cache) == 0
+
+
+def test_the_least_recently_used_response_goes_first() -> None:
+    cache = ReadCache(2)
+    cache.put(("a",), 1, b"A")
+    cache.put(("b",), 1, b"B")
+    assert cache.get(("a",), 1) == b"A"
+    cache.put(("c",), 1, b"C")
+    assert cache.get(("b",), 1) is None
+    assert cache.get(("a",), 1) == b"A" and cache.get(("c",), 1) == b"C"
+
+
+def test_entries_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="entries"):
+        ReadCache(0)
+
+
+class CountingReads:
+    """Counts the service's get_model_version calls behind the app."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        original = RegistryService.get_model_version
+
+        def counted(service: RegistryService, *args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            return original(service, *args, **kwargs)
+
+        monkeypatch.setattr(RegistryService, "get_model_version", counted)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        tracking_uri=f"sqlite:///{tmp_path / 'registry.db'}",
+        artifact_root=str(tmp_path / "artifacts"),
+    )
+
+
+@pytest.fixture
+def http(settings: Settings) -> Iterator[TestClient]:
+    with asgi_client(create_app(settings)) as client:
+        assert client.post(f"{API}/registered-models/create", json={"name": "m"}).status_code == 200
+        made = client.post(f"{API}/model-versions/create", json={"name": "m", "source": "s3://b/k"})
+        assert made.status_code == 200
+        yield client
+
+
+def _version(http: TestClient) -> dict[str, Any]:
+    response = http.get(f"{API}/model-versions/get", params={"name": "m", "version": "1"})
+    assert response.status_code == 200
+    found: dict[str, Any] = response.json()["model_version"]
+    return found
+
+
+def test_repeated_reads_are_served_from_the_cache(
+    http: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = CountingReads(monkeypatch)
+    first = _version(http)
+    assert _version(http) == first
+    assert reads.calls == 1
+
+
+def test_a_write_through_the_server_is_seen_at_once(
+    http: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = CountingReads(monkeypatch)
+    _version(http)
+    tagged = http.post(
+        f"{API}/model-versions/set-tag",
+        json={"name": "m", "version": "1", "key": "k", "value": "v"},
+    )
+    assert tagged.status_code == 200
+    assert _version(http)["tags"] == [{"key": "k", "value": "v"}]
+    assert reads.calls == 2
+
+
+def test_a_write_by_another_process_or_client_is_seen_at_once(
+    http: TestClient, settings: Settings
+) -> None:
+    assert "tags" not in _version(http)
+    # Another connection to the same file (a second worker, an embedded client, ...).
+    other = Database(settings.tracking_uri)
+    try:
+        RegistryService(other).set_model_version_tag("m", 1, "by", "another")
+    finally:
+        other.dispose()
+    assert _version(http)["tags"] == [{"key": "by", "value": "another"}]
+
+
+def test_errors_are_not_kept(http: TestClient) -> None:
+    missing = {"name": "m", "version": "2"}
+    assert http.get(f"{API}/model-versions/get", params=missing).status_code == 404
+    http.post(f"{API}/model-versions/create", json={"name": "m", "source": "s3://b/k2"})
+    assert http.get(f"{API}/model-versions/get", params=missing).status_code == 200
+
+
+def test_the_cache_can_be_turned_off(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = create_app(settings, ServerSettings(read_cache_entries=0))
+    with asgi_client(app) as http:
+        http.post(f"{API}/registered-models/create", json={"name": "m"})
+        http.post(f"{API}/model-versions/create", json={"name": "m", "source": "s3://b/k"})
+        reads = CountingReads(monkeypatch)
+        _version(http)
+        _version(http)
+        assert reads.calls == 2
