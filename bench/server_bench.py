@@ -383,13 +383,13 @@ def run_mlflow_client(python: Path, url: str, args: argparse.Namespace) -> dict[
         "--seed",
         str(args.seed),
     ]
+    return _json_from_mlflow_venv(cmd, timeout=7 * (args.client_max_seconds + 120))
+
+
+def _json_from_mlflow_venv(cmd: list[str], timeout: float) -> dict[str, Any]:
+    """Run a script in the mlflow virtualenv and parse the JSON it prints."""
     out = subprocess.run(
-        cmd,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=MLFLOW_ENV,
-        check=True,
-        timeout=7 * (args.client_max_seconds + 120),
+        cmd, stdout=subprocess.PIPE, text=True, env=MLFLOW_ENV, check=True, timeout=timeout
     )
     result: dict[str, Any] = json.loads(out.stdout)
     return result
@@ -412,15 +412,7 @@ def run_pyclient(python: Path, url: str, args: argparse.Namespace) -> dict[str, 
         "--seed",
         str(args.seed),
     ]
-    out = subprocess.run(
-        cmd,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=MLFLOW_ENV,
-        check=True,
-        timeout=6 * (args.duration + args.warmup) + 300,
-    )
-    result: dict[str, Any] = json.loads(out.stdout)
+    result = _json_from_mlflow_venv(cmd, timeout=6 * (args.duration + args.warmup) + 300)
     for key, runs in result.items():
         for run in runs.values():
             log(

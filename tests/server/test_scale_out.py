@@ -36,6 +36,7 @@ from modelreg.service import RegistryService
 from modelreg.store.database import Database
 from tests.backends import enabled_backends, temporary_database
 from tests.server.asgi import free_port
+from tests.server.live import wait_healthy
 
 pytestmark = [
     pytest.mark.backend,
@@ -54,7 +55,6 @@ VERSIONS = 60
 CREATORS = 12  # threads; each makes VERSIONS // CREATORS versions
 PROMOTERS = 12  # one thread per promoted version, per round
 ROUNDS = 3
-STARTUP_TIMEOUT = 30.0
 LIVENESS_TIMEOUT = 60.0
 
 
@@ -83,16 +83,7 @@ def _start(uri: str, artifacts: Path, log: Path) -> tuple[subprocess.Popen[bytes
 
 
 def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while True:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, f"server exited:\n{log.read_text()}"
-        assert time.monotonic() < deadline, f"server not up in {STARTUP_TIMEOUT} s"
-        time.sleep(0.05)
+    wait_healthy(url, process, log)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -140,60 +140,12 @@ class Upload(Protocol):
     def abort(self) -> None: ...
 
 
-class _LocalUpload:
-    """A local file written to a temporary sibling, fsync'd, and renamed into place.
+class _GuardedUpload:
+    """An open file being written; backend failures become our errors and abort it.
 
-    ``guard`` wraps our own I/O calls, turning backend failures into our errors.
+    ``guard`` wraps our own I/O calls. Subclasses say how the bytes are finished
+    (``_finish``: made visible at the path) and how they are thrown away (``abort``).
     """
-
-    def __init__(self, target: str, guard: _Guard) -> None:
-        self._target = target
-        self._guard = guard
-        self._parent = os.path.dirname(target)
-        with guard():
-            os.makedirs(self._parent, exist_ok=True)
-            self._tmp = os.path.join(self._parent, _TMP_PREFIX + secrets.token_hex(8))
-            # O_EXCL against a planted file; mode 0o666 so the umask decides, as for
-            # any other file the server creates (mkstemp would force 0o600).
-            fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-        self._out = os.fdopen(fd, "wb")
-        self._total = 0
-
-    def write(self, chunk: bytes) -> None:
-        try:
-            with self._guard():
-                self._out.write(chunk)
-        except BaseException:
-            self.abort()
-            raise
-        self._total += len(chunk)
-
-    def commit(self) -> int:
-        try:
-            with self._guard():
-                self._out.flush()
-                os.fsync(self._out.fileno())
-                self._out.close()
-                os.replace(self._tmp, self._target)
-                dir_fd = os.open(self._parent, os.O_RDONLY)
-                try:
-                    os.fsync(dir_fd)  # make the rename itself durable
-                finally:
-                    os.close(dir_fd)
-        except BaseException:
-            self.abort()
-            raise
-        return self._total
-
-    def abort(self) -> None:
-        with contextlib.suppress(OSError):
-            self._out.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self._tmp)
-
-
-class _RemoteUpload:
-    """An fsspec file opened for writing; an S3 upload completes only on close."""
 
     def __init__(self, out: Any, guard: _Guard) -> None:
         self._out = out
@@ -212,11 +164,56 @@ class _RemoteUpload:
     def commit(self) -> int:
         try:
             with self._guard():
-                self._out.close()
+                self._finish()
         except BaseException:
             self.abort()
             raise
         return self._total
+
+    def _finish(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+
+class _LocalUpload(_GuardedUpload):
+    """A local file written to a temporary sibling, fsync'd, and renamed into place."""
+
+    def __init__(self, target: str, guard: _Guard) -> None:
+        self._target = target
+        self._parent = os.path.dirname(target)
+        with guard():
+            os.makedirs(self._parent, exist_ok=True)
+            self._tmp = os.path.join(self._parent, _TMP_PREFIX + secrets.token_hex(8))
+            # O_EXCL against a planted file; mode 0o666 so the umask decides, as for
+            # any other file the server creates (mkstemp would force 0o600).
+            fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        super().__init__(os.fdopen(fd, "wb"), guard)
+
+    def _finish(self) -> None:
+        self._out.flush()
+        os.fsync(self._out.fileno())
+        self._out.close()
+        os.replace(self._tmp, self._target)
+        dir_fd = os.open(self._parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)  # make the rename itself durable
+        finally:
+            os.close(dir_fd)
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            self._out.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self._tmp)
+
+
+class _RemoteUpload(_GuardedUpload):
+    """An fsspec file opened for writing; an S3 upload completes only on close."""
+
+    def _finish(self) -> None:
+        self._out.close()
 
     def abort(self) -> None:
         _discard_upload(self._out)
