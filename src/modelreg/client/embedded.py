@@ -16,16 +16,21 @@ from modelreg.service.snapshots import open_snapshotter
 from modelreg.service.tracking import TrackingService
 from modelreg.store.database import Database
 
-_databases: dict[str, Database] = {}
+_databases: dict[tuple[object, ...], Database] = {}
 _services: dict[Settings, EmbeddedServices] = {}
 _lock = threading.Lock()
 
 
-def database_for(uri: str) -> Database:
+def database_for(settings: Settings) -> Database:
+    key = (settings.tracking_uri, settings.statement_timeout_ms, settings.filter_limits)
     with _lock:
-        db = _databases.get(uri)
+        db = _databases.get(key)
         if db is None:
-            db = _databases[uri] = Database(uri)
+            db = _databases[key] = Database(
+                settings.tracking_uri,
+                statement_timeout_ms=settings.statement_timeout_ms,
+                filter_limits=settings.filter_limits,
+            )
         return db
 
 
@@ -47,7 +52,7 @@ def services(settings: Settings) -> EmbeddedServices:
 
 
 def _build(settings: Settings) -> EmbeddedServices:
-    db = database_for(settings.tracking_uri)
+    db = database_for(settings)
     # Embedded users own their machine: local folders may be registered and
     # experiments may keep artifacts wherever their owner points them.
     locations = ArtifactLocations(root=settings.artifact_root, allow_external=True)

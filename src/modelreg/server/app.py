@@ -41,7 +41,12 @@ def build_services(settings: Settings) -> Services:
             f"A modelreg server stores its metadata in a database, not at {settings.tracking_uri}:"
             " give --backend-store-uri sqlite:///…, postgresql://… or mysql://…."
         )
-    db = Database(settings.tracking_uri, auto_upgrade_sqlite=settings.auto_upgrade_sqlite)
+    db = Database(
+        settings.tracking_uri,
+        auto_upgrade_sqlite=settings.auto_upgrade_sqlite,
+        statement_timeout_ms=settings.statement_timeout_ms,
+        filter_limits=settings.filter_limits,
+    )
     # Served, locations are artifact-proxy URIs (mlflow-artifacts:/…) that clients read
     # and write through this server; nothing outside the artifacts destination may be
     # registered from the server's disk (T-05), and experiments cannot point their

@@ -193,7 +193,7 @@ class RegistryService:
         limit = filters.validate_max_results(
             max_results, maximum=SEARCH_MODELS_MAX_RESULTS, default=SEARCH_MODELS_DEFAULT
         )
-        conditions = filters.parse_registered_model_filter(filter_string)
+        conditions = filters.parse_registered_model_filter(filter_string, self.db.filter_limits)
         order = filters.parse_registered_model_order_by(order_by)
 
         def fetch(offset: int, count: int) -> list[RegisteredModel]:
@@ -473,7 +473,7 @@ class RegistryService:
         limit = filters.validate_max_results(
             max_results, maximum=SEARCH_VERSIONS_MAX_RESULTS, default=SEARCH_VERSIONS_DEFAULT
         )
-        conditions = filters.parse_model_version_filter(filter_string)
+        conditions = filters.parse_model_version_filter(filter_string, self.db.filter_limits)
         order = filters.parse_model_version_order_by(order_by)
 
         def fetch(offset: int, count: int) -> list[ModelVersion]:

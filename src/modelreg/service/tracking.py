@@ -116,7 +116,7 @@ class TrackingService:
     ) -> tuple[list[Experiment], str | None]:
         stages = _view_stages(view_type)
         limit = filters.validate_max_results(max_results, maximum=50_000, default=1000)
-        parsed = filters.parse_experiment_filter(filter_string)
+        parsed = filters.parse_experiment_filter(filter_string, self.db.filter_limits)
         offset = filters.decode_page_token(page_token)
         with self.db.read() as conn:
             found = TrackingStore(conn).search_experiments(stages, parsed, offset, limit + 1)
@@ -280,7 +280,7 @@ class TrackingService:
             max_results, maximum=SEARCH_RUNS_MAX, default=SEARCH_RUNS_DEFAULT
         )
         stages = _view_stages(run_view_type)
-        parsed = filters.parse_run_filter(filter_string)
+        parsed = filters.parse_run_filter(filter_string, self.db.filter_limits)
         order = filters.parse_run_order_by(order_by)
         offset = filters.decode_page_token(page_token)
         with self.db.read() as conn:
@@ -514,7 +514,7 @@ class TrackingService:
     ) -> tuple[list[LoggedModel], str | None]:
         ids = [parse_experiment_id(e) for e in experiment_ids]
         limit = filters.validate_max_results(max_results, maximum=1000, default=100)
-        parsed = filters.parse_logged_model_filter(filter_string)
+        parsed = filters.parse_logged_model_filter(filter_string, self.db.filter_limits)
         offset = filters.decode_page_token(page_token)
         with self.db.read() as conn:
             store = TrackingStore(conn)

@@ -10,7 +10,7 @@ still returns ordinary rows with named columns.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult
@@ -64,3 +64,27 @@ class Prepared:
 
     def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:
         return self.execute(conn, params).scalar()
+
+
+class PreparedCache:
+    """Prepared statements built on first use, one per key (a search filter's shape).
+
+    Searches repeat a handful of shapes (``name = ?``, ``tag.k = ?``) with ever new
+    values; keyed by shape, each is built and compiled once instead of per call. The
+    cache is bounded: past ``limit`` keys it starts over.
+    """
+
+    def __init__(self, limit: int = 1024) -> None:
+        self._limit = limit
+        self._statements: dict[Hashable, Prepared] = {}
+
+    def get(self, key: Hashable, build: Callable[[], ClauseElement]) -> Prepared:
+        found = self._statements.get(key)
+        if found is None:
+            if len(self._statements) >= self._limit:
+                self._statements.clear()
+            found = self._statements[key] = Prepared(build())
+        return found
+
+    def __len__(self) -> int:
+        return len(self._statements)

@@ -27,9 +27,9 @@ from sqlalchemy.exc import IntegrityError
 
 from modelreg.entities import STAGES, Event, ModelVersion, RegisteredModel
 from modelreg.errors import AlreadyExists
-from modelreg.filters import Comparison, OrderKey
+from modelreg.filters import Condition, OrderKey
 from modelreg.store import search
-from modelreg.store.prepared import Prepared
+from modelreg.store.prepared import Prepared, PreparedCache
 from modelreg.store.rows import VERSION_COLUMN_NAMES, model_from_row, version_from_row
 from modelreg.store.tables import (
     VALUE_PREFIX_LENGTH,
@@ -189,6 +189,15 @@ _LATEST_PER_STAGE = {
 }
 
 
+# Search pages, compiled once per filter shape and ordering (see store/search.py).
+_MODEL_SEARCHES = PreparedCache()
+_VERSION_SEARCHES = PreparedCache()
+
+
+def _paged(query: Any) -> Any:
+    return query.offset(bindparam("offset")).limit(bindparam("limit"))
+
+
 class RegistryStore:
     """Queries and statements for models, versions, tags, aliases and events."""
 
@@ -276,14 +285,18 @@ class RegistryStore:
 
     def search_models(
         self,
-        filters: Sequence[Comparison],
+        filters: Sequence[Condition],
         order: Sequence[OrderKey],
         offset: int,
         limit: int,
     ) -> list[RegisteredModel]:
-        query = select(rm).where(*search.registered_model_conditions(filters))
-        query = search.order_registered_models(query, order).offset(offset).limit(limit)
-        rows = self.conn.execute(query).all()
+        def build() -> Any:
+            query = select(rm).where(*search.where(filters, search.REGISTERED_MODELS))
+            return _paged(search.order_registered_models(query, order))
+
+        statement = _MODEL_SEARCHES.get((search.shape(filters), tuple(order)), build)
+        params = {**search.filter_params(filters), "offset": offset, "limit": limit}
+        rows = statement.all(self.conn, params)
         ids = [row.id for row in rows]
         tags = self.model_tags(ids)
         aliases = self.model_aliases(ids)
@@ -410,18 +423,22 @@ class RegistryStore:
 
     def search_versions(
         self,
-        filters: Sequence[Comparison],
+        filters: Sequence[Condition],
         order: Sequence[OrderKey],
         offset: int,
         limit: int,
     ) -> list[ModelVersion]:
-        query = (
-            select(*_VERSION_COLUMNS)
-            .select_from(mv.join(rm, rm.c.id == mv.c.model_id))
-            .where(*search.model_version_conditions(filters))
-        )
-        query = search.order_model_versions(query, order).offset(offset).limit(limit)
-        rows = self.conn.execute(query).all()
+        def build() -> Any:
+            query = (
+                select(*_VERSION_COLUMNS)
+                .select_from(_VERSIONS_WITH_NAME)
+                .where(*search.where(filters, search.MODEL_VERSIONS))
+            )
+            return _paged(search.order_model_versions(query, order))
+
+        statement = _VERSION_SEARCHES.get((search.shape(filters), tuple(order)), build)
+        params = {**search.filter_params(filters), "offset": offset, "limit": limit}
+        rows = statement.all(self.conn, params)
         keys = [(row.model_id, row.version) for row in rows]
         tags = self.version_tags(keys)
         aliases = self.version_aliases(keys)

@@ -47,7 +47,7 @@ from modelreg.tracking_entities import (
 )
 
 if TYPE_CHECKING:
-    from modelreg.filters import Comparison, RunOrderKey
+    from modelreg.filters import Condition, RunOrderKey
 
 
 DATASET_CONTEXT_TAG = "mlflow.data.context"
@@ -114,7 +114,7 @@ class TrackingStore:
         return _experiment(row, tags)
 
     def search_experiments(
-        self, stages: Sequence[str], parsed: Sequence[Comparison], offset: int, limit: int
+        self, stages: Sequence[str], parsed: Sequence[Condition], offset: int, limit: int
     ) -> list[Experiment]:
         query = select(experiments).where(
             experiments.c.lifecycle_stage.in_(stages),
@@ -123,7 +123,8 @@ class TrackingStore:
         query = query.order_by(
             experiments.c.creation_time.desc(), experiments.c.experiment_id.desc()
         )
-        rows = self.conn.execute(query.offset(offset).limit(limit)).all()
+        params = run_search.filter_params(parsed)
+        rows = self.conn.execute(query.offset(offset).limit(limit), params).all()
         ids = [row.experiment_id for row in rows]
         tags: dict[int, dict[str, str]] = defaultdict(dict)
         if ids:
@@ -207,7 +208,7 @@ class TrackingStore:
         self,
         experiment_ids: Sequence[int],
         stages: Sequence[str],
-        parsed: Sequence[Comparison],
+        parsed: Sequence[Condition],
         order: Sequence[RunOrderKey],
         offset: int,
         limit: int,
@@ -219,7 +220,7 @@ class TrackingStore:
             .offset(offset)
             .limit(limit)
         )
-        return list(self.conn.execute(query).all())
+        return list(self.conn.execute(query, run_search.filter_params(parsed)).all())
 
     def _dataset_inputs(self, run_ids: Sequence[str]) -> dict[str, list[DatasetInput]]:
         found: dict[str, list[DatasetInput]] = defaultdict(list)
@@ -460,7 +461,7 @@ class TrackingStore:
     def search_logged_model_rows(
         self,
         experiment_ids: Sequence[int],
-        parsed: Sequence[Comparison],
+        parsed: Sequence[Condition],
         order_by: Sequence[Mapping[str, Any]] | None,
         offset: int,
         limit: int,
@@ -472,7 +473,7 @@ class TrackingStore:
             .offset(offset)
             .limit(limit)
         )
-        return list(self.conn.execute(query).all())
+        return list(self.conn.execute(query, run_search.filter_params(parsed)).all())
 
     def add_run_outputs(self, run_id: str, outputs: Sequence[LoggedModelOutput]) -> None:
         for output in outputs:
