@@ -17,16 +17,17 @@ reported by :func:`is_timeout` so the caller can raise a clear, non-retryable er
 
 from __future__ import annotations
 
+import math
+import sqlite3
 import time
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event, exc
+from sqlalchemy import Engine, event, exc
 
 # SQLite calls the progress handler every this many virtual-machine instructions:
 # often enough to stop within a millisecond or so, rarely enough to cost nothing
 # measurable (statements of a fast read never reach it).
 _SQLITE_PROGRESS_STEPS = 10_000
-_DEADLINE = "modelreg_statement_deadline"
 
 _PG_QUERY_CANCELED = "57014"
 _MARIADB_STATEMENT_TIMEOUT = 1969
@@ -91,35 +92,51 @@ def _run(dbapi_conn: Any, statements: list[str]) -> None:
     dbapi_conn.commit()
 
 
+class _TimedCursor(sqlite3.Cursor):
+    """Starts its connection's deadline whenever it runs a statement."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _TimedCursor:
+        self.connection.deadline.arm()  # type: ignore[attr-defined]
+        return super().execute(sql, parameters)
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> _TimedCursor:
+        self.connection.deadline.arm()  # type: ignore[attr-defined]
+        return super().executemany(sql, seq_of_parameters)
+
+
+class _TimedConnection(sqlite3.Connection):
+    """A pysqlite connection whose statements each get the full time limit.
+
+    Arming happens in the driver's own calls, not in SQLAlchemy events, which would
+    cost more than a fast read itself. Ending the transaction disarms the deadline,
+    so neither COMMIT, ROLLBACK nor the pool's reset inherits a spent one.
+    """
+
+    # Until the connect hook attaches the real one (the dialect's own first queries
+    # run before it), statements are unlimited.
+    deadline: _Deadline = _Deadline(math.inf)
+
+    def cursor(self, factory: Any = _TimedCursor) -> Any:
+        return super().cursor(factory)
+
+    def commit(self) -> None:
+        self.deadline.disarm()
+        super().commit()
+
+    def rollback(self) -> None:
+        self.deadline.disarm()
+        super().rollback()
+
+
 def _install_sqlite(engine: Engine, seconds: float) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _use_timed_connections(_dialect: Any, _record: Any, _args: Any, kwargs: Any) -> None:
+        kwargs["factory"] = _TimedConnection
+
     @event.listens_for(engine, "connect")
-    def _attach(dbapi_conn: Any, record: Any) -> None:
-        deadline = _Deadline(seconds)
+    def _attach(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.deadline = deadline = _Deadline(seconds)
         dbapi_conn.set_progress_handler(deadline.expired, _SQLITE_PROGRESS_STEPS)
-        record.info[_DEADLINE] = deadline
-
-    # Each statement gets the full limit from its start; the rows it yields are
-    # fetched under the same deadline. Ending the transaction disarms it, so neither
-    # COMMIT, ROLLBACK nor the pool's reset inherits a spent deadline.
-    @event.listens_for(engine, "before_cursor_execute")
-    def _arm(conn: Connection, *_args: Any) -> None:
-        deadline = conn.info.get(_DEADLINE)
-        if deadline is not None:
-            deadline.arm()
-
-    def _disarm(conn: Connection, *_args: Any) -> None:
-        deadline = conn.info.get(_DEADLINE)
-        if deadline is not None:
-            deadline.disarm()
-
-    event.listen(engine, "commit", _disarm)
-    event.listen(engine, "rollback", _disarm)
-
-    @event.listens_for(engine.pool, "reset")
-    def _disarm_on_reset(_dbapi_conn: Any, record: Any, *_args: Any) -> None:
-        deadline = record.info.get(_DEADLINE)
-        if deadline is not None:
-            deadline.disarm()
 
 
 def is_timeout(error: exc.DBAPIError) -> bool:
