@@ -72,19 +72,32 @@ def version_from_row(
     )
 
 
+# The column order of every registered-model read (the table's own order).
+MODEL_COLUMN_NAMES = (
+    "id",
+    "name",
+    "creation_timestamp",
+    "last_updated_timestamp",
+    "description",
+    "user_id",
+    "last_version",
+)
+
+
 def model_from_row(
     row: Any,
     tags: Mapping[str, str],
     aliases: Mapping[str, int],
     latest: Sequence[ModelVersion],
 ) -> RegisteredModel:
+    _id, name, created, updated, description, user_id, _last_version = row
     return RegisteredModel(
-        name=row.name,
-        creation_timestamp=row.creation_timestamp,
-        last_updated_timestamp=row.last_updated_timestamp,
-        description=row.description or "",
-        user_id=row.user_id,
-        tags=dict(tags),
-        aliases=dict(sorted(aliases.items())),
-        latest_versions=tuple(sorted(latest, key=lambda mv: mv.version)),
+        name,
+        created,
+        updated,
+        description or "",
+        user_id,
+        dict(tags),
+        dict(sorted(aliases.items())) if aliases else {},
+        tuple(sorted(latest, key=lambda mv: mv.version)),
     )
