@@ -120,7 +120,8 @@ class AllOf:
 
 
 Condition = Comparison | AnyOf | AllOf
-"""One element of a parsed filter's ``AND``-ed list (or of a nested group)."""
+"""One element of a parsed filter: every ``parse_*_filter`` returns the list of the
+filter's ``AND``-ed conditions, each a comparison or an ``OR`` group."""
 
 
 def comparisons(conditions: Sequence[Condition]) -> list[Comparison]:
@@ -1108,9 +1109,6 @@ def parse_registered_model_filter(
     Attribute ``name`` (``=``, ``!=``, ``LIKE``, ``ILIKE``, ``IN``, ``NOT IN``) and tags
     (``=``, ``!=``, ``LIKE``, ``ILIKE``). ``None`` or blank text means no conditions.
 
-    Conditions combine with ``AND``, ``OR`` and parentheses (see the module docstring);
-    the result is the list of ``AND``-ed conditions.
-
     Raises:
         InvalidArgument: the text is not a valid filter, or exceeds ``limits``; the
             message says why.
@@ -1126,9 +1124,6 @@ def parse_model_version_filter(
     Attributes ``name`` and ``run_id`` (string comparators plus ``IN`` / ``NOT IN``),
     ``source_path`` (string comparators) and ``version_number`` (numeric comparators,
     integer or quoted integer value); tags as for registered models.
-
-    Conditions combine with ``AND``, ``OR`` and parentheses (see the module docstring);
-    the result is the list of ``AND``-ed conditions.
 
     Raises:
         InvalidArgument: the text is not a valid filter, or exceeds ``limits``; the
@@ -1161,9 +1156,6 @@ def parse_run_filter(
     Keys after a prefix may be quoted: ``metrics.`f1 score```, ``params."a b"``.
     ``None`` or blank text means no conditions.
 
-    Conditions combine with ``AND``, ``OR`` and parentheses (see the module docstring);
-    the result is the list of ``AND``-ed conditions.
-
     Raises:
         InvalidArgument: the text is not a valid filter, or exceeds ``limits``; the
             message says why.
@@ -1184,9 +1176,6 @@ def parse_logged_model_filter(
     with string comparators plus ``IN`` / ``NOT IN``. As in MLflow, the prefixes are
     plural only. ``None`` or blank text means no conditions.
 
-    Conditions combine with ``AND``, ``OR`` and parentheses (see the module docstring);
-    the result is the list of ``AND``-ed conditions.
-
     Raises:
         InvalidArgument: the text is not a valid filter, or exceeds ``limits``; the
             message says why.
@@ -1203,9 +1192,6 @@ def parse_experiment_filter(
     ``ILIKE``), ``creation_time`` and ``last_update_time`` (numeric comparators,
     unquoted whole milliseconds as an ``int``). Tags (``tag.`` / ``tags.``) with
     ``=``, ``!=``, ``LIKE``, ``ILIKE``. ``None`` or blank text means no conditions.
-
-    Conditions combine with ``AND``, ``OR`` and parentheses (see the module docstring);
-    the result is the list of ``AND``-ed conditions.
 
     Raises:
         InvalidArgument: the text is not a valid filter, or exceeds ``limits``; the

@@ -25,20 +25,30 @@ from tests.server.asgi import free_port
 
 pytestmark = pytest.mark.mlflow
 
-SCRIPT = r"""
+# Every client script starts here: the client for the server named by argv[1], and
+# error(call) -> (error code, message) of the MlflowException the call raises.
+PRELUDE = r"""
 import sys, warnings
 warnings.simplefilter("ignore")
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-def error_code(call):
+def error(call):
     try:
         call()
     except MlflowException as error:
-        return error.error_code
+        return error.error_code, error.message
     raise AssertionError("no error")
 
+def error_code(call):
+    return error(call)[0]
+
 c = MlflowClient(tracking_uri=sys.argv[1], registry_uri=sys.argv[1])
+"""
+
+SCRIPT = (
+    PRELUDE
+    + r"""
 rm = c.create_registered_model("churn", tags={"team": "ds"}, description="d")
 assert (rm.name, rm.tags, rm.description) == ("churn", {"team": "ds"}, "d")
 assert error_code(lambda: c.create_registered_model("churn")) == "RESOURCE_ALREADY_EXISTS"
@@ -77,6 +87,7 @@ c.delete_registered_model("churn2")
 assert error_code(lambda: c.get_registered_model("churn2")) == "RESOURCE_DOES_NOT_EXIST"
 print("OK")
 """
+)
 
 
 @pytest.fixture
@@ -104,10 +115,14 @@ def live_server(app: Starlette) -> Iterator[str]:
 def test_mlflow_client_registry_workflow(
     mlflow_python: Path, live_server: str, tmp_path: Path
 ) -> None:
-    script = tmp_path / "client.py"
-    script.write_text(SCRIPT)
+    run_client_script(mlflow_python, SCRIPT, live_server, tmp_path / "client.py")
+
+
+def run_client_script(python: Path, text: str, server: str, path: Path) -> None:
+    """Run ``text`` with the mlflow virtualenv's Python against ``server``; it prints OK."""
+    path.write_text(text)
     done = subprocess.run(
-        [str(mlflow_python), str(script), live_server],
+        [str(python), str(path), server],
         capture_output=True,
         text=True,
         timeout=300,
@@ -119,21 +134,9 @@ def test_mlflow_client_registry_workflow(
 
 # ------------------------------------- OR and parentheses, limits and timeouts
 
-SEARCH_SCRIPT = r"""
-import sys, warnings
-warnings.simplefilter("ignore")
-from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
-
-def error(call):
-    try:
-        call()
-    except MlflowException as error:
-        return error.error_code, error.message
-    raise AssertionError("no error")
-
-c = MlflowClient(tracking_uri=sys.argv[1], registry_uri=sys.argv[1])
-
+SEARCH_SCRIPT = (
+    PRELUDE
+    + r"""
 # The registry searches: the client passes the filter through untouched, except that
 # it appends " AND <not a prompt>" to model searches, which applies to all of it.
 names = lambda page: sorted(m.name for m in page)
@@ -175,6 +178,7 @@ code, message = error(lambda: c.search_model_versions("name = 'slow'"))
 assert code == "DEADLINE_EXCEEDED" and "statement timeout" in message, message
 print("OK")
 """
+)
 
 
 @pytest.fixture
@@ -221,15 +225,5 @@ def test_mlflow_client_passes_or_filters_through(
     registry.create_registered_model(
         "prompt", tags={"team": "b", "mlflow.prompt.is_prompt": "true"}
     )
-    script = tmp_path / "search.py"
-    script.write_text(SEARCH_SCRIPT)
-    done = subprocess.run(
-        [str(mlflow_python), str(script), live_server],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    assert done.stdout.strip().endswith("OK")
+    run_client_script(mlflow_python, SEARCH_SCRIPT, live_server, tmp_path / "search.py")
     assert len(slow_search_calls) == 1  # the 400 was not retried

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, Table, select
+from sqlalchemy import ColumnElement, Select, select
 
 from modelreg.errors import InvalidArgument
 from modelreg.store.search import Target, compare, filter_params, key_param, value_param, where
@@ -58,11 +58,20 @@ _DATASET_COLUMNS = {
 }
 
 
-def _keyed(table: Table, owner: Any, cond: Comparison, index: int) -> Select[Any]:
-    """Owners with a ``key`` row whose value satisfies ``cond``."""
-    return select(owner).where(
-        table.c.key == key_param(index), compare(table.c.value, cond.op, value_param(index, cond))
-    )
+def _keyed(tables: Mapping[str, Any]) -> Callable[[Comparison, int], Select[Any] | None]:
+    """Sets for conditions on keyed values: per kind, the (key, value) table's owner
+    column; the set is the owners with a ``key`` row whose value satisfies the
+    condition. Other kinds are not sets here."""
+
+    def member(cond: Comparison, index: int) -> Select[Any] | None:
+        owner = tables.get(cond.kind)
+        if owner is None:
+            return None
+        table = owner.table
+        matches = compare(table.c.value, cond.op, value_param(index, cond))
+        return select(owner).where(table.c.key == key_param(index), matches)
+
+    return member
 
 
 def _attributes(columns: Mapping[str, Any]) -> Callable[[Comparison, int], ColumnElement[bool]]:
@@ -72,17 +81,20 @@ def _attributes(columns: Mapping[str, Any]) -> Callable[[Comparison, int], Colum
     return plain
 
 
+_run_keyed = _keyed(
+    {
+        "param": run_params.c.run_id,
+        "tag": run_tags.c.run_id,
+        "metric": latest_metrics.c.run_id,
+    }
+)
+
+
 def _run_member(cond: Comparison, index: int) -> Select[Any] | None:
-    if cond.kind == "param":
-        return _keyed(run_params, run_params.c.run_id, cond, index)
-    if cond.kind == "tag":
-        return _keyed(run_tags, run_tags.c.run_id, cond, index)
-    if cond.kind == "metric":
-        return _keyed(latest_metrics, latest_metrics.c.run_id, cond, index)
     if cond.kind == "dataset":
         clause = compare(_DATASET_COLUMNS[cond.key], cond.op, value_param(index, cond))
         return select(run_inputs.c.run_id).select_from(run_inputs.join(datasets)).where(clause)
-    return None
+    return _run_keyed(cond, index)
 
 
 _RUNS = Target(owner=runs.c.run_id, member=_run_member, plain=_attributes(_RUN_ATTRIBUTES))
@@ -133,19 +145,15 @@ _MODEL_ATTRIBUTES = {
 }
 
 
-def _logged_model_member(cond: Comparison, index: int) -> Select[Any] | None:
-    if cond.kind == "param":
-        return _keyed(logged_model_params, logged_model_params.c.model_id, cond, index)
-    if cond.kind == "tag":
-        return _keyed(logged_model_tags, logged_model_tags.c.model_id, cond, index)
-    if cond.kind == "metric":
-        return _keyed(run_metrics, run_metrics.c.model_id, cond, index)
-    return None
-
-
 _LOGGED_MODELS = Target(
     owner=logged_models.c.model_id,
-    member=_logged_model_member,
+    member=_keyed(
+        {
+            "param": logged_model_params.c.model_id,
+            "tag": logged_model_tags.c.model_id,
+            "metric": run_metrics.c.model_id,
+        }
+    ),
     plain=_attributes(_MODEL_ATTRIBUTES),
 )
 
@@ -178,11 +186,7 @@ def logged_model_order(order_by: Sequence[Mapping[str, Any]] | None) -> list[Any
 
 _EXPERIMENTS = Target(
     owner=experiments.c.experiment_id,
-    member=lambda cond, index: (
-        _keyed(experiment_tags, experiment_tags.c.experiment_id, cond, index)
-        if cond.kind == "tag"
-        else None
-    ),
+    member=_keyed({"tag": experiment_tags.c.experiment_id}),
     plain=_attributes(
         {
             "name": experiments.c.name,
