@@ -133,14 +133,14 @@ def test_model_reads_do_not_grow_with_versions(service: RegistryService) -> None
     assert max(small.values()) <= MAX_STATEMENTS, small
     # The reads did read what they were asked for.
     big = service.get_registered_model("large")
-    assert {mv.current_stage: mv.version for mv in big.latest_versions} == {
+    assert {mv.current_stage: mv.number for mv in big.latest_versions} == {
         STAGE_NONE: LARGE - 3,
         STAGE_ARCHIVED: LARGE - 2,
         STAGE_STAGING: LARGE - 1,
         STAGE_PRODUCTION: LARGE,
     }
     assert len(service.search_model_versions("name = 'large'")) == LARGE
-    assert service.get_model_version_by_alias("large", "champion").version == LARGE
+    assert service.get_model_version_by_alias("large", "champion").number == LARGE
 
 
 def test_searches_do_not_grow_with_models(service: RegistryService) -> None:
@@ -214,7 +214,7 @@ def test_a_huge_page_binds_a_bounded_number_of_parameters(service: RegistryServi
 
     assert len(page) == versions
     assert all(mv.tags == {"n": str(mv.version)} for mv in page)
-    assert [mv.aliases for mv in page if mv.aliases] == [("first",)]
+    assert [mv.aliases for mv in page if mv.aliases] == [["first"]]
     chunks = -(-(versions + 1) // KEYS_PER_STATEMENT)  # the page reads one row ahead
     assert len(log.queries()) <= 1 + 2 * chunks
     most = max(len(params or ()) for _, params in log.statements)

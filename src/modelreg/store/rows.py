@@ -52,22 +52,24 @@ def version_from_row(
         _manifest,
         _model_id,
     ) = row
+    # The one place stored versions become entities: numbers become MLflow's strings,
+    # unset texts MLflow's "" (see modelreg.entities).
     return ModelVersion(
         name,
-        version,
+        str(version),
         created,
         updated,
         stage,
         description or "",
         source,
-        run_id,
+        run_id or "",
         run_link or "",
         status,
         status_message,
-        user_id,
+        user_id or "",
         logged_model_id,
         dict(tags) if tags else {},
-        tuple(sorted(aliases)) if aliases else (),
+        sorted(aliases) if aliases else [],
         storage_location,
     )
 
@@ -83,8 +85,8 @@ def model_from_row(
         creation_timestamp=row.creation_timestamp,
         last_updated_timestamp=row.last_updated_timestamp,
         description=row.description or "",
-        user_id=row.user_id,
+        user_id=row.user_id or "",
         tags=dict(tags),
-        aliases=dict(sorted(aliases.items())),
-        latest_versions=tuple(sorted(latest, key=lambda mv: mv.version)),
+        aliases={alias: str(version) for alias, version in sorted(aliases.items())},
+        latest_versions=sorted(latest, key=lambda mv: mv.number),
     )
