@@ -53,6 +53,11 @@ def test_experiment_lifecycle(tracking_api: Tracking) -> None:
     tracking_api.rename_experiment(experiment_id, "churn-2")
     renamed = tracking_api.get_experiment(experiment_id)
     assert (renamed.name, renamed.tags["stage"]) == ("churn-2", "beta")
+    tracking_api.set_experiment_tag(experiment_id, "gone", "soon")
+    tracking_api.delete_experiment_tag(experiment_id, "gone")
+    assert "gone" not in tracking_api.get_experiment(experiment_id).tags
+    with pytest.raises(NotFound, match="No tag with name: gone in experiment"):
+        tracking_api.delete_experiment_tag(experiment_id, "gone")
 
     tracking_api.delete_experiment(experiment_id)
     assert tracking_api.get_experiment(experiment_id).lifecycle_stage == "deleted"
