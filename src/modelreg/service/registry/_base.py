@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import Connection
 
@@ -69,6 +69,22 @@ class RegistryBase:
         if model_id is None:
             raise model_not_found(name)
         return model_id
+
+    @staticmethod
+    def _require_version_row(store: RegistryStore, name: str, number: int) -> Any:
+        row = store.version_row(name, number)
+        if row is None:
+            raise version_not_found(name, number)
+        return row
+
+    @staticmethod
+    def _lock_version(store: RegistryStore, name: str, number: int, now: int) -> Any:
+        """The version's row, its model locked first (changes that move other versions)."""
+        parent_id = store.lock_model(name, now)
+        row = store.version_row(name, number) if parent_id is not None else None
+        if row is None:
+            raise version_not_found(name, number)
+        return row
 
 
 class StoreLookup:

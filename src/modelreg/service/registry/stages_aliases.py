@@ -41,10 +41,8 @@ class StagesAndAliases(RegistryBase):
             store = RegistryStore(conn)
             # The model row lock serialises concurrent promotions of the same model, so
             # exactly one version ends up in the target stage.
-            parent_id = store.lock_model(name, now)
-            row = store.version_row(name, number) if parent_id is not None else None
-            if parent_id is None or row is None:
-                raise version_not_found(name, number)
+            row = self._lock_version(store, name, number, now)
+            parent_id = row.model_id
             store.update_version(
                 parent_id, number, current_stage=target, last_updated_timestamp=now
             )

@@ -221,9 +221,7 @@ class ModelVersions(RegistryBase):
         now = self.clock()
         with self.db.write() as conn:
             store = RegistryStore(conn)
-            row = store.version_row(name, number)
-            if row is None:
-                raise version_not_found(name, number)
+            row = self._require_version_row(store, name, number)
             store.update_version(row.model_id, number, description=text, last_updated_timestamp=now)
             self._record(
                 conn,
@@ -238,10 +236,8 @@ class ModelVersions(RegistryBase):
         now = self.clock()
         with self.db.write() as conn:
             store = RegistryStore(conn)
-            parent_id = store.lock_model(name, now)
-            row = store.version_row(name, number) if parent_id is not None else None
-            if parent_id is None or row is None:
-                raise version_not_found(name, number)
+            row = self._lock_version(store, name, number, now)
+            parent_id = row.model_id
             store.delete_version(parent_id, number)
             self._record(conn, now, events.ModelVersionDeleted(name=name, version=number))
 
@@ -276,9 +272,7 @@ class ModelVersions(RegistryBase):
         name = validation.validate_model_name(name)
         number = validation.parse_version(version)
         with self.db.read() as conn:
-            row = RegistryStore(conn).version_row(name, number)
-        if row is None:
-            raise version_not_found(name, number)
+            row = self._require_version_row(RegistryStore(conn), name, number)
         return dict(json.loads(row.manifest)) if row.manifest else None
 
     # -------------------------------------------------------------- tags
@@ -290,9 +284,7 @@ class ModelVersions(RegistryBase):
         now = self.clock()
         with self.db.write() as conn:
             store = RegistryStore(conn)
-            row = store.version_row(name, number)
-            if row is None:
-                raise version_not_found(name, number)
+            row = self._require_version_row(store, name, number)
             store.set_version_tags(row.model_id, number, {key: text})
             self._record(
                 conn,
@@ -307,9 +299,7 @@ class ModelVersions(RegistryBase):
         now = self.clock()
         with self.db.write() as conn:
             store = RegistryStore(conn)
-            row = store.version_row(name, number)
-            if row is None:
-                raise version_not_found(name, number)
+            row = self._require_version_row(store, name, number)
             if store.delete_version_tag(row.model_id, number, key):
                 self._record(
                     conn,
