@@ -92,7 +92,7 @@ def test_fluent_log_register_load(
         assert np.asarray(predicted).tolist() == expected, model_uri
 
     again = modelreg.register_model(f"runs:/{run.info.run_id}/model", "churn")
-    assert (again.version, again.model_id) == (2, info.model_id)
+    assert (again.version, again.model_id) == ("2", info.model_id)
     lineage = client.get_model_version_lineage("churn", 2)
     assert lineage.run is not None and lineage.run.data.params == {"C": "1.0"}
     assert lineage.logged_model is not None and lineage.logged_model.model_id == info.model_id
