@@ -8,8 +8,9 @@ payload change that readers could trip on (a field renamed, removed, or changing
 type) bumps it; adding a field does not.
 
 To add an event: declare a class in the module of its area (``registry``,
-``tracking``, …) with ``@event``, a docstring, ``TYPE`` and annotated fields,
-and run ``python -m modelreg.events > docs/events.md``.
+``tracking``, a new ``approvals`` imported below) with ``@event``, a docstring,
+``TYPE`` and ``Annotated`` fields that say what they hold; export it here; run
+``python -m modelreg.events > docs/events.md``. tests/events checks all of it.
 """
 
 from __future__ import annotations
