@@ -203,3 +203,15 @@ def test_no_op_deletes_record_nothing(service: RegistryService) -> None:
     service.delete_model_version_tag("m", 1, "absent")
     service.delete_registered_model_alias("m", "absent")
     assert _rows(service, after=mark) == []
+
+
+def test_rows_carry_their_type_and_schema_version(service: RegistryService) -> None:
+    from modelreg.events import CATALOGUE
+
+    service.create_registered_model("m")
+    service.create_model_version("m", "s3://b/1")
+    found = service.list_events()
+    assert [(e.type, e.schema_version) for e in found] == [
+        ("registered_model.created", CATALOGUE["registered_model.created"].SCHEMA_VERSION),
+        ("model_version.created", CATALOGUE["model_version.created"].SCHEMA_VERSION),
+    ]
