@@ -116,3 +116,16 @@ def test_every_field_must_say_what_it_holds() -> None:
             bare: Annotated[str, 3]
 
     assert "test.undocumented" not in CATALOGUE and "test.nameless" not in CATALOGUE
+
+
+def test_parse_refuses_what_this_code_cannot_read() -> None:
+    payload = {"name": "m", "key": "k"}
+    assert events.parse("registered_model_tag.deleted", 1, payload) == (
+        events.RegisteredModelTagDeleted(name="m", key="k")
+    )
+    with pytest.raises(ValueError, match="schema version 2"):
+        events.parse("registered_model_tag.deleted", 2, payload)
+    with pytest.raises(ValueError, match="has fields"):
+        events.parse("registered_model_tag.deleted", 1, {**payload, "extra": 1})
+    with pytest.raises(KeyError):
+        events.parse("no.such.event", 1, payload)

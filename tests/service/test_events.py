@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from modelreg import events
 from modelreg.errors import AlreadyExists, InvalidArgument, NotFound
 from modelreg.service import RegistryService
 
@@ -13,10 +14,10 @@ from modelreg.service import RegistryService
 def _rows(
     service: RegistryService, after: int = 0
 ) -> list[tuple[str, str, str | None, int | None, dict[str, Any]]]:
-    return [
-        (e.type, e.actor, e.model_name, e.version, dict(e.payload))
-        for e in service.list_events(after_id=after)
-    ]
+    found = service.list_events(after_id=after)
+    for row in found:  # every row reads back as its typed event, field for field
+        assert events.parse(row.type, row.schema_version, row.payload).payload() == row.payload
+    return [(e.type, e.actor, e.model_name, e.version, dict(e.payload)) for e in found]
 
 
 def _last_id(service: RegistryService) -> int:

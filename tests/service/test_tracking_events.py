@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from modelreg import events
 from modelreg.entities import Event
 from modelreg.errors import InvalidArgument, NotFound
 from modelreg.service.tracking import TrackingService
@@ -15,7 +16,10 @@ from modelreg.tracking_entities import Dataset, DatasetInput, LoggedModelOutput,
 
 def _events(tracking: TrackingService, after: int = 0) -> list[Event]:
     with tracking.db.read() as conn:
-        return EventStore(conn).list(after)
+        found = EventStore(conn).list(after)
+    for row in found:  # every row reads back as its typed event, field for field
+        assert events.parse(row.type, row.schema_version, row.payload).payload() == row.payload
+    return found
 
 
 def _rows(tracking: TrackingService, after: int = 0) -> list[tuple[str, dict[str, Any]]]:

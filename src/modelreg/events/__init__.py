@@ -22,6 +22,7 @@ from modelreg.events._base import (
     VersionEvent,
     catalogued,
     event,
+    parse,
     render_markdown,
 )
 from modelreg.events.registry import (
@@ -106,5 +107,6 @@ __all__ = [
     "VersionEvent",
     "catalogued",
     "event",
+    "parse",
     "render_markdown",
 ]

@@ -84,6 +84,24 @@ def catalogued(cls: E) -> E:
     return cls
 
 
+def parse(type_name: str, schema_version: int, payload: Mapping[str, Any]) -> DomainEvent:
+    """A stored row's event as its dataclass again (history, webhooks and the UI read so).
+
+    Raises ``KeyError`` for a type this code does not know and ``ValueError`` for a
+    payload of another schema version or with other fields.
+    """
+    cls = CATALOGUE[type_name]
+    if schema_version != cls.SCHEMA_VERSION:
+        raise ValueError(
+            f"{type_name} payload is schema version {schema_version}; this code reads "
+            f"version {cls.SCHEMA_VERSION}"
+        )
+    names = {field.name for field in dataclasses.fields(cls)}
+    if set(payload) != names:
+        raise ValueError(f"{type_name} payload has fields {sorted(payload)}, not {sorted(names)}")
+    return cls(**payload)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -132,7 +150,8 @@ its `schema_version`, the `actor` who made the change, a millisecond `timestamp`
 the registered model `model_name` and `version` it concerns (for registry events;
 indexed for history queries) and the JSON `payload` listed below. Rows are read in
 commit order by their `id`; the audit history, webhook deliveries and the UI read
-them.
+them, and `modelreg.events.parse(type, schema_version, payload)` turns a row back into
+the event's dataclass.
 
 A type name is a contract: it never changes meaning. A payload change that a reader
 could trip on (a field renamed or removed, or changing type) raises the type's
