@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -177,7 +177,14 @@ def filter_limits() -> FilterLimits:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything a registry process needs to know, built once and passed down."""
+    """Everything a registry process needs to know, built once and passed down.
+
+    ``serve_artifacts`` and ``allow_external_artifacts`` are where an embedded client
+    and a server differ (``build_services`` reads them; a server always runs
+    :meth:`served`): a server hands out ``mlflow-artifacts:/`` locations that clients
+    read and write through its artifact proxy, and refuses paths outside its
+    artifacts destination; an embedded client's user owns the machine.
+    """
 
     tracking_uri: str
     artifact_root: str
@@ -186,6 +193,15 @@ class Settings:
     # Bounds on what one request may ask of the database (docs/security.md).
     statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS
     filter_limits: FilterLimits = DEFAULT_FILTER_LIMITS
+    # Locations are artifact-proxy URIs (mlflow-artifacts:/…) served by this process.
+    serve_artifacts: bool = False
+    # Local folders may be registered, and experiments may choose their own artifact
+    # location (never on a server: T-05, T-06, T-12 of the security checklist).
+    allow_external_artifacts: bool = True
+
+    def served(self, actor: str = "anonymous") -> Settings:
+        """These settings as a server runs them: proxied artifacts, nothing external."""
+        return replace(self, actor=actor, serve_artifacts=True, allow_external_artifacts=False)
 
     @classmethod
     def from_env(

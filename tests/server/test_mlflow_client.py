@@ -7,21 +7,16 @@ subprocess of the mlflow virtualenv (tests/mlflow_env.py) and asserts what it se
 from __future__ import annotations
 
 import subprocess
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 
 from modelreg.config import Settings
 from modelreg.filters import Comparison, comparisons
 from modelreg.store.registry import RegistryStore
 from tests.mlflow_env import require_mlflow_python
-from tests.server.asgi import free_port
 
 pytestmark = pytest.mark.mlflow
 
@@ -94,22 +89,6 @@ print("OK")
 def mlflow_python() -> Path:
     python = require_mlflow_python()
     return python
-
-
-@pytest.fixture
-def live_server(app: Starlette) -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, ws="none")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
 
 
 def test_mlflow_client_registry_workflow(

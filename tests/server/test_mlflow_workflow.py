@@ -351,7 +351,7 @@ def _modelreg_side(url: str, results: dict[str, Any]) -> None:
             info = modelreg.sklearn.log_model(
                 model, name="model", registered_model_name="modelreg-made", input_example=X[:5]
             )
-        assert info.registered_model_version == 1
+        assert info.registered_model_version == "1"
         client.set_registered_model_alias("modelreg-made", "prod", 1)
     finally:
         modelreg.set_tracking_uri(None)

@@ -29,7 +29,7 @@ def _versions(
     service: RegistryService, filter_string: str | None, **kw: object
 ) -> list[tuple[str, int]]:
     found = service.search_model_versions(filter_string, **kw)  # type: ignore[arg-type]
-    return [(v.name, v.version) for v in found]
+    return [(v.name, v.number) for v in found]
 
 
 @pytest.mark.parametrize(
@@ -160,14 +160,14 @@ def test_search_results_carry_latest_versions_tags_and_aliases(catalogue: Regist
     catalogue.set_registered_model_alias("churn", "champ", 2)
     catalogue.transition_model_version_stage("churn", 1, "Production")
     (churn,) = catalogue.search_registered_models("name = 'churn'")
-    assert {v.current_stage: v.version for v in churn.latest_versions} == {
+    assert {v.current_stage: v.number for v in churn.latest_versions} == {
         "None": 3,
         "Production": 1,
     }
     assert churn.tags == {"team": "growth"}
-    assert churn.aliases == {"champ": 2}
+    assert churn.aliases == {"champ": "2"}
     (version,) = catalogue.search_model_versions("name = 'churn' AND version_number = 2")
-    assert version.aliases == ("champ",)
+    assert version.aliases == ["champ"]
     assert version.tags == {"env": "prod"}
 
 
@@ -198,7 +198,7 @@ def test_paging_through_versions(service: RegistryService) -> None:
     assert first.token is not None
     second = service.search_model_versions("name='m'", max_results=5, page_token=first.token)
     assert second.token is None
-    assert [v.version for v in [*first, *second]] == [7, 6, 5, 4, 3, 2, 1]
+    assert [v.number for v in [*first, *second]] == [7, 6, 5, 4, 3, 2, 1]
 
 
 @pytest.mark.parametrize(

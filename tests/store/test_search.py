@@ -162,15 +162,15 @@ def test_the_largest_allowed_filter_runs_on_every_backend(tracking: TrackingServ
     run_id = tracking.create_run("0").info.run_id
     for i in range(3):
         tracking.log_param(run_id, f"p{i}", "a")
-    found, _ = tracking.search_runs(["0"], params_filter(3))
+    found = tracking.search_runs(["0"], params_filter(3))
     assert [r.info.run_id for r in found] == [run_id]
     # The ceiling the settings allow: 500 conditions, AND-ed or OR-ed, nested.
     tracking.db.filter_limits = FilterLimits(max_conditions=500)
-    assert tracking.search_runs(["0"], params_filter(500))[0] == []
-    found, _ = tracking.search_runs(["0"], params_filter(500, " OR "))
+    assert tracking.search_runs(["0"], params_filter(500)) == []
+    found = tracking.search_runs(["0"], params_filter(500, " OR "))
     assert [r.info.run_id for r in found] == [run_id]
     nested = "(" * 16 + " OR ".join(["params.p0 = 'b'"] * 30) + ")" * 16 + " OR params.p1 = 'a'"
-    assert [r.info.run_id for r in tracking.search_runs(["0"], nested)[0]] == [run_id]
+    assert [r.info.run_id for r in tracking.search_runs(["0"], nested)] == [run_id]
 
 
 def test_a_thousand_conditions_is_a_400_with_the_limit_not_a_503(

@@ -28,10 +28,11 @@ from starlette.routing import BaseRoute, Route, Router
 from starlette.types import Lifespan, Receive, Scope, Send
 
 from modelreg.server.body import read_params
-from modelreg.server.context import Call, Services, actor_from_authorization
+from modelreg.server.context import Call, actor_from_authorization
 from modelreg.server.errors import JsonResponse
 from modelreg.server.schemas import Schema
 from modelreg.server.settings import ServerSettings
+from modelreg.service.assembly import Services
 
 Handler = Callable[[Call], Mapping[str, Any]]
 RawEndpoint = Callable[[Request], Awaitable[Response]]

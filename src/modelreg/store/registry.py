@@ -6,7 +6,6 @@ commit (the service owns the unit of work).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -27,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from modelreg.entities import STAGES, Event, ModelVersion, RegisteredModel
+from modelreg.entities import STAGES, ModelVersion, RegisteredModel
 from modelreg.errors import AlreadyExists
 from modelreg.filters import Condition, OrderKey
 from modelreg.store import search
@@ -40,13 +39,13 @@ from modelreg.store.rows import (
 )
 from modelreg.store.tables import (
     VALUE_PREFIX_LENGTH,
-    events,
     model_aliases,
     model_version_tags,
     model_versions,
     registered_model_tags,
     registered_models,
 )
+from modelreg.store.upsert import delete_pair, upsert_pairs
 
 rm = registered_models
 mv = model_versions
@@ -125,9 +124,6 @@ _DELETE_VERSION_TAG = Prepared(
 )
 _INSERT_VERSION_TAG = Prepared(
     insert(model_version_tags).values({c: bindparam(f"p_{c.name}") for c in model_version_tags.c})
-)
-_INSERT_EVENT = Prepared(
-    insert(events).values({c: bindparam(f"p_{c.name}") for c in events.c if c.name != "id"})
 )
 
 # Tags and aliases of a page of versions (see RegistryStore._version_extras).
@@ -514,26 +510,21 @@ class RegistryStore:
         return rows
 
     def set_model_tags(self, model_id: int, tags: Mapping[str, str]) -> None:
-        t = registered_model_tags
-        if tags:
-            self.conn.execute(delete(t).where(t.c.model_id == model_id, t.c.key.in_(list(tags))))
-            self.conn.execute(
-                insert(t),
-                [
-                    {"model_id": model_id, "key": k, "value": v, "value_prefix": _prefix(v)}
-                    for k, v in tags.items()
-                ],
-            )
+        upsert_pairs(
+            self.conn, registered_model_tags, {"model_id": model_id}, tags, extra=_prefixed
+        )
 
     def delete_model_tag(self, model_id: int, key: str) -> bool:
-        t = registered_model_tags
-        result = self.conn.execute(delete(t).where(t.c.model_id == model_id, t.c.key == key))
-        return bool(result.rowcount)
+        return delete_pair(self.conn, registered_model_tags, {"model_id": model_id}, key)
 
     def set_version_tags(
         self, model_id: int, version: int, tags: Mapping[str, str], *, new: bool = False
     ) -> None:
-        """Upsert tags of a version (``new``: the version was just inserted, so none exist)."""
+        """Upsert tags of a version (``new``: the version was just inserted, so none exist).
+
+        Not :func:`~modelreg.store.upsert.upsert_pairs`: this is on the path of every
+        ``create_model_version`` and runs as statements compiled once per dialect.
+        """
         if not tags:
             return
         if not new:
@@ -555,11 +546,8 @@ class RegistryStore:
         )
 
     def delete_version_tag(self, model_id: int, version: int, key: str) -> bool:
-        t = model_version_tags
-        result = self.conn.execute(
-            delete(t).where(t.c.model_id == model_id, t.c.version == version, t.c.key == key)
-        )
-        return bool(result.rowcount)
+        owner = {"model_id": model_id, "version": version}
+        return delete_pair(self.conn, model_version_tags, owner, key)
 
     # ---------------------------------------------------------------- aliases
     def alias_version(self, model_id: int, alias: str) -> int | None:
@@ -575,49 +563,13 @@ class RegistryStore:
         a = model_aliases
         self.conn.execute(delete(a).where(a.c.model_id == model_id, a.c.alias == alias))
 
-    # ----------------------------------------------------------------- events
-    def record_event(
-        self,
-        *,
-        timestamp: int,
-        actor: str,
-        type: str,
-        model_name: str | None,
-        version: int | None,
-        payload: Mapping[str, Any],
-    ) -> None:
-        _INSERT_EVENT.execute(
-            self.conn,
-            {
-                "p_timestamp": timestamp,
-                "p_actor": actor,
-                "p_type": type,
-                "p_model_name": model_name,
-                "p_version": version,
-                "p_payload": json.dumps(payload, sort_keys=True, separators=(",", ":")),
-            },
-        )
-
-    def list_events(self, after_id: int = 0, limit: int = 1000) -> list[Event]:
-        rows = self.conn.execute(
-            select(events).where(events.c.id > after_id).order_by(events.c.id).limit(limit)
-        )
-        return [
-            Event(
-                id=row.id,
-                timestamp=row.timestamp,
-                actor=row.actor,
-                type=row.type,
-                model_name=row.model_name,
-                version=row.version,
-                payload=json.loads(row.payload),
-            )
-            for row in rows
-        ]
-
 
 def _prefix(value: str) -> str:
     return value[:VALUE_PREFIX_LENGTH]
+
+
+def _prefixed(value: str) -> dict[str, str]:
+    return {"value_prefix": _prefix(value)}
 
 
 # Tags and aliases of a page of versions are read this many versions per statement,

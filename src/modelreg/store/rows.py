@@ -52,22 +52,24 @@ def version_from_row(
         _manifest,
         _model_id,
     ) = row
+    # The one place stored versions become entities: numbers become MLflow's strings,
+    # unset texts MLflow's "" (see modelreg.entities).
     return ModelVersion(
         name,
-        version,
+        str(version),
         created,
         updated,
         stage,
         description or "",
         source,
-        run_id,
+        run_id or "",
         run_link or "",
         status,
         status_message,
-        user_id,
+        user_id or "",
         logged_model_id,
         dict(tags) if tags else {},
-        tuple(sorted(aliases)) if aliases else (),
+        sorted(aliases) if aliases else [],
         storage_location,
     )
 
@@ -92,12 +94,12 @@ def model_from_row(
 ) -> RegisteredModel:
     _id, name, created, updated, description, user_id, _last_version = row
     return RegisteredModel(
-        name,
-        created,
-        updated,
-        description or "",
-        user_id,
-        dict(tags),
-        dict(sorted(aliases.items())) if aliases else {},
-        tuple(sorted(latest, key=lambda mv: mv.version)),
+        name=name,
+        creation_timestamp=created,
+        last_updated_timestamp=updated,
+        description=description or "",
+        user_id=user_id or "",
+        tags=dict(tags),
+        aliases={alias: str(version) for alias, version in sorted(aliases.items())},
+        latest_versions=sorted(latest, key=lambda mv: mv.number),
     )

@@ -27,10 +27,11 @@ from starlette.responses import Response, StreamingResponse
 
 from modelreg.artifacts import CHUNK_SIZE, FileInfo
 from modelreg.server import wire as w
-from modelreg.server.context import Call, Services
+from modelreg.server.context import Call
 from modelreg.server.errors import error_response
 from modelreg.server.routing import Endpoint, Field, RawEndpoint, api_paths
 from modelreg.server.schemas import BINARY, EMPTY, STRING, array, obj, ref
+from modelreg.service.assembly import Services
 
 Body = dict[str, Any]
 
