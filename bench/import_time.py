@@ -23,10 +23,11 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 DOC = REPO_ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- import-bench:start -->", "<!-- import-bench:end -->"
 
 sys.path.insert(0, str(REPO_ROOT))
 from tests.mlflow_env import MLFLOW_VERSION, ensure_mlflow_venv  # noqa: E402
+
+from _report import replace_section  # noqa: E402
 
 _PROBE = (
     "import time, sys; t = time.perf_counter(); import {module}; "
@@ -65,7 +66,6 @@ def main() -> None:
         rows.append((ours, ours_ms, ours_heavy, theirs, theirs_ms, theirs_heavy))
     print(json.dumps(rows, indent=2))
     lines = [
-        START,
         "## Import time",
         "",
         f"`bench/import_time.py`, run {dt.date.today()}: median of {args.runs} fresh "
@@ -82,16 +82,7 @@ def main() -> None:
             f"| `import {ours}` | {ours_ms:.1f} | {ours_heavy or 'none'} | `import {theirs}` "
             f"| {theirs_ms:.1f} | {theirs_heavy or 'none'} | {theirs_ms / ours_ms:.1f}x |"
         )
-    lines.append(END)
-    section = "\n".join(lines)
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    if START in text:
-        head, _, rest = text.partition(START)
-        _, _, tail = rest.partition(END)
-        text = head + section + tail
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    DOC.write_text(text)
+    replace_section("import-bench", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ from typing import Any
 
 import httpx
 
+from _report import replace_section
 from run_registry_bench import machine_facts, mlflow_python, wait_idle
 from server_procs import RssSampler, Server, free_port, settle, start_server
 from server_sockprobe import STALL_MS, keepalive_probe
@@ -79,8 +80,6 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
 DOC = REPO_ROOT / "docs" / "benchmarks.md"
-START = "<!-- server-bench:start -->"
-END = "<!-- server-bench:end -->"
 API = "http://127.0.0.1:{port}/api/2.0/mlflow"
 ARTIFACT_PATH = "bench/blob-{n}.bin"
 CONNECTIONS = (1, 8)
@@ -1400,14 +1399,7 @@ def _times_line(report: dict[str, Any]) -> list[str]:
 
 
 def update_doc(section: str, doc: Path = DOC) -> None:
-    block = f"{START}\n{section}\n{END}"
-    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: block, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    doc.write_text(text)
+    replace_section("server-bench", section, doc)
 
 
 # --------------------------------------------------------------------------- main

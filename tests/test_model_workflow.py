@@ -37,12 +37,12 @@ def _train_and_log(data: tuple[Any, Any, Any, Any], **log_kwargs: Any) -> tuple[
 def test_seed_workflow(tracking_uri: str, data: tuple[Any, Any, Any, Any]) -> None:
     x_test = data[1]
     run, model, info = _train_and_log(data, name="model", registered_model_name="churn-predictor")
-    assert info.registered_model_version == 1
+    assert info.registered_model_version == "1"
     assert info.model_id.startswith("m-")
     result = modelreg.register_model(
         model_uri=f"runs:/{run.info.run_id}/model", name="churn-predictor"
     )
-    assert result.version == 2
+    assert result.version == "2"
     assert (result.run_id, result.model_id) == (run.info.run_id, info.model_id)
     client = MlflowClient()
     client.transition_model_version_stage("churn-predictor", 2, "Production")
@@ -66,7 +66,7 @@ def test_seed_workflow(tracking_uri: str, data: tuple[Any, Any, Any, Any]) -> No
 def test_logged_model_carries_lineage(tracking_uri: str, data: tuple[Any, Any, Any, Any]) -> None:
     run, _, info = _train_and_log(data, name="model", registered_model_name="m")
     logged = MlflowClient().get_logged_model(info.model_id)
-    assert logged.status == "LOGGED_MODEL_READY"
+    assert logged.status == "READY"
     assert logged.source_run_id == run.info.run_id
     assert logged.params == {"C": "1.0"}
     assert (

@@ -38,7 +38,7 @@ class ModelInfo:
     flavors: Mapping[str, Any]
     signature: Any
     saved_input_example_info: Mapping[str, Any] | None
-    registered_model_version: int | None
+    registered_model_version: str | None  # "3", as mlflow has it over REST
     model_version: ModelVersion | None
 
     @property

@@ -1,11 +1,14 @@
 """Frozen value objects for experiments, runs, metrics, datasets and logged models.
 
 Shapes and attribute names follow MLflow's (``run.info.run_id``, ``run.data.params``,
-``logged_model.model_id``) so tracking code ports by changing imports.
+``logged_model.model_id``) so tracking code ports by changing imports; field types and
+empty values are those the real ``mlflow`` client returns over REST (lists, dicts, ``""``
+for an unset ``source_run_id``, :class:`LoggedModelStatus` for a logged model's status).
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -25,6 +28,36 @@ LOGGED_MODEL_STATUSES: tuple[str, ...] = (
 )
 
 DEFAULT_EXPERIMENT_ID = "0"
+
+
+class LoggedModelStatus(enum.StrEnum):
+    """A logged model's status, as ``mlflow.entities.LoggedModelStatus`` (``== "READY"``).
+
+    The wire and the database spell them as the proto's names (``LOGGED_MODEL_READY``);
+    :meth:`from_wire` and :attr:`wire_name` convert.
+    """
+
+    UNSPECIFIED = "UNSPECIFIED"
+    PENDING = "PENDING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+    @property
+    def wire_name(self) -> str:
+        return _STATUS_WIRE_NAMES[self]
+
+    @classmethod
+    def from_wire(cls, name: str) -> LoggedModelStatus:
+        return _STATUS_FROM_WIRE.get(name, cls.UNSPECIFIED)
+
+
+_STATUS_WIRE_NAMES: dict[LoggedModelStatus, str] = {
+    LoggedModelStatus.UNSPECIFIED: "LOGGED_MODEL_STATUS_UNSPECIFIED",
+    LoggedModelStatus.PENDING: LOGGED_MODEL_PENDING,
+    LoggedModelStatus.READY: LOGGED_MODEL_READY,
+    LoggedModelStatus.FAILED: LOGGED_MODEL_FAILED,
+}
+_STATUS_FROM_WIRE = {name: status for status, name in _STATUS_WIRE_NAMES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +143,12 @@ class RunData:
 
 @dataclass(frozen=True, slots=True)
 class RunInputs:
-    dataset_inputs: tuple[DatasetInput, ...] = ()
+    dataset_inputs: list[DatasetInput] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
 class RunOutputs:
-    model_outputs: tuple[LoggedModelOutput, ...] = ()
+    model_outputs: list[LoggedModelOutput] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,13 +167,13 @@ class LoggedModel:
     artifact_location: str
     creation_timestamp: int
     last_updated_timestamp: int
-    status: str
-    status_message: str | None = None
-    model_type: str | None = None
-    source_run_id: str | None = None
-    params: Mapping[str, str] = field(default_factory=dict)
-    tags: Mapping[str, str] = field(default_factory=dict)
-    metrics: tuple[Metric, ...] = ()
+    status: LoggedModelStatus
+    status_message: str = ""
+    model_type: str = ""
+    source_run_id: str = ""
+    params: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    metrics: list[Metric] = field(default_factory=list)
 
     @property
     def model_uri(self) -> str:
@@ -152,9 +185,9 @@ class Lineage:
     """Everything known about where a model version came from, in one object."""
 
     name: str
-    version: int
+    version: str
     source: str
     run: Run | None
     logged_model: LoggedModel | None
     git_commit: str | None
-    datasets: tuple[DatasetInput, ...] = ()
+    datasets: list[DatasetInput] = field(default_factory=list)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import Final
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
 
 from modelreg.entities import STAGES
 from modelreg.errors import InvalidArgument
@@ -21,6 +23,8 @@ MAX_ALIAS_LENGTH: Final = 255
 MAX_DESCRIPTION_LENGTH: Final = 65_535
 MAX_SOURCE_LENGTH: Final = 4_000
 MAX_RUN_LINK_LENGTH: Final = 4_000
+MAX_RUN_ID_LENGTH: Final = 256
+MAX_MODEL_ID_LENGTH: Final = 64
 
 # Versions are 32-bit integers in every database; "²".isdigit() is true, so match ASCII.
 MAX_VERSION: Final = 2_147_483_647
@@ -214,3 +218,64 @@ def validate_optional_text(field: str, value: object, limit: int) -> str | None:
             f"Parameter '{field}' is {len(value)} characters long; at most {limit} are allowed."
         )
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class NewVersion:
+    """``create_model_version``'s arguments after validation and normalisation."""
+
+    name: str
+    source: str
+    run_id: str | None
+    tags: dict[str, str]
+    run_link: str | None
+    description: str
+    model_id: str | None
+
+
+def new_version(
+    name: object,
+    source: object,
+    run_id: object = None,
+    tags: Mapping[str, Any] | None = None,
+    run_link: object = None,
+    description: object = None,
+    model_id: object = None,
+) -> NewVersion:
+    """Check ``create_model_version``'s arguments once, for every transport.
+
+    Empty optional texts are unset (MLflow's client sends ``""`` for them); a
+    ``runs:/<id>/…`` source names its run, and a different ``run_id`` is refused.
+    """
+    # Checked in this order, so the first problem reported is the same everywhere.
+    clean_name = validate_model_name(name)
+    clean_source = validate_source(source)
+    clean_run_id = validate_optional_text("run_id", run_id, MAX_RUN_ID_LENGTH)
+    clean_run_link = validate_optional_text("run_link", run_link, MAX_RUN_LINK_LENGTH)
+    clean_model_id = validate_optional_text("model_id", model_id, MAX_MODEL_ID_LENGTH)
+    clean_tags = validate_tags(tags)
+    clean_description = validate_description(description)
+    return NewVersion(
+        name=clean_name,
+        source=clean_source,
+        run_id=_check_run_source(clean_source, clean_run_id),
+        tags=clean_tags,
+        run_link=clean_run_link,
+        description=clean_description,
+        model_id=clean_model_id,
+    )
+
+
+def _check_run_source(source: str, run_id: str | None) -> str | None:
+    """A ``runs:/<id>/…`` source must come from the run named by ``run_id``."""
+    if not source.startswith("runs:/"):
+        return run_id
+    source_run = source.removeprefix("runs:/").lstrip("/").split("/", 1)[0]
+    if not source_run:
+        raise InvalidArgument(f"Invalid source {source!r}: expected runs:/<run_id>/<path>.")
+    if run_id is not None and run_id != source_run:
+        raise InvalidArgument(
+            "The run_id request parameter must identify the resource that contains the source: "
+            f"run_id is {run_id!r} but the source is in run {source_run!r}."
+        )
+    return source_run

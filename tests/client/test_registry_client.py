@@ -77,7 +77,7 @@ def test_issue_example_workflow(client: MlflowClient) -> None:
         tags={"team": "payments", "priority": "critical"},
     )
     mv = client.create_model_version("fraud-detector", source="s3://bucket/path/model", run_id=None)
-    assert mv.version == 1
+    assert mv.version == "1"
     promoted = client.transition_model_version_stage(
         "fraud-detector", mv.version, "Production", archive_existing_versions=True
     )
@@ -86,7 +86,7 @@ def test_issue_example_workflow(client: MlflowClient) -> None:
     assert [m.name for m in found] == ["fraud-detector"]
     assert found.token is None
     latest = client.get_latest_versions("fraud-detector", stages=["Production"])
-    assert [v.version for v in latest] == [1]
+    assert [v.version for v in latest] == ["1"]
     assert client.get_model_version_stages("fraud-detector", 1) == [
         "None",
         "Staging",

@@ -1,7 +1,7 @@
 """The two transports the contract suites run against, for the registry and for tracking.
 
 * ``embedded``: the ``RegistryService``/``TrackingService`` a server builds
-  (``build_services``), called in-process.
+  (``build_services`` with the server's settings), called in-process.
 * ``http``: ``HttpRegistry``/``HttpTracking`` talking MLflow's REST API to
   ``create_app(...)`` in-process.
 
@@ -13,22 +13,18 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Union
 
 import pytest
 
 from modelreg.client.http import HttpRegistry
 from modelreg.client.http_tracking import HttpTracking
 from modelreg.config import Settings
+from modelreg.protocols import Registry, Tracking
 from modelreg.server import create_app
-from modelreg.server.app import build_services
-from modelreg.service import RegistryService
-from modelreg.service.tracking import TrackingService
+from modelreg.service.assembly import build_services
 from tests.server.asgi import BASE_URL, asgi_client
 
 ACTOR = "alice"
-Registry = Union[RegistryService, HttpRegistry]  # noqa: UP007 - used at runtime in casts
-Tracking = Union[TrackingService, HttpTracking]  # noqa: UP007
 
 
 def _settings(database: Path, root: Path) -> Settings:
@@ -37,7 +33,7 @@ def _settings(database: Path, root: Path) -> Settings:
 
 def _open(transport: str, settings: Settings) -> Iterator[Registry]:
     if transport == "embedded":
-        services = build_services(settings)
+        services = build_services(settings.served())
         try:
             yield services.registry.as_actor(ACTOR)
         finally:
@@ -79,7 +75,7 @@ def both(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[Registry, Regi
 
 def _open_tracking(transport: str, settings: Settings) -> Iterator[Tracking]:
     if transport == "embedded":
-        services = build_services(settings)
+        services = build_services(settings.served())
         try:
             yield services.tracking.as_actor(ACTOR)
         finally:

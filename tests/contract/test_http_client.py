@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from modelreg.client import MlflowClient
-from modelreg.client import http as http_module
 from modelreg.client.http import HttpRegistry, auth_for, shared_client
 from modelreg.config import Credentials, tracking_credentials
 from modelreg.errors import (
@@ -19,7 +18,7 @@ from modelreg.errors import (
     TemporarilyUnavailable,
     Unauthenticated,
 )
-from modelreg.service import registry as service_registry
+from modelreg.limits import SEARCH_VERSIONS_DEFAULT
 
 
 def _registry(handler: httpx.MockTransport) -> HttpRegistry:
@@ -85,12 +84,7 @@ def test_requests_on_the_wire() -> None:
     assert delete.headers["content-type"] == "application/json"
     assert json.loads(delete.content) == {"name": "m", "version": "3", "key": "k"}
     assert search.url.params.get_list("order_by") == ["name", "version_number DESC"]
-    assert search.url.params["max_results"] == str(service_registry.SEARCH_VERSIONS_DEFAULT)
-
-
-def test_client_defaults_match_the_service() -> None:
-    assert http_module.SEARCH_MODELS_DEFAULT == service_registry.SEARCH_MODELS_DEFAULT
-    assert http_module.SEARCH_VERSIONS_DEFAULT == service_registry.SEARCH_VERSIONS_DEFAULT
+    assert search.url.params["max_results"] == str(SEARCH_VERSIONS_DEFAULT)
 
 
 def test_unreachable_server_is_temporarily_unavailable() -> None:
@@ -167,13 +161,6 @@ def test_tracking_requests_on_the_wire() -> None:
         "params": [{"key": "depth", "value": "4"}, {"key": "none", "value": "None"}],
         "tags": [{"key": "t", "value": "1"}],
     }
-
-
-def test_tracking_client_defaults_match_the_service() -> None:
-    from modelreg.client import http_tracking
-    from modelreg.service import tracking as service_tracking
-
-    assert http_tracking.SEARCH_RUNS_DEFAULT == service_tracking.SEARCH_RUNS_DEFAULT
 
 
 def test_missing_experiment_by_name_is_none_only_for_that_error() -> None:

@@ -99,6 +99,9 @@ def test_search_registered_models(api: Registry) -> None:
         "name != 'x' AND tag.`mlflow.prompt.is_prompt` != 'true'"
     )
     assert [m.name for m in prompt_free] == ["alpha", "beta", "gamma"]
+    # modelreg's extension: OR and parentheses, on both transports.
+    either = api.search_registered_models("name = 'alpha' OR (tag.team = 'b' AND name != 'prompt')")
+    assert [m.name for m in either] == ["alpha", "gamma"]
 
     first = api.search_registered_models(max_results=2)
     assert [m.name for m in first] == ["alpha", "beta"] and first.token
@@ -107,8 +110,8 @@ def test_search_registered_models(api: Registry) -> None:
 
     with pytest.raises(InvalidArgument, match="at most 1000"):
         api.search_registered_models(max_results=1001)
-    with pytest.raises(InvalidArgument):
-        api.search_registered_models("name = 'a' OR name = 'b'")
+    with pytest.raises(InvalidArgument, match="close the group"):
+        api.search_registered_models("(name = 'a' OR name = 'b'")
     with pytest.raises(InvalidArgument, match="Invalid page token"):
         api.search_registered_models(page_token="not-a-token")
 
@@ -125,13 +128,13 @@ def test_create_and_get_model_version(api: Registry) -> None:
         description="d",
         model_id="m-123",
     )
-    assert (created.version, created.status, created.current_stage) == (1, "READY", "None")
+    assert (created.version, created.status, created.current_stage) == ("1", "READY", "None")
     assert (created.run_id, created.run_link, created.description) == ("r1", "http://ci/1", "d")
     assert (created.tags, created.user_id, created.model_id) == ({"build": "7"}, ACTOR, "m-123")
     assert _public(api.get_model_version("m", 1)) == _public(created)
     assert _public(api.get_model_version("m", "1")) == _public(created)
     second = api.create_model_version("m", S3)
-    assert (second.version, second.run_id, second.run_link, second.tags) == (2, None, "", {})
+    assert (second.version, second.run_id, second.run_link, second.tags) == ("2", "", "", {})
     assert api.get_registered_model("m").last_updated_timestamp == second.creation_timestamp
 
 
@@ -160,7 +163,7 @@ def test_update_and_delete_model_version(api: Registry) -> None:
     with pytest.raises(NotFound):
         api.delete_model_version("m", 3)
     # Version numbers are never reused while the model exists.
-    assert api.create_model_version("m", S3).version == 4
+    assert api.create_model_version("m", S3).version == "4"
 
 
 def test_stages_and_latest_versions(api: Registry) -> None:
@@ -172,9 +175,12 @@ def test_stages_and_latest_versions(api: Registry) -> None:
     assert api.get_model_version("m", 1).current_stage == "Archived"
 
     latest = api.get_latest_versions("m", ["Production", "staging"])
-    assert [(mv.version, mv.current_stage) for mv in latest] == [(3, "Production"), (2, "Staging")]
+    assert [(mv.version, mv.current_stage) for mv in latest] == [
+        ("3", "Production"),
+        ("2", "Staging"),
+    ]
     everything = api.get_latest_versions("m")
-    assert sorted(mv.version for mv in everything) == [1, 2, 3]
+    assert sorted(mv.version for mv in everything) == ["1", "2", "3"]
     assert api.get_latest_versions("m", ["None"]) == []
 
     with pytest.raises(InvalidArgument, match="^Invalid Model Version stage: Prod\\."):
@@ -193,14 +199,14 @@ def test_search_model_versions(api: Registry) -> None:
     api.set_model_version_tag("a", 2, "build", "x1")
 
     found = api.search_model_versions("name = 'a'", order_by=["version_number ASC"])
-    assert [(mv.name, mv.version) for mv in found] == [("a", 1), ("a", 2), ("a", 3)]
-    assert [mv.version for mv in api.search_model_versions("tag.build = 'x1'")] == [2]
+    assert [(mv.name, mv.version) for mv in found] == [("a", "1"), ("a", "2"), ("a", "3")]
+    assert [mv.version for mv in api.search_model_versions("tag.build = 'x1'")] == ["2"]
     page = api.search_model_versions(max_results=3, order_by=["name", "version_number"])
     assert len(page) == 3 and page.token
     rest = api.search_model_versions(
         max_results=3, order_by=["name", "version_number"], page_token=page.token
     )
-    assert [(mv.name, mv.version) for mv in rest] == [("b", 1)] and rest.token is None
+    assert [(mv.name, mv.version) for mv in rest] == [("b", "1")] and rest.token is None
 
     with pytest.raises(InvalidArgument, match="at most 200000"):
         api.search_model_versions(max_results=200_001)
@@ -235,9 +241,9 @@ def test_copy_model_version(api: Registry) -> None:
     api.create_model_version("src", S3, run_id="r9", tags={"k": "v"}, description="d")
     api.set_registered_model_alias("src", "champ", 1)
     copied = api.copy_model_version("models:/src@champ", "dst")
-    assert (copied.name, copied.version, copied.source) == ("dst", 1, "models:/src/1")
+    assert (copied.name, copied.version, copied.source) == ("dst", "1", "models:/src/1")
     assert (copied.run_id, copied.tags, copied.description) == ("r9", {"k": "v"}, "d")
-    assert api.copy_model_version("models:/src/1", "dst").version == 2
+    assert api.copy_model_version("models:/src/1", "dst").version == "2"
     with pytest.raises(InvalidArgument, match="needs a registered model URI"):
         api.copy_model_version("models:/m-0123", "dst")
 
@@ -282,11 +288,11 @@ def test_aliases(api: Registry) -> None:
     _model_with_versions(api, count=2)
     api.set_registered_model_alias("m", "champ", 1)
     by_alias = api.get_model_version_by_alias("m", "champ")
-    assert (by_alias.version, by_alias.aliases) == (1, ("champ",))
-    assert api.get_registered_model("m").aliases == {"champ": 1}
+    assert (by_alias.version, by_alias.aliases) == ("1", ["champ"])
+    assert api.get_registered_model("m").aliases == {"champ": "1"}
     api.set_registered_model_alias("m", "champ", "2")  # moves it
-    assert api.get_model_version_by_alias("m", "champ").version == 2
-    assert api.get_model_version_by_alias("m", "latest").version == 2
+    assert api.get_model_version_by_alias("m", "champ").version == "2"
+    assert api.get_model_version_by_alias("m", "latest").version == "2"
     api.delete_registered_model_alias("m", "champ")
     api.delete_registered_model_alias("m", "champ")  # a missing alias is a no-op
     with pytest.raises(InvalidArgument, match="^Registered model alias champ not found\\.$"):
@@ -315,10 +321,10 @@ def test_resolve_model_uri(api: Registry) -> None:
     _model_with_versions(api, count=3)
     api.transition_model_version_stage("m", 2, "Production")
     api.set_registered_model_alias("m", "champ", 1)
-    assert api.resolve_model_uri("models:/m/3").version == 3
-    assert api.resolve_model_uri("models:/m/production").version == 2
-    assert api.resolve_model_uri("models:/m/latest").version == 3
-    assert api.resolve_model_uri("models:/m@champ").version == 1
+    assert api.resolve_model_uri("models:/m/3").version == "3"
+    assert api.resolve_model_uri("models:/m/production").version == "2"
+    assert api.resolve_model_uri("models:/m/latest").version == "3"
+    assert api.resolve_model_uri("models:/m@champ").version == "1"
     with pytest.raises(NotFound, match="^No versions of model 'm' in stage 'Staging'\\.$"):
         api.resolve_model_uri("models:/m/Staging")
     with pytest.raises(InvalidArgument):
@@ -354,7 +360,9 @@ CASES: dict[str, Call] = {
     "tag key long": lambda r: r.set_model_version_tag("m", 1, "k" * 251, "v"),
     "tag value long": lambda r: r.set_registered_model_tag("m", "k", "v" * 100_001),
     "tag null": lambda r: r.create_registered_model("n", {"k": None}),
-    "bad filter": lambda r: r.search_model_versions("name = 'a' OR name = 'b'"),
+    "bad filter": lambda r: r.search_model_versions("name = 'a' OR"),
+    "long filter": lambda r: r.search_model_versions("name = 'a' OR " * 2000),
+    "many conditions": lambda r: r.search_model_versions(" OR ".join(["name = 'a'"] * 101)),
     "bad attribute": lambda r: r.search_registered_models("run_id = 'x'"),
     "bad order": lambda r: r.search_model_versions(order_by=["run_id"]),
     "bad token": lambda r: r.search_model_versions(page_token="eyJvZmZzZXQiOiAtMX0="),

@@ -22,6 +22,7 @@ from modelreg.tracking_entities import (
     Experiment,
     LoggedModel,
     LoggedModelOutput,
+    LoggedModelStatus,
     Metric,
     Run,
 )
@@ -52,12 +53,17 @@ def test_experiment_lifecycle(tracking_api: Tracking) -> None:
     tracking_api.rename_experiment(experiment_id, "churn-2")
     renamed = tracking_api.get_experiment(experiment_id)
     assert (renamed.name, renamed.tags["stage"]) == ("churn-2", "beta")
+    tracking_api.set_experiment_tag(experiment_id, "gone", "soon")
+    tracking_api.delete_experiment_tag(experiment_id, "gone")
+    assert "gone" not in tracking_api.get_experiment(experiment_id).tags
+    with pytest.raises(NotFound, match="No tag with name: gone in experiment"):
+        tracking_api.delete_experiment_tag(experiment_id, "gone")
 
     tracking_api.delete_experiment(experiment_id)
     assert tracking_api.get_experiment(experiment_id).lifecycle_stage == "deleted"
-    active, _ = tracking_api.search_experiments()
+    active = tracking_api.search_experiments()
     assert [e.experiment_id for e in active] == ["0"]
-    deleted, _ = tracking_api.search_experiments(view_type="DELETED_ONLY")
+    deleted = tracking_api.search_experiments(view_type="DELETED_ONLY")
     assert [e.name for e in deleted] == ["churn-2"]
     with pytest.raises(InvalidArgument, match="deleted"):
         tracking_api.create_run(experiment_id)
@@ -68,13 +74,15 @@ def test_experiment_lifecycle(tracking_api: Tracking) -> None:
 def test_experiment_search_filters_and_pages(tracking_api: Tracking) -> None:
     for name in ("churn-a", "churn-b", "fraud"):
         tracking_api.create_experiment(name, tags={"team": "growth" if "churn" in name else "x"})
-    found, _ = tracking_api.search_experiments(filter_string="name LIKE 'churn%'")
+    found = tracking_api.search_experiments(filter_string="name LIKE 'churn%'")
     assert sorted(e.name for e in found) == ["churn-a", "churn-b"]
-    found, _ = tracking_api.search_experiments(filter_string="tags.team = 'x'")
+    found = tracking_api.search_experiments(filter_string="tags.team = 'x'")
     assert [e.name for e in found] == ["fraud"]
-    first, token = tracking_api.search_experiments(max_results=2)
+    first = tracking_api.search_experiments(max_results=2)
+    token = first.token
     assert len(first) == 2 and token
-    rest, last = tracking_api.search_experiments(max_results=2, page_token=token)
+    rest = tracking_api.search_experiments(max_results=2, page_token=token)
+    last = rest.token
     assert len(rest) == 2 and last is None
     assert {e.name for e in first + rest} == {"Default", "churn-a", "churn-b", "fraud"}
 
@@ -173,19 +181,19 @@ def test_search_runs(tracking_api: Tracking) -> None:
         tracking_api.log_param(run_id, "i", i)
         tracking_api.log_metric(run_id, "acc", i / 10, timestamp=1)
         ids.append(run_id)
-    found, _ = tracking_api.search_runs(["0"], "metrics.acc > 0.05", order_by=["metrics.acc DESC"])
+    found = tracking_api.search_runs(["0"], "metrics.acc > 0.05", order_by=["metrics.acc DESC"])
     assert [r.info.run_id for r in found] == [ids[2], ids[1]]
-    found, _ = tracking_api.search_runs(["0"], "params.i = '0'")
+    found = tracking_api.search_runs(["0"], "params.i = '0'")
     assert [r.info.run_id for r in found] == [ids[0]]
-    first, token = tracking_api.search_runs(
-        ["0"], max_results=2, order_by=["attributes.start_time"]
-    )
-    rest, last = tracking_api.search_runs(
+    first = tracking_api.search_runs(["0"], max_results=2, order_by=["attributes.start_time"])
+    token = first.token
+    rest = tracking_api.search_runs(
         ["0"], max_results=2, order_by=["attributes.start_time"], page_token=token
     )
+    last = rest.token
     assert [r.info.run_id for r in first + rest] == ids and last is None
     tracking_api.delete_run(ids[0])
-    found, _ = tracking_api.search_runs(["0"], run_view_type="DELETED_ONLY")
+    found = tracking_api.search_runs(["0"], run_view_type="DELETED_ONLY")
     assert [r.info.run_id for r in found] == [ids[0]]
 
 
@@ -197,8 +205,8 @@ def test_inputs_and_outputs(tracking_api: Tracking) -> None:
     model = tracking_api.create_logged_model("0", "model", run_id)
     tracking_api.log_outputs(run_id, [LoggedModelOutput(model.model_id, 3)])
     run = tracking_api.get_run(run_id)
-    assert run.inputs.dataset_inputs == (item,)
-    assert run.outputs.model_outputs == (LoggedModelOutput(model.model_id, 3),)
+    assert run.inputs.dataset_inputs == [item]
+    assert run.outputs.model_outputs == [LoggedModelOutput(model.model_id, 3)]
     with pytest.raises(NotFound, match="Logged model with ID 'm-nope' not found"):
         tracking_api.log_outputs(run_id, [LoggedModelOutput("m-nope", 0)])
 
@@ -211,7 +219,7 @@ def test_logged_model_lifecycle(tracking_api: Tracking) -> None:
     )
     assert model.model_id.startswith("m-") and len(model.model_id) == 34
     assert (model.status, model.model_type, model.source_run_id) == (
-        "LOGGED_MODEL_PENDING",
+        "PENDING",
         "sk",
         run_id,
     )
@@ -220,7 +228,7 @@ def test_logged_model_lifecycle(tracking_api: Tracking) -> None:
     assert tracking_api.get_logged_model(model.model_id) == model
 
     ready = tracking_api.finalize_logged_model(model.model_id, "LOGGED_MODEL_READY")
-    assert ready.status == "LOGGED_MODEL_READY"
+    assert ready.status == LoggedModelStatus.READY == "READY"
     assert ready == tracking_api.get_logged_model(model.model_id)
     tracking_api.set_logged_model_tags(model.model_id, {"u": "2", "path/key": "x"})
     tracking_api.delete_logged_model_tag(model.model_id, "t")
@@ -241,14 +249,16 @@ def test_logged_model_lifecycle(tracking_api: Tracking) -> None:
 def test_search_logged_models(tracking_api: Tracking) -> None:
     run_id = tracking_api.create_run().info.run_id
     made = [tracking_api.create_logged_model("0", name, run_id) for name in ("b", "a", "b")]
-    found, _ = tracking_api.search_logged_models(["0"], "name = 'b'")
+    found = tracking_api.search_logged_models(["0"], "name = 'b'")
     assert {m.model_id for m in found} == {made[0].model_id, made[2].model_id}
-    found, _ = tracking_api.search_logged_models(
+    found = tracking_api.search_logged_models(
         ["0"], order_by=[{"field_name": "name", "ascending": True}]
     )
     assert [m.name for m in found] == ["a", "b", "b"]
-    first, token = tracking_api.search_logged_models(["0"], max_results=2)
-    rest, last = tracking_api.search_logged_models(["0"], max_results=2, page_token=token)
+    first = tracking_api.search_logged_models(["0"], max_results=2)
+    token = first.token
+    rest = tracking_api.search_logged_models(["0"], max_results=2, page_token=token)
+    last = rest.token
     assert len(first) == 2 and len(rest) == 1 and last is None
 
 
@@ -264,7 +274,7 @@ def _setup(api: Tracking) -> None:
 
 
 def _run_id(api: Tracking) -> str:
-    (run,), _ = api.search_runs(["1"])
+    (run,) = api.search_runs(["1"])
     return run.info.run_id
 
 
@@ -299,7 +309,7 @@ CASES: dict[str, Call] = {
         _run_id(t), [DatasetInput(Dataset("", "", "local", "x"))]
     ),
     "find by name": lambda t: t.get_experiment_by_name("exp"),
-    "search params": lambda t: [r.data.params for r in t.search_runs(["1"], "params.p = '1'")[0]],
+    "search params": lambda t: [r.data.params for r in t.search_runs(["1"], "params.p = '1'")],
 }
 
 

@@ -11,6 +11,7 @@ import pytest
 from scipy.sparse import csr_matrix
 
 from modelreg.errors import InvalidArgument
+from modelreg.models.example_signature import infer_signature_from_example
 from modelreg.models.input_example import build_example
 from modelreg.models.schema import AnyType, ColSpec, DataType, Schema, TensorSpec
 from modelreg.models.signature import (
@@ -18,7 +19,6 @@ from modelreg.models.signature import (
     infer_param_schema,
     infer_schema,
     infer_signature,
-    infer_signature_from_example,
 )
 
 # (input, output) -> (inputs JSON, outputs JSON), from mlflow.models.infer_signature

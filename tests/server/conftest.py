@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 from starlette.applications import Starlette
 
 from modelreg.config import Settings
 from modelreg.server import ServerSettings, create_app
-from tests.server.asgi import TestClient, asgi_client
+from tests.server.asgi import TestClient, asgi_client, free_port
 
 
 @pytest.fixture
@@ -32,3 +35,20 @@ def app(settings: Settings, server_settings: ServerSettings) -> Starlette:
 def http(app: Starlette) -> Iterator[TestClient]:
     with asgi_client(app) as client:  # runs the lifespan (schema check, dispose)
         yield client
+
+
+@pytest.fixture
+def live_server(app: Starlette) -> Iterator[str]:
+    """The app on a real socket (uvicorn in a thread, 127.0.0.1, a free port)."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, ws="none")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=20)

@@ -69,11 +69,11 @@ def test_fluent_log_register_load(
         info = modelreg.sklearn.log_model(
             model, name="model", registered_model_name="churn", input_example=X[:5]
         )
-    assert info.registered_model_version == 1
+    assert info.registered_model_version == "1"
     finished = client.get_run(run.info.run_id)
     assert finished.info.status == "FINISHED"
     assert finished.outputs.model_outputs[0].model_id == info.model_id
-    assert client.get_logged_model(info.model_id).status == "LOGGED_MODEL_READY"
+    assert client.get_logged_model(info.model_id).status == "READY"
 
     # Registered files were copied into the registry's own storage on the server.
     uri = client.get_model_version_download_uri("churn", 1)
@@ -92,7 +92,7 @@ def test_fluent_log_register_load(
         assert np.asarray(predicted).tolist() == expected, model_uri
 
     again = modelreg.register_model(f"runs:/{run.info.run_id}/model", "churn")
-    assert (again.version, again.model_id) == (2, info.model_id)
+    assert (again.version, again.model_id) == ("2", info.model_id)
     lineage = client.get_model_version_lineage("churn", 2)
     assert lineage.run is not None and lineage.run.data.params == {"C": "1.0"}
     assert lineage.logged_model is not None and lineage.logged_model.model_id == info.model_id

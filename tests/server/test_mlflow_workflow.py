@@ -179,7 +179,7 @@ assert error_code(lambda: c.set_registered_model_alias("scratch2", "v7", "1")) =
 assert error_code(lambda: c.transition_model_version_stage("scratch2", "1", "prod")) == (
     "INVALID_PARAMETER_VALUE"
 )
-assert error_code(lambda: c.search_model_versions("name = 'a' OR name = 'b'")) == (
+assert error_code(lambda: c.search_model_versions("(name = 'a' OR name = 'b'")) == (
     "INVALID_PARAMETER_VALUE"
 )
 assert error_code(lambda: c.create_model_version("scratch2", "/etc")) == (
@@ -352,7 +352,7 @@ def _modelreg_side(url: str, results: dict[str, Any]) -> None:
             info = modelreg.sklearn.log_model(
                 model, name="model", registered_model_name="modelreg-made", input_example=X[:5]
             )
-        assert info.registered_model_version == 1
+        assert info.registered_model_version == "1"
         client.set_registered_model_alias("modelreg-made", "prod", 1)
     finally:
         modelreg.set_tracking_uri(None)

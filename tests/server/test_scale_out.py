@@ -259,7 +259,7 @@ def test_versions_allocated_1_to_n_across_two_servers(
             )
             assert [mv["version"] for mv in latest["model_versions"]] == [str(VERSIONS)]
 
-    events = model_events(registry, ev.MODEL_VERSION_CREATED)
+    events = model_events(registry, ev.ModelVersionCreated.TYPE)
     # One event per version, committed in allocation order, naming the caller.
     assert [e.version for e in events] == expected
     actor_of = {version: actor for version, actor, _ in created}
@@ -321,7 +321,7 @@ def test_concurrent_promotions_leave_one_production_across_two_servers(
             STAGE_ARCHIVED
         }
 
-        transitions = model_events(registry, ev.MODEL_VERSION_STAGE_TRANSITIONED, after_id)
+        transitions = model_events(registry, ev.ModelVersionStageTransitioned.TYPE, after_id)
         assert sorted(e.version for e in transitions if e.version) == sorted(targets)
         assert {e.actor for e in transitions} == {f"promoter-{i}" for i in range(PROMOTERS)}
         assert replay(before, transitions) == now

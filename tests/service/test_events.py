@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from modelreg import events
 from modelreg.errors import AlreadyExists, InvalidArgument, NotFound
 from modelreg.service import RegistryService
 
@@ -13,10 +14,10 @@ from modelreg.service import RegistryService
 def _rows(
     service: RegistryService, after: int = 0
 ) -> list[tuple[str, str, str | None, int | None, dict[str, Any]]]:
-    return [
-        (e.type, e.actor, e.model_name, e.version, dict(e.payload))
-        for e in service.list_events(after_id=after)
-    ]
+    found = service.list_events(after_id=after)
+    for row in found:  # every row reads back as its typed event, field for field
+        assert events.parse(row.type, row.schema_version, row.payload).payload() == row.payload
+    return [(e.type, e.actor, e.model_name, e.version, dict(e.payload)) for e in found]
 
 
 def _last_id(service: RegistryService) -> int:
@@ -203,3 +204,15 @@ def test_no_op_deletes_record_nothing(service: RegistryService) -> None:
     service.delete_model_version_tag("m", 1, "absent")
     service.delete_registered_model_alias("m", "absent")
     assert _rows(service, after=mark) == []
+
+
+def test_rows_carry_their_type_and_schema_version(service: RegistryService) -> None:
+    from modelreg.events import CATALOGUE
+
+    service.create_registered_model("m")
+    service.create_model_version("m", "s3://b/1")
+    found = service.list_events()
+    assert [(e.type, e.schema_version) for e in found] == [
+        ("registered_model.created", CATALOGUE["registered_model.created"].SCHEMA_VERSION),
+        ("model_version.created", CATALOGUE["model_version.created"].SCHEMA_VERSION),
+    ]

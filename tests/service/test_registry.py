@@ -6,6 +6,7 @@ import pytest
 
 from modelreg.entities import ModelVersion
 from modelreg.errors import AlreadyExists, InvalidArgument, NotFound
+from modelreg.filters import FilterLimits
 from modelreg.service import RegistryService
 
 
@@ -25,7 +26,7 @@ def test_create_and_get_registered_model(service: RegistryService) -> None:
     assert (
         fetched.creation_timestamp == fetched.last_updated_timestamp == created.creation_timestamp
     )
-    assert fetched.latest_versions == ()
+    assert fetched.latest_versions == []
     assert fetched.aliases == {}
     assert fetched.user_id == "alice"
 
@@ -60,7 +61,7 @@ def test_rename_moves_versions_and_bumps_timestamps(service: RegistryService) ->
     service.set_registered_model_alias("old", "champ", 2)
     renamed = service.rename_registered_model("old", "new")
     assert renamed.name == "new"
-    assert renamed.aliases == {"champ": 2}
+    assert renamed.aliases == {"champ": "2"}
     with pytest.raises(NotFound):
         service.get_registered_model("old")
     version = service.get_model_version("new", 1)
@@ -92,7 +93,7 @@ def test_delete_model_cascades(service: RegistryService) -> None:
     assert list(service.search_model_versions("name = 'm'")) == []
     # Re-creating the name starts numbering again, as in MLflow.
     service.create_registered_model("m")
-    assert service.create_model_version("m", "s3://x").version == 1
+    assert service.create_model_version("m", "s3://x").version == "1"
     assert service.get_registered_model("m").tags == {}
 
 
@@ -104,10 +105,10 @@ def test_delete_missing_model_is_not_found(service: RegistryService) -> None:
 # ------------------------------------------------------------------ versions
 def test_versions_number_from_one_and_are_never_reused(service: RegistryService) -> None:
     service.create_registered_model("m")
-    assert [v.version for v in _versions(service, "m", 3)] == [1, 2, 3]
+    assert [v.version for v in _versions(service, "m", 3)] == ["1", "2", "3"]
     service.delete_model_version("m", 3)
     service.delete_model_version("m", 1)
-    assert service.create_model_version("m", "s3://x").version == 4
+    assert service.create_model_version("m", "s3://x").version == "4"
 
 
 def test_create_version_fields_and_model_timestamp(service: RegistryService) -> None:
@@ -122,7 +123,7 @@ def test_create_version_fields_and_model_timestamp(service: RegistryService) -> 
     )
     fetched = service.get_model_version("m", "1")
     assert fetched == created
-    assert fetched.version == 1
+    assert fetched.version == "1"
     assert fetched.current_stage == "None"
     assert fetched.status == "READY"
     assert fetched.run_id == "abc123"
@@ -173,7 +174,7 @@ def test_delete_version_removes_its_aliases(service: RegistryService) -> None:
     service.set_registered_model_alias("m", "champ", 1)
     service.set_registered_model_alias("m", "next", 2)
     service.delete_model_version("m", 1)
-    assert service.get_registered_model("m").aliases == {"next": 2}
+    assert service.get_registered_model("m").aliases == {"next": "2"}
     with pytest.raises(NotFound):
         service.get_model_version("m", 1)
     with pytest.raises(NotFound):
@@ -214,7 +215,7 @@ def test_archive_existing_versions_moves_others_to_archived(service: RegistrySer
         "m", 4, "Production", archive_existing_versions=True
     )
     stages = {v.version: v.current_stage for v in service.search_model_versions("name='m'")}
-    assert stages == {1: "Archived", 2: "Archived", 3: "Staging", 4: "Production"}
+    assert stages == {"1": "Archived", "2": "Archived", "3": "Staging", "4": "Production"}
     archived = service.get_model_version("m", 1)
     assert archived.last_updated_timestamp == promoted.last_updated_timestamp
 
@@ -225,7 +226,7 @@ def test_without_archive_flag_several_versions_share_a_stage(service: RegistrySe
     service.transition_model_version_stage("m", 1, "Production")
     service.transition_model_version_stage("m", 2, "Production")
     stages = {v.version: v.current_stage for v in service.search_model_versions("name='m'")}
-    assert stages == {1: "Production", 2: "Production"}
+    assert stages == {"1": "Production", "2": "Production"}
 
 
 def test_archive_flag_needs_an_active_stage(service: RegistryService) -> None:
@@ -245,9 +246,9 @@ def test_get_latest_versions_per_stage(service: RegistryService) -> None:
     service.set_registered_model_alias("m", "champ", 3)
     service.set_model_version_tag("m", 3, "k", "v")
     latest = service.get_latest_versions("m", ["production"])
-    assert [(v.version, v.aliases, v.tags) for v in latest] == [(3, ("champ",), {"k": "v"})]
+    assert [(v.version, v.aliases, v.tags) for v in latest] == [("3", ["champ"], {"k": "v"})]
     every = {v.current_stage: v.version for v in service.get_latest_versions("m")}
-    assert every == {"None": 5, "Staging": 4, "Production": 3}
+    assert every == {"None": "5", "Staging": "4", "Production": "3"}
     assert service.get_latest_versions("m", ["Archived"]) == []
     with pytest.raises(InvalidArgument):
         service.get_latest_versions("m", ["Prod"])
@@ -265,9 +266,9 @@ def test_alias_set_moves_and_get_by_alias(service: RegistryService) -> None:
     before = service.get_model_version("m", 1).last_updated_timestamp
     service.set_registered_model_alias("m", "champion", 2)
     found = service.get_model_version_by_alias("m", "champion")
-    assert found.version == 2
-    assert found.aliases == ("champion",)
-    assert service.get_model_version("m", 1).aliases == ()
+    assert found.version == "2"
+    assert found.aliases == ["champion"]
+    assert service.get_model_version("m", 1).aliases == []
     assert service.get_model_version("m", 1).last_updated_timestamp == before
 
 
@@ -276,7 +277,7 @@ def test_alias_latest_resolves_to_newest_version(service: RegistryService) -> No
     with pytest.raises(NotFound):
         service.get_model_version_by_alias("m", "latest")
     _versions(service, "m", 3)
-    assert service.get_model_version_by_alias("m", "LATEST").version == 3
+    assert service.get_model_version_by_alias("m", "LATEST").version == "3"
 
 
 @pytest.mark.parametrize("alias", ["latest", "Latest", "v1", "V12", "bad alias", "a.b", ""])
@@ -306,7 +307,7 @@ def test_aliases_are_case_sensitive(service: RegistryService) -> None:
     _versions(service, "m", 2)
     service.set_registered_model_alias("m", "a", 1)
     service.set_registered_model_alias("m", "A", 2)
-    assert service.get_registered_model("m").aliases == {"A": 2, "a": 1}
+    assert service.get_registered_model("m").aliases == {"A": "2", "a": "1"}
 
 
 # ---------------------------------------------------------------------- tags
@@ -357,7 +358,13 @@ def test_long_tag_values_round_trip(service: RegistryService) -> None:
     long_value = "x" * 100_000
     service.set_model_version_tag("m", 1, "big", long_value)
     assert service.get_model_version("m", 1).tags["big"] == long_value
-    assert [v.version for v in service.search_model_versions(f"tag.big = '{long_value}'")] == [1]
+    # Comparing one in full takes a filter longer than the default limit allows.
+    in_full = f"tag.big = '{long_value}'"
+    with pytest.raises(InvalidArgument, match="at most 16,384 characters"):
+        service.search_model_versions(in_full)
+    assert [v.version for v in service.search_model_versions("tag.big LIKE 'xxx%'")] == ["1"]
+    service.db.filter_limits = FilterLimits(max_length=len(in_full))
+    assert [v.version for v in service.search_model_versions(in_full)] == ["1"]
 
 
 # ---------------------------------------------------------------------- copy
@@ -368,13 +375,13 @@ def test_copy_model_version(service: RegistryService) -> None:
     )
     service.set_registered_model_alias("src", "champ", 1)
     copied = service.copy_model_version("models:/src@champ", "dst")
-    assert (copied.name, copied.version) == ("dst", 1)
+    assert (copied.name, copied.version) == ("dst", "1")
     assert copied.source == "models:/src/1"
     assert (copied.run_id, copied.model_id, copied.description) == ("r1", "m-1", "d")
     assert copied.tags == {"k": "v"}
     assert service.get_model_version_download_uri("dst", 1) == "s3://b/m"
     again = service.copy_model_version("models:/src/1", "dst")
-    assert again.version == 2
+    assert again.version == "2"
 
 
 def test_models_source_is_canonicalised(service: RegistryService) -> None:
@@ -392,10 +399,10 @@ def test_resolve_model_uri(service: RegistryService) -> None:
     _versions(service, "m", 3)
     service.transition_model_version_stage("m", 2, "Production")
     service.set_registered_model_alias("m", "champ", 1)
-    assert service.resolve_model_uri("models:/m/3").version == 3
-    assert service.resolve_model_uri("models:/m/Production").version == 2
-    assert service.resolve_model_uri("models:/m/latest").version == 3
-    assert service.resolve_model_uri("models:/m@champ").version == 1
+    assert service.resolve_model_uri("models:/m/3").version == "3"
+    assert service.resolve_model_uri("models:/m/Production").version == "2"
+    assert service.resolve_model_uri("models:/m/latest").version == "3"
+    assert service.resolve_model_uri("models:/m@champ").version == "1"
     with pytest.raises(NotFound, match="Staging"):
         service.resolve_model_uri("models:/m/Staging")
     with pytest.raises(InvalidArgument):

@@ -29,7 +29,7 @@ def _versions(
     service: RegistryService, filter_string: str | None, **kw: object
 ) -> list[tuple[str, int]]:
     found = service.search_model_versions(filter_string, **kw)  # type: ignore[arg-type]
-    return [(v.name, v.version) for v in found]
+    return [(v.name, v.number) for v in found]
 
 
 @pytest.mark.parametrize(
@@ -50,6 +50,25 @@ def _versions(
         ("tag.team ILIKE 'GROW%' AND name LIKE '%EU'", ["Churn-EU"]),
         (
             "name LIKE '%' AND tag.`mlflow.prompt.is_prompt` != 'true'",
+            ["Churn-EU", "churn", "fraud", "ltv"],
+        ),
+        # modelreg's extension: OR and parentheses, AND binding tighter.
+        ("name = 'ltv' OR tag.team = 'risk'", ["fraud", "ltv"]),
+        ("tag.team = 'risk' OR tag.team LIKE 'gr%'", ["Churn-EU", "churn", "fraud"]),
+        ("name = 'ltv' OR tag.team = 'growth' AND name ILIKE '%eu'", ["Churn-EU", "ltv"]),
+        ("(name = 'ltv' OR tag.team = 'growth') AND name ILIKE '%eu'", ["Churn-EU"]),
+        (
+            "(tag.team = 'growth' OR tag.team = 'risk') AND tag.team != 'risk'",
+            ["Churn-EU", "churn"],
+        ),
+        ("tag.team = 'growth' AND (tag.team = 'risk' OR name = 'churn')", ["churn"]),
+        ("(name = 'x' OR name = 'y') OR (name IN ('ltv') OR tag.nope = 'z')", ["ltv"]),
+        (
+            "(name = 'ltv' OR tag.team = 'risk') AND tag.`mlflow.prompt.is_prompt` != 'true'",
+            ["fraud", "ltv"],
+        ),
+        (
+            "name = 'ltv' OR tag.`mlflow.prompt.is_prompt` != 'true'",
             ["Churn-EU", "churn", "fraud", "ltv"],
         ),
     ],
@@ -79,6 +98,21 @@ def test_prompt_models_are_excluded_by_the_appended_prompt_term(catalogue: Regis
         ("tag.env = 'prod'", [("churn", 2), ("fraud", 1)]),
         ("tag.env != 'prod'", [("fraud", 2)]),
         ("tag.env ILIKE 'PR%' AND name = 'fraud'", [("fraud", 1)]),
+        ("run_id = 'run0' OR tag.env = 'dev'", [("churn", 1), ("fraud", 2)]),
+        (
+            "name = 'fraud' AND (version_number = 2 OR run_id = 'run9')",
+            [("fraud", 1), ("fraud", 2)],
+        ),
+        ("tag.env = 'prod' AND (tag.env = 'dev' OR version_number > 1)", [("churn", 2)]),
+        ("(tag.env = 'prod' OR tag.env = 'dev') AND name = 'churn'", [("churn", 2)]),
+        (
+            "tag.env = 'prod' OR tag.env = 'dev' AND version_number = 1",
+            [("churn", 2), ("fraud", 1)],
+        ),
+        (
+            "(tag.env = 'dev' OR version_number = 3) AND name LIKE '%r%'",
+            [("churn", 3), ("fraud", 2)],
+        ),
     ],
 )
 def test_model_version_filters(
@@ -126,14 +160,14 @@ def test_search_results_carry_latest_versions_tags_and_aliases(catalogue: Regist
     catalogue.set_registered_model_alias("churn", "champ", 2)
     catalogue.transition_model_version_stage("churn", 1, "Production")
     (churn,) = catalogue.search_registered_models("name = 'churn'")
-    assert {v.current_stage: v.version for v in churn.latest_versions} == {
+    assert {v.current_stage: v.number for v in churn.latest_versions} == {
         "None": 3,
         "Production": 1,
     }
     assert churn.tags == {"team": "growth"}
-    assert churn.aliases == {"champ": 2}
+    assert churn.aliases == {"champ": "2"}
     (version,) = catalogue.search_model_versions("name = 'churn' AND version_number = 2")
-    assert version.aliases == ("champ",)
+    assert version.aliases == ["champ"]
     assert version.tags == {"env": "prod"}
 
 
@@ -164,14 +198,15 @@ def test_paging_through_versions(service: RegistryService) -> None:
     assert first.token is not None
     second = service.search_model_versions("name='m'", max_results=5, page_token=first.token)
     assert second.token is None
-    assert [v.version for v in [*first, *second]] == [7, 6, 5, 4, 3, 2, 1]
+    assert [v.number for v in [*first, *second]] == [7, 6, 5, 4, 3, 2, 1]
 
 
 @pytest.mark.parametrize(
     ("filter_string", "message"),
     [
-        ("name = 'a' OR name = 'b'", "OR"),
-        ("(name = 'a')", "arenthes"),
+        ("name = 'a' OR", "end of filter"),
+        ("(name = 'a'", "close the group"),
+        ("name = 'a')", "closes no open parenthesis"),
         ("name = a", "'a'"),
         ("creation_timestamp > 1", "creation_timestamp"),
         ("tag.x IS NULL", "IS"),

@@ -132,18 +132,18 @@ def test_dataset_inputs(tracking: TrackingService) -> None:
     tracking.log_inputs(run_id, [item])
     tracking.log_inputs(run_id, [item])  # logging the same input twice keeps one
     inputs = tracking.get_run(run_id).inputs.dataset_inputs
-    assert inputs == (item,)
+    assert inputs == [item]
 
 
 def test_logged_model_lifecycle(tracking: TrackingService, artifact_root: object) -> None:
     run_id = tracking.create_run().info.run_id
     model = tracking.create_logged_model("0", "model", run_id, tags={"t": "1"}, params={"C": 1})
     assert model.model_id.startswith("m-") and len(model.model_id) == 34
-    assert model.status == "LOGGED_MODEL_PENDING"
+    assert model.status == "PENDING"
     assert model.artifact_location == f"{artifact_root}/0/models/{model.model_id}/artifacts"
     assert (model.params, model.tags) == ({"C": "1"}, {"t": "1"})
     ready = tracking.finalize_logged_model(model.model_id, "LOGGED_MODEL_READY")
-    assert ready.status == "LOGGED_MODEL_READY"
+    assert ready.status == "READY"
     tracking.set_logged_model_tags(model.model_id, {"u": "2"})
     tracking.delete_logged_model_tag(model.model_id, "t")
     tracking.log_metric(run_id, "acc", 0.9, timestamp=1, model_id=model.model_id)
@@ -151,7 +151,7 @@ def test_logged_model_lifecycle(tracking: TrackingService, artifact_root: object
     assert fetched.tags == {"u": "2"}
     assert [(m.key, m.value) for m in fetched.metrics] == [("acc", 0.9)]
     tracking.log_outputs(run_id, [LoggedModelOutput(model.model_id, 3)])
-    assert tracking.get_run(run_id).outputs.model_outputs == (LoggedModelOutput(model.model_id, 3),)
+    assert tracking.get_run(run_id).outputs.model_outputs == [LoggedModelOutput(model.model_id, 3)]
     with pytest.raises(InvalidArgument):
         tracking.finalize_logged_model(model.model_id, "DONE")
     with pytest.raises(NotFound):

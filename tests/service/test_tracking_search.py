@@ -25,7 +25,7 @@ def runs(tracking: TrackingService) -> list[str]:
 
 
 def _search(tracking: TrackingService, text: str = "", **kw: object) -> list[str]:
-    found, _ = tracking.search_runs(["0"], text, **kw)  # type: ignore[arg-type]
+    found = tracking.search_runs(["0"], text, **kw)  # type: ignore[arg-type]
     return [r.info.run_name for r in found]
 
 
@@ -44,6 +44,17 @@ def _search(tracking: TrackingService, text: str = "", **kw: object) -> list[str
         ("datasets.context = 'training'", ["run-0"]),
         ("datasets.context IN ('eval', 'training')", ["run-0"]),
         ("attributes.start_time >= 1001 AND metrics.acc < 0.85", ["run-2"]),
+        # modelreg's extension: OR and parentheses, AND binding tighter.
+        ("metrics.acc > 0.85 OR params.C = '10'", ["run-2", "run-1"]),
+        ("datasets.name = 'train' OR status = 'FINISHED'", ["run-2", "run-0"]),
+        ("tags.team = 'growth' AND (metrics.acc < 0.8 OR params.C = '1.0')", ["run-1", "run-0"]),
+        ("(tags.team = 'risk' OR metrics.acc >= 0.9) AND params.C LIKE '1%'", ["run-2", "run-1"]),
+        ("run_name = 'run-0' OR tags.team = 'risk' AND metrics.acc > 0.9", ["run-0"]),
+        (
+            "(params.C = '0.1' OR params.C = '10') AND "
+            "(tags.team = 'risk' OR datasets.digest = 'd1')",
+            ["run-2", "run-0"],
+        ),
     ],
 )
 def test_run_filters(
@@ -56,9 +67,11 @@ def test_run_ordering_and_paging(tracking: TrackingService, runs: list[str]) -> 
     assert _search(tracking, order_by=["metrics.acc DESC"]) == ["run-1", "run-2", "run-0"]
     assert _search(tracking, order_by=["params.C ASC"]) == ["run-0", "run-1", "run-2"]
     assert _search(tracking, order_by=["attributes.start_time ASC"]) == ["run-0", "run-1", "run-2"]
-    first, token = tracking.search_runs(["0"], max_results=2)
+    first = tracking.search_runs(["0"], max_results=2)
+    token = first.token
     assert token is not None
-    rest, last = tracking.search_runs(["0"], max_results=2, page_token=token)
+    rest = tracking.search_runs(["0"], max_results=2, page_token=token)
+    last = rest.token
     assert ([r.info.run_name for r in [*first, *rest]], last) == (["run-2", "run-1", "run-0"], None)
 
 
@@ -72,20 +85,26 @@ def test_deleted_runs_follow_the_view_type(tracking: TrackingService, runs: list
 
 
 def test_bad_run_filter_is_explained(tracking: TrackingService) -> None:
-    with pytest.raises(InvalidArgument, match="OR"):
-        _search(tracking, "metrics.a > 1 OR metrics.b > 1")
+    with pytest.raises(InvalidArgument, match="end of filter"):
+        _search(tracking, "metrics.a > 1 OR")
 
 
 def test_search_logged_models(tracking: TrackingService, runs: list[str]) -> None:
     first = tracking.create_logged_model("0", "model", runs[0], params={"C": "1"})
     tracking.create_logged_model("0", "other", runs[1], tags={"k": "v"})
-    found, _ = tracking.search_logged_models(["0"], "name = 'model'")
+    found = tracking.search_logged_models(["0"], "name = 'model'")
     assert [m.model_id for m in found] == [first.model_id]
-    found, _ = tracking.search_logged_models(["0"], f"source_run_id = '{runs[1]}'")
+    found = tracking.search_logged_models(["0"], f"source_run_id = '{runs[1]}'")
     assert [m.name for m in found] == ["other"]
-    found, _ = tracking.search_logged_models(["0"], "params.C = '1'")
+    found = tracking.search_logged_models(["0"], "params.C = '1'")
     assert [m.name for m in found] == ["model"]
-    ordered, _ = tracking.search_logged_models(
+    found = tracking.search_logged_models(["0"], "params.C = '1' OR tags.k = 'v'")
+    assert sorted(m.name for m in found) == ["model", "other"]
+    found = tracking.search_logged_models(
+        ["0"], "(params.C = '1' OR tags.k = 'v') AND name != 'model'"
+    )
+    assert [m.name for m in found] == ["other"]
+    ordered = tracking.search_logged_models(
         ["0"], order_by=[{"field_name": "name", "ascending": False}]
     )
     assert [m.name for m in ordered] == ["other", "model"]
@@ -96,9 +115,11 @@ def test_search_logged_models(tracking: TrackingService, runs: list[str]) -> Non
 def test_search_experiments(tracking: TrackingService) -> None:
     tracking.create_experiment("churn-a", tags={"team": "growth"})
     tracking.create_experiment("churn-b")
-    found, _ = tracking.search_experiments(filter_string="name LIKE 'churn%'")
+    found = tracking.search_experiments(filter_string="name LIKE 'churn%'")
     assert sorted(e.name for e in found) == ["churn-a", "churn-b"]
-    found, _ = tracking.search_experiments(filter_string="tags.team = 'growth'")
+    found = tracking.search_experiments(filter_string="tags.team = 'growth'")
     assert [e.name for e in found] == ["churn-a"]
-    everything, _ = tracking.search_experiments()
+    found = tracking.search_experiments(filter_string="tags.team = 'growth' OR name = 'Default'")
+    assert sorted(e.name for e in found) == ["Default", "churn-a"]
+    everything = tracking.search_experiments()
     assert {e.name for e in everything} == {"Default", "churn-a", "churn-b"}

@@ -98,7 +98,7 @@ def version_counter(db: Database, name: str) -> int:
 
 def all_versions(service: RegistryService, name: str) -> list[int]:
     found = service.search_model_versions(f"name = '{name}'", max_results=10_000)
-    return sorted(mv.version for mv in found)
+    return sorted(mv.number for mv in found)
 
 
 def model_events(service: RegistryService, name: str, type: str, after_id: int = 0) -> list[Event]:
@@ -121,7 +121,7 @@ def last_event_id(service: RegistryService) -> int:
 
 def stages(service: RegistryService, name: str) -> dict[int, str]:
     found = service.search_model_versions(f"name = '{name}'", max_results=10_000)
-    return {mv.version: mv.current_stage for mv in found}
+    return {mv.number: mv.current_stage for mv in found}
 
 
 def replay_transitions(before: dict[int, str], events: Sequence[Event]) -> dict[int, str]:
@@ -160,7 +160,7 @@ def test_concurrent_create_model_version_allocates_1_to_n(
         def create(index: int) -> int:
             writer = RegistryService(handles[index], actor=f"writer-{index}")
             made = writer.create_model_version("churn", SOURCE, tags={"i": str(index)})
-            return made.version
+            return made.number
 
         created = run_concurrently(create, writers)
 
@@ -169,14 +169,14 @@ def test_concurrent_create_model_version_allocates_1_to_n(
     assert all_versions(service, "churn") == expected
     assert version_counter(service.db, "churn") == writers
     latest = service.get_latest_versions("churn", [STAGE_NONE])
-    assert [mv.version for mv in latest] == [writers]
+    assert [mv.number for mv in latest] == [writers]
 
-    created_events = model_events(service, "churn", ev.MODEL_VERSION_CREATED)
+    created_events = model_events(service, "churn", ev.ModelVersionCreated.TYPE)
     assert sorted(e.version for e in created_events if e.version) == expected
     # Allocated under the model's lock, so the log holds them in allocation order.
     assert [e.version for e in created_events] == expected
     # Each event names the writer that got that version.
-    by_version = {mv.version: mv for mv in service.search_model_versions("name='churn'")}
+    by_version = {mv.number: mv for mv in service.search_model_versions("name='churn'")}
     for event in created_events:
         assert event.version is not None
         assert event.actor == by_version[event.version].user_id
@@ -213,7 +213,7 @@ def test_concurrent_promotions_leave_exactly_one_production(
             assert others == {STAGE_ARCHIVED}, now
 
             transitions = model_events(
-                service, "churn", ev.MODEL_VERSION_STAGE_TRANSITIONED, after_id
+                service, "churn", ev.ModelVersionStageTransitioned.TYPE, after_id
             )
             assert sorted(e.version for e in transitions if e.version) == list(
                 range(1, versions + 1)
@@ -222,7 +222,7 @@ def test_concurrent_promotions_leave_exactly_one_production(
             # The last promotion to commit is the one left in Production.
             assert transitions[-1].version == production[0]
             latest = service.get_latest_versions("churn", [STAGE_PRODUCTION])
-            assert [mv.version for mv in latest] == production
+            assert [mv.number for mv in latest] == production
 
 
 # --------------------------------------------------- many models, many threads
@@ -241,7 +241,7 @@ def test_concurrent_writes_to_many_models_do_not_deadlock(
         order = random.Random(index).sample(names, k=per_writer)
         done = []
         for name in order:
-            version = writer.create_model_version(name, SOURCE).version
+            version = writer.create_model_version(name, SOURCE).number
             writer.transition_model_version_stage(
                 name, version, STAGE_STAGING, archive_existing_versions=True
             )
@@ -284,7 +284,7 @@ def _process_create_versions(
         try:
             service = RegistryService(db, actor=f"process-{multiprocessing.current_process().pid}")
             barrier.wait(LIVENESS_TIMEOUT)
-            made = [service.create_model_version(name, SOURCE).version for _ in range(count)]
+            made = [service.create_model_version(name, SOURCE).number for _ in range(count)]
         finally:
             db.dispose()
         results.put(("ok", made))
@@ -379,7 +379,7 @@ def test_processes_creating_versions_get_1_to_n(server_uri: str, service: Regist
         assert batch == sorted(batch)
     assert all_versions(service, "churn") == expected
     assert version_counter(service.db, "churn") == total
-    created_events = model_events(service, "churn", ev.MODEL_VERSION_CREATED)
+    created_events = model_events(service, "churn", ev.ModelVersionCreated.TYPE)
     assert [e.version for e in created_events] == expected
 
 
@@ -402,7 +402,7 @@ def test_processes_promoting_leave_exactly_one_production(
     production = [v for v, stage in now.items() if stage == STAGE_PRODUCTION]
     assert len(production) == 1, now
     assert {stage for v, stage in now.items() if v != production[0]} == {STAGE_ARCHIVED}
-    transitions = model_events(service, "churn", ev.MODEL_VERSION_STAGE_TRANSITIONED)
+    transitions = model_events(service, "churn", ev.ModelVersionStageTransitioned.TYPE)
     assert sorted(e.version for e in transitions if e.version) == list(range(1, versions + 1))
     assert replay_transitions(before, transitions) == now
     assert transitions[-1].version == production[0]

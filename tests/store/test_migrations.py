@@ -126,6 +126,20 @@ def test_every_revision_downgrades_and_upgrades_again(engine: Engine) -> None:
     assert schema_differences(engine) == []
 
 
+def test_events_written_before_0003_read_as_schema_version_1(engine: Engine) -> None:
+    migrations.upgrade(engine, "0002")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO events (timestamp, actor, type, model_name, version, payload) "
+                "VALUES (1, 'alice', 'registered_model.created', 'm', NULL, '{}')"
+            )
+        )
+    migrations.upgrade(engine, "0003")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT schema_version FROM events")).scalar_one() == 1
+
+
 # ------------------------------------------------------------- schema check
 def test_fresh_sqlite_file_is_upgraded_on_first_use(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "registry.db"

@@ -133,14 +133,14 @@ def test_model_reads_do_not_grow_with_versions(service: RegistryService) -> None
     assert max(small.values()) <= MAX_STATEMENTS, small
     # The reads did read what they were asked for.
     big = service.get_registered_model("large")
-    assert {mv.current_stage: mv.version for mv in big.latest_versions} == {
+    assert {mv.current_stage: mv.number for mv in big.latest_versions} == {
         STAGE_NONE: LARGE - 3,
         STAGE_ARCHIVED: LARGE - 2,
         STAGE_STAGING: LARGE - 1,
         STAGE_PRODUCTION: LARGE,
     }
     assert len(service.search_model_versions("name = 'large'")) == LARGE
-    assert service.get_model_version_by_alias("large", "champion").version == LARGE
+    assert service.get_model_version_by_alias("large", "champion").number == LARGE
 
 
 def test_searches_do_not_grow_with_models(service: RegistryService) -> None:
@@ -158,6 +158,49 @@ def test_searches_do_not_grow_with_models(service: RegistryService) -> None:
     assert len(page) == MANY_MODELS
     assert all(len(model.latest_versions) == 3 for model in page)
     assert all(model.aliases for model in page)
+
+
+# The exact statement count of the hottest reads: a small search costs what a get
+# costs. A version's or a page's tags and aliases come in one statement.
+EXACT_STATEMENTS = {
+    "get_model_version": 2,  # the row; its tags and aliases
+    "get_model_version_by_alias": 4,  # model id; alias; the row; tags and aliases
+    "get_registered_model": 4,  # the row; tags and aliases; latest per stage; their tags
+    "search_model_versions[name]": 2,  # the page; its tags and aliases
+    "search_model_versions[tag]": 2,
+    "search_model_versions[name OR tag]": 2,
+    "search_registered_models[name LIKE]": 3,  # the page; tags and aliases; latest
+    "search_registered_models[tag OR tag]": 3,
+}
+
+
+def test_small_reads_cost_a_fixed_few_statements(service: RegistryService) -> None:
+    for i in range(3):
+        populate_model(service, f"exact-{i}", SMALL)
+    reads: dict[str, Read] = {
+        **version_reads("exact-0"),
+        "search_model_versions[name OR tag]": lambda s: s.search_model_versions(
+            "name = 'exact-0' OR tag.build = 'exact-1-build-2'"
+        ),
+        "search_registered_models[name LIKE]": lambda s: s.search_registered_models(
+            "name LIKE 'exact-%'"
+        ),
+        "search_registered_models[tag OR tag]": lambda s: s.search_registered_models(
+            "tag.team = 'exact' OR tag.x = '2'"
+        ),
+    }
+    counts = {label: statement_count(service, reads[label]) for label in EXACT_STATEMENTS}
+    assert counts == EXACT_STATEMENTS
+    (version,) = service.search_model_versions("name = 'exact-0' AND version_number = 3")
+    assert version.tags == {"build": "exact-0-build-3", "group": "exact"}
+    assert version.aliases == ["champion"]
+    found = service.search_model_versions("name = 'exact-0' OR tag.build = 'exact-1-build-2'")
+    assert len(found) == SMALL + 1
+    (model, *_) = service.search_registered_models("name LIKE 'exact-%'")
+    assert (model.tags, model.aliases) == (
+        {"team": "exact", "x": "1"},
+        {"champion": "3", "challenger": "1"},
+    )
 
 
 def test_a_page_of_the_search_costs_the_same_as_the_whole(
@@ -214,7 +257,7 @@ def test_a_huge_page_binds_a_bounded_number_of_parameters(service: RegistryServi
 
     assert len(page) == versions
     assert all(mv.tags == {"n": str(mv.version)} for mv in page)
-    assert [mv.aliases for mv in page if mv.aliases] == [("first",)]
+    assert [mv.aliases for mv in page if mv.aliases] == [["first"]]
     chunks = -(-(versions + 1) // KEYS_PER_STATEMENT)  # the page reads one row ahead
     assert len(log.queries()) <= 1 + 2 * chunks
     most = max(len(params or ()) for _, params in log.statements)

@@ -6,21 +6,17 @@ import os
 import posixpath
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from modelreg.artifacts import FileInfo, safe_relative_path
 from modelreg.client.artifact_repos import repository_for
 from modelreg.errors import InvalidArgument, NotFound
-
-if TYPE_CHECKING:
-    from modelreg.client.http_tracking import HttpTracking
-    from modelreg.service.tracking import TrackingService
+from modelreg.protocols import Tracking
 
 
 class ArtifactMethods:
     """MlflowClient's artifact methods; mixed into :class:`~modelreg.client.MlflowClient`."""
 
-    _tracking: TrackingService | HttpTracking
+    _tracking: Tracking
     _tracking_uri: str
 
     def log_artifact(

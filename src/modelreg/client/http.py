@@ -1,10 +1,10 @@
 """The HTTP transport: the registry use cases over MLflow's REST API.
 
-:class:`HttpRegistry` has the methods of :class:`~modelreg.service.RegistryService`
-with the same arguments and results (entities with ``int`` versions), so
-``MlflowClient`` works the same against a server as embedded. Error envelopes become
-the same exception classes (``modelreg.errors.error_for_code``); an unreachable server
-is :class:`~modelreg.errors.TemporarilyUnavailable`.
+:class:`HttpRegistry` implements :class:`~modelreg.protocols.Registry`, as the
+in-process service does, so ``MlflowClient`` works the same against a server as
+embedded. Entities are decoded by :mod:`modelreg.codec`, the server's own codec.
+Error envelopes become the same exception classes (``modelreg.errors.error_for_code``);
+an unreachable server is :class:`~modelreg.errors.TemporarilyUnavailable`.
 
 Arguments are converted to their wire types with the shared rules of
 :mod:`modelreg.validation` (a version number becomes its decimal string, tag values
@@ -14,21 +14,20 @@ are ``str()``-ed), so bad input fails with the same message as in-process.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
+from typing import Any, Final, Self, TypeVar
 
 import httpx
 
-from modelreg import validation
+from modelreg import model_uris, validation
 from modelreg._version import __version__
+from modelreg.codec.registry import model_version_from_json, registered_model_from_json
 from modelreg.config import Credentials, tracking_credentials
 from modelreg.entities import ModelVersion, PagedList, RegisteredModel
 from modelreg.errors import (
-    AlreadyExists,
     Conflict,
     InvalidArgument,
     NotFound,
@@ -38,16 +37,11 @@ from modelreg.errors import (
     Unauthenticated,
     error_for_code,
 )
-
-if TYPE_CHECKING:
-    from modelreg.service.model_uris import ModelReference
+from modelreg.limits import SEARCH_MODELS_DEFAULT, SEARCH_VERSIONS_DEFAULT
+from modelreg.protocols import Registry, Version
 
 _T = TypeVar("_T")
 
-# MLflow's client defaults (equal to modelreg.service.registry's; kept here so the HTTP
-# client does not import the service layer and SQLAlchemy with it).
-SEARCH_MODELS_DEFAULT: Final = 100
-SEARCH_VERSIONS_DEFAULT: Final = 10_000
 TIMEOUT_SECONDS: Final = 120.0  # MLflow's default request timeout
 
 _API: Final = "/api/2.0/"
@@ -114,49 +108,8 @@ def auth_for(credentials: Credentials) -> httpx.Auth | None:
     return None
 
 
-# ------------------------------------------------------------------ wire → entities
-def _tags(items: Any) -> dict[str, str]:
-    return {item["key"]: item.get("value", "") for item in items or ()}
-
-
-def model_version_from_json(data: Mapping[str, Any]) -> ModelVersion:
-    return ModelVersion(
-        name=data["name"],
-        version=int(data["version"]),
-        creation_timestamp=int(data.get("creation_timestamp", 0)),
-        last_updated_timestamp=int(data.get("last_updated_timestamp", 0)),
-        current_stage=data.get("current_stage") or "None",
-        description=data.get("description") or "",
-        source=data.get("source") or "",
-        run_id=data.get("run_id") or None,
-        run_link=data.get("run_link") or "",
-        # Absent means the proto2 default, the first enum value.
-        status=data.get("status") or "PENDING_REGISTRATION",
-        status_message=data.get("status_message") or None,
-        user_id=data.get("user_id") or None,
-        model_id=data.get("model_id") or None,
-        tags=_tags(data.get("tags")),
-        aliases=tuple(data.get("aliases") or ()),
-    )
-
-
-def registered_model_from_json(data: Mapping[str, Any]) -> RegisteredModel:
-    return RegisteredModel(
-        name=data["name"],
-        creation_timestamp=int(data.get("creation_timestamp", 0)),
-        last_updated_timestamp=int(data.get("last_updated_timestamp", 0)),
-        description=data.get("description") or "",
-        user_id=data.get("user_id") or None,
-        tags=_tags(data.get("tags")),
-        aliases={item["alias"]: int(item["version"]) for item in data.get("aliases") or ()},
-        latest_versions=tuple(
-            model_version_from_json(mv) for mv in data.get("latest_versions") or ()
-        ),
-    )
-
-
 # ------------------------------------------------------------------ entities → wire
-def _version_text(version: int | str) -> str:
+def _version_text(version: Version) -> str:
     return str(validation.parse_version(version))
 
 
@@ -263,7 +216,7 @@ class JsonApi:
             ) from None
 
 
-class HttpRegistry(JsonApi):
+class HttpRegistry(JsonApi, Registry):
     """The registry use cases, served by a modelreg (or MLflow) server at ``base_url``.
 
     Same constructor as :class:`JsonApi`.
@@ -349,35 +302,36 @@ class HttpRegistry(JsonApi):
         description: str | None = None,
         model_id: str | None = None,
     ) -> ModelVersion:
+        new = validation.new_version(name, source, run_id, tags, run_link, description, model_id)
         fields = {
-            "name": name,
-            "source": source,
-            "run_id": run_id,
-            "tags": _tag_list(tags),
-            "run_link": run_link,
-            "description": description,
-            "model_id": model_id,
+            "name": new.name,
+            "source": new.source,
+            "run_id": new.run_id,
+            "tags": _tag_list(new.tags),
+            "run_link": new.run_link,
+            "description": new.description or None,
+            "model_id": new.model_id,
         }
         return self._version(self._call("POST", "mlflow/model-versions/create", fields))
 
-    def get_model_version(self, name: str, version: int | str) -> ModelVersion:
+    def get_model_version(self, name: str, version: Version) -> ModelVersion:
         fields = {"name": name, "version": _version_text(version)}
         return self._version(self._call("GET", "mlflow/model-versions/get", fields))
 
     def update_model_version(
-        self, name: str, version: int | str, description: str | None
+        self, name: str, version: Version, description: str | None
     ) -> ModelVersion:
         fields = {"name": name, "version": _version_text(version), "description": description}
         return self._version(self._call("PATCH", "mlflow/model-versions/update", fields))
 
-    def delete_model_version(self, name: str, version: int | str) -> None:
+    def delete_model_version(self, name: str, version: Version) -> None:
         fields = {"name": name, "version": _version_text(version)}
         self._call("DELETE", "mlflow/model-versions/delete", fields)
 
     def transition_model_version_stage(
         self,
         name: str,
-        version: int | str,
+        version: Version,
         stage: str,
         archive_existing_versions: bool = False,
     ) -> ModelVersion:
@@ -403,12 +357,12 @@ class HttpRegistry(JsonApi):
         )
         return PagedList(self._versions(data), data.get("next_page_token") or None)
 
-    def get_model_version_download_uri(self, name: str, version: int | str) -> str:
+    def get_model_version_download_uri(self, name: str, version: Version) -> str:
         fields = {"name": name, "version": _version_text(version)}
         data = self._call("GET", "mlflow/model-versions/get-download-uri", fields)
         return self._parse(lambda uri: str(uri), data["artifact_uri"])
 
-    def get_model_version_manifest(self, name: str, version: int | str) -> dict[str, str] | None:
+    def get_model_version_manifest(self, name: str, version: Version) -> dict[str, str] | None:
         """SHA-256 of every file of the registry's copy; None when the source is external."""
         fields = {"name": name, "version": _version_text(version)}
         data = self._call("GET", "modelreg/model-versions/get-manifest", fields)
@@ -417,28 +371,9 @@ class HttpRegistry(JsonApi):
 
     def copy_model_version(self, src_model_uri: str, dst_name: str) -> ModelVersion:
         """Copy a version into ``dst_name`` (created if needed), as MLflow's client does."""
-        from modelreg.service.model_uris import parse_models_uri
+        return model_uris.copy_model_version(self, src_model_uri, dst_name)
 
-        dst_name = validation.validate_model_name(dst_name)
-        ref = parse_models_uri(src_model_uri)
-        if ref.model_id is not None:
-            raise InvalidArgument(
-                f"copy_model_version needs a registered model URI, not {src_model_uri!r}."
-            )
-        origin = self._resolve(ref)
-        with contextlib.suppress(AlreadyExists):
-            self.create_registered_model(dst_name)
-        return self.create_model_version(
-            dst_name,
-            f"models:/{origin.name}/{origin.version}",
-            run_id=origin.run_id,
-            tags=origin.tags,
-            run_link=origin.run_link or None,
-            description=origin.description or None,
-            model_id=origin.model_id,
-        )
-
-    def set_model_version_tag(self, name: str, version: int | str, key: str, value: Any) -> None:
+    def set_model_version_tag(self, name: str, version: Version, key: str, value: Any) -> None:
         fields = {
             "name": name,
             "version": _version_text(version),
@@ -447,12 +382,12 @@ class HttpRegistry(JsonApi):
         }
         self._call("POST", "mlflow/model-versions/set-tag", fields, keep_null=("value",))
 
-    def delete_model_version_tag(self, name: str, version: int | str, key: str) -> None:
+    def delete_model_version_tag(self, name: str, version: Version, key: str) -> None:
         fields = {"name": name, "version": _version_text(version), "key": key}
         self._call("DELETE", "mlflow/model-versions/delete-tag", fields)
 
     # ------------------------------------------------------------ aliases
-    def set_registered_model_alias(self, name: str, alias: str, version: int | str) -> None:
+    def set_registered_model_alias(self, name: str, alias: str, version: Version) -> None:
         fields = {"name": name, "alias": alias, "version": _version_text(version)}
         self._call("POST", "mlflow/registered-models/alias", fields)
 
@@ -467,27 +402,7 @@ class HttpRegistry(JsonApi):
     def resolve_model_uri(self, uri: str) -> ModelVersion:
         """The version a ``models:/name/<version|stage|latest>`` or ``@alias`` URI names."""
         # Parsed on this side, as MLflow's client does; the lookups are ordinary calls.
-        from modelreg.service.model_uris import parse_models_uri
-
-        ref = parse_models_uri(uri)
-        if ref.model_id is not None:
-            raise InvalidArgument(f"{uri!r} names a logged model, not a registered version.")
-        return self._resolve(ref)
-
-    def _resolve(self, ref: ModelReference) -> ModelVersion:
-        name = validation.validate_model_name(ref.name)
-        if ref.version is not None:
-            return self.get_model_version(name, ref.version)
-        if ref.alias is not None:
-            return self.get_model_version_by_alias(name, ref.alias)
-        if ref.latest:
-            # The server resolves "latest" itself, with the same rule as in-process.
-            return self.get_model_version_by_alias(name, "latest")
-        stage = validation.canonical_stage(ref.stage)
-        latest = self.get_latest_versions(name, [stage])
-        if not latest:
-            raise NotFound(f"No versions of model {name!r} in stage '{stage}'.")
-        return self.get_model_version(name, max(mv.version for mv in latest))
+        return model_uris.resolve_reference(model_uris.registered_reference(uri), self)
 
 
 def _search(

@@ -1,8 +1,8 @@
 """The HTTP transport for tracking: experiments, runs and logged models over MLflow's REST API.
 
-:class:`HttpTracking` has the methods of :class:`~modelreg.service.tracking.TrackingService`
-with the same arguments and results (modelreg's tracking entities), so ``MlflowClient``
-and the fluent API work the same against a server as embedded. Values are converted to
+:class:`HttpTracking` implements :class:`~modelreg.protocols.Tracking`, as the
+in-process service does, so ``MlflowClient`` and the fluent API work the same against
+a server as embedded. Values are converted to
 their wire types the way the service would convert them (parameter values and tag
 values are ``str()``-ed), so the server's rules give the same outcome as in-process.
 """
@@ -14,9 +14,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from modelreg.client import tracking_json as tj
 from modelreg.client.http import JsonApi
+from modelreg.codec import tracking as tc
+from modelreg.entities import PagedList
 from modelreg.errors import NotFound
+from modelreg.limits import (
+    SEARCH_EXPERIMENTS_DEFAULT,
+    SEARCH_LOGGED_MODELS_DEFAULT,
+    SEARCH_RUNS_DEFAULT,
+)
+from modelreg.protocols import Tracking
 from modelreg.tracking_entities import (
     DatasetInput,
     Experiment,
@@ -25,11 +32,6 @@ from modelreg.tracking_entities import (
     Metric,
     Run,
 )
-
-# TrackingService's defaults (kept here so the HTTP client does not import the service).
-SEARCH_EXPERIMENTS_DEFAULT = 1000
-SEARCH_RUNS_DEFAULT = 1000
-SEARCH_LOGGED_MODELS_DEFAULT = 100
 
 
 def _now_ms() -> int:
@@ -58,7 +60,7 @@ def _param_pairs(items: Mapping[str, Any] | None) -> list[dict[str, Any]] | None
 def _metric(m: Metric) -> dict[str, Any]:
     out: dict[str, Any] = {
         "key": m.key,
-        "value": tj.double_json(m.value) if isinstance(m.value, float) else m.value,
+        "value": tc.float_value(m.value) if isinstance(m.value, float) else m.value,
         "timestamp": m.timestamp,
         "step": m.step,
     }
@@ -87,7 +89,7 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
-class HttpTracking(JsonApi):
+class HttpTracking(JsonApi, Tracking):
     """The tracking use cases, served by a modelreg (or MLflow) server at ``base_url``.
 
     Same constructor as :class:`~modelreg.client.http.JsonApi`.
@@ -106,7 +108,7 @@ class HttpTracking(JsonApi):
 
     def get_experiment(self, experiment_id: str | int) -> Experiment:
         data = self._call("GET", "mlflow/experiments/get", {"experiment_id": str(experiment_id)})
-        return self._parse(tj.experiment, data.get("experiment"))
+        return self._parse(tc.experiment_from_json, data.get("experiment"))
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
         try:
@@ -115,7 +117,7 @@ class HttpTracking(JsonApi):
             if error.error_code == NotFound.error_code:
                 return None
             raise
-        return self._parse(tj.experiment, data.get("experiment"))
+        return self._parse(tc.experiment_from_json, data.get("experiment"))
 
     def search_experiments(
         self,
@@ -123,7 +125,7 @@ class HttpTracking(JsonApi):
         max_results: int = SEARCH_EXPERIMENTS_DEFAULT,
         filter_string: str | None = None,
         page_token: str | None = None,
-    ) -> tuple[list[Experiment], str | None]:
+    ) -> PagedList[Experiment]:
         fields = {
             "view_type": view_type,
             "max_results": max_results,
@@ -131,12 +133,18 @@ class HttpTracking(JsonApi):
             "page_token": page_token,
         }
         data = self._call("POST", "mlflow/experiments/search", fields)
-        found = self._parse(lambda d: [tj.experiment(e) for e in d or ()], data.get("experiments"))
-        return found, data.get("next_page_token") or None
+        found = self._parse(
+            lambda d: [tc.experiment_from_json(e) for e in d or ()], data.get("experiments")
+        )
+        return PagedList(found, data.get("next_page_token") or None)
 
     def set_experiment_tag(self, experiment_id: str | int, key: str, value: Any) -> None:
         fields = {"experiment_id": str(experiment_id), "key": key, "value": _text(value)}
         self._call("POST", "mlflow/experiments/set-experiment-tag", fields, keep_null=("value",))
+
+    def delete_experiment_tag(self, experiment_id: str | int, key: str) -> None:
+        fields = {"experiment_id": str(experiment_id), "key": key}
+        self._call("POST", "mlflow/experiments/delete-experiment-tag", fields)
 
     def rename_experiment(self, experiment_id: str | int, new_name: str) -> None:
         fields = {"experiment_id": str(experiment_id), "new_name": new_name}
@@ -170,7 +178,7 @@ class HttpTracking(JsonApi):
         return self._run(self._call("GET", "mlflow/runs/get", {"run_id": run_id}))
 
     def _run(self, data: dict[str, Any]) -> Run:
-        return self._parse(tj.run, data.get("run"))
+        return self._parse(tc.run_from_json, data.get("run"))
 
     def update_run(
         self,
@@ -204,7 +212,7 @@ class HttpTracking(JsonApi):
         max_results: int = SEARCH_RUNS_DEFAULT,
         order_by: Sequence[str] | None = None,
         page_token: str | None = None,
-    ) -> tuple[list[Run], str | None]:
+    ) -> PagedList[Run]:
         fields = {
             "experiment_ids": [str(e) for e in experiment_ids],
             "filter": filter_string or None,
@@ -214,8 +222,8 @@ class HttpTracking(JsonApi):
             "page_token": page_token,
         }
         data = self._call("POST", "mlflow/runs/search", fields)
-        found = self._parse(lambda d: [tj.run(r) for r in d or ()], data.get("runs"))
-        return found, data.get("next_page_token") or None
+        found = self._parse(lambda d: [tc.run_from_json(r) for r in d or ()], data.get("runs"))
+        return PagedList(found, data.get("next_page_token") or None)
 
     # ------------------------------------------------ params, metrics, tags
     def log_batch(
@@ -249,7 +257,7 @@ class HttpTracking(JsonApi):
             "run_id": run_id,
             "run_uuid": run_id,
             "key": key,
-            "value": tj.double_json(value) if isinstance(value, float) else value,
+            "value": tc.float_value(value) if isinstance(value, float) else value,
             "timestamp": timestamp if timestamp is not None else _now_ms(),
             "step": step or 0,
             "model_id": model_id,
@@ -268,7 +276,7 @@ class HttpTracking(JsonApi):
     ) -> list[Metric]:
         fields = {"run_id": run_id, "metric_key": key, "max_results": max_results}
         data = self._call("GET", "mlflow/metrics/get-history", fields)
-        return self._parse(lambda d: [tj.metric(m) for m in d or ()], data.get("metrics"))
+        return self._parse(lambda d: [tc.metric_from_json(m) for m in d or ()], data.get("metrics"))
 
     def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
         fields = {"run_id": run_id, "datasets": [_dataset_input(i) for i in dataset_inputs]}
@@ -302,7 +310,7 @@ class HttpTracking(JsonApi):
         return self._model(self._call("POST", "mlflow/logged-models", fields))
 
     def _model(self, data: dict[str, Any]) -> LoggedModel:
-        return self._parse(tj.logged_model, data.get("model"))
+        return self._parse(tc.logged_model_from_json, data.get("model"))
 
     def _model_path(self, model_id: str, suffix: str = "") -> str:
         return f"mlflow/logged-models/{_segment(model_id)}{suffix}"
@@ -334,7 +342,7 @@ class HttpTracking(JsonApi):
         max_results: int = SEARCH_LOGGED_MODELS_DEFAULT,
         order_by: Sequence[Mapping[str, Any]] | None = None,
         page_token: str | None = None,
-    ) -> tuple[list[LoggedModel], str | None]:
+    ) -> PagedList[LoggedModel]:
         fields = {
             "experiment_ids": [str(e) for e in experiment_ids],
             "filter": filter_string,
@@ -343,8 +351,10 @@ class HttpTracking(JsonApi):
             "page_token": page_token,
         }
         data = self._call("POST", "mlflow/logged-models/search", fields)
-        found = self._parse(lambda d: [tj.logged_model(m) for m in d or ()], data.get("models"))
-        return found, data.get("next_page_token") or None
+        found = self._parse(
+            lambda d: [tc.logged_model_from_json(m) for m in d or ()], data.get("models")
+        )
+        return PagedList(found, data.get("next_page_token") or None)
 
 
 __all__ = ["HttpTracking"]

@@ -17,9 +17,9 @@ from modelreg.client.logged_models import logged_model_for_run
 from modelreg.client.registry_client import MlflowClient
 from modelreg.config import get_tracking_uri
 from modelreg.errors import InvalidArgument, NotFound
+from modelreg.model_uris import parse_models_uri
 from modelreg.models.manifest import verify_manifest
 from modelreg.models.resolve import register_resolver
-from modelreg.service.model_uris import parse_models_uri
 
 
 def _client() -> MlflowClient:

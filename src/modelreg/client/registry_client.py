@@ -1,23 +1,26 @@
 """The registry half of ``MlflowClient``: same method names, arguments and defaults as
-``mlflow.MlflowClient``, returning modelreg's frozen entities (versions are ``int``)."""
+``mlflow.MlflowClient``, returning modelreg's frozen entities with the field types the
+real client returns over REST (``mv.version == "3"``).
+
+The client holds one :class:`~modelreg.protocols.Registry` and one
+:class:`~modelreg.protocols.Tracking`: the in-process services for a database URI,
+the HTTP transports for ``http(s)://``. Neither is imported until a client needs it,
+so a client of a server never loads SQLAlchemy or the service layer.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from modelreg.client.artifacts_client import ArtifactMethods
 from modelreg.client.tracking_client import TrackingMethods
 from modelreg.config import Settings, get_registry_uri, is_http_uri, normalize_tracking_uri
 from modelreg.entities import STAGES, ModelVersion, PagedList, RegisteredModel
 from modelreg.errors import InvalidArgument, NotFound
-from modelreg.service import RegistryService
-from modelreg.service.registry import SEARCH_MODELS_DEFAULT, SEARCH_VERSIONS_DEFAULT
+from modelreg.limits import SEARCH_MODELS_DEFAULT, SEARCH_VERSIONS_DEFAULT
+from modelreg.protocols import Registry
 from modelreg.tracking_entities import Lineage
-
-if TYPE_CHECKING:
-    from modelreg.client.http import HttpRegistry
-
 
 _T = TypeVar("_T")
 
@@ -33,7 +36,7 @@ class MlflowClient(TrackingMethods, ArtifactMethods):
         uri = normalize_tracking_uri(registry_uri or tracking_uri or get_registry_uri())
         self._tracking_uri = normalize_tracking_uri(tracking_uri) if tracking_uri else uri
         self._registry_uri = uri
-        self._registry: RegistryService | HttpRegistry
+        self._registry: Registry
         if is_http_uri(uri):
             self._connect(uri)
             return
@@ -191,7 +194,7 @@ class MlflowClient(TrackingMethods, ArtifactMethods):
             run=run,
             logged_model=logged,
             git_commit=run.data.tags.get("mlflow.source.git.commit") if run else None,
-            datasets=run.inputs.dataset_inputs if run else (),
+            datasets=list(run.inputs.dataset_inputs) if run else [],
         )
 
     def set_model_version_tag(

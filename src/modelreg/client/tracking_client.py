@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from modelreg.entities import PagedList
 from modelreg.errors import InvalidArgument
+from modelreg.limits import (
+    SEARCH_EXPERIMENTS_DEFAULT,
+    SEARCH_LOGGED_MODELS_DEFAULT,
+    SEARCH_RUNS_DEFAULT,
+)
+from modelreg.protocols import Tracking
 from modelreg.tracking_entities import (
     DatasetInput,
     Experiment,
@@ -19,10 +25,6 @@ from modelreg.tracking_entities import (
     RunTag,
 )
 
-if TYPE_CHECKING:
-    from modelreg.client.http_tracking import HttpTracking
-    from modelreg.service.tracking import TrackingService
-
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
@@ -32,7 +34,7 @@ class TrackingMethods:
     """MlflowClient's tracking methods; mixed into :class:`~modelreg.client.MlflowClient`."""
 
     # In-process (embedded) or over HTTP: the same methods, arguments and results.
-    _tracking: TrackingService | HttpTracking
+    _tracking: Tracking
 
     # ----------------------------------------------------------- experiments
     def create_experiment(
@@ -52,18 +54,23 @@ class TrackingMethods:
     def search_experiments(
         self,
         view_type: int | str = "ACTIVE_ONLY",
-        max_results: int | None = 1000,
+        max_results: int | None = SEARCH_EXPERIMENTS_DEFAULT,
         filter_string: str | None = None,
         order_by: list[str] | None = None,
         page_token: str | None = None,
     ) -> PagedList[Experiment]:
-        found, token = self._tracking.search_experiments(
-            _view_type(view_type), max_results or 1000, filter_string, page_token
+        return self._tracking.search_experiments(
+            _view_type(view_type),
+            max_results or SEARCH_EXPERIMENTS_DEFAULT,
+            filter_string,
+            page_token,
         )
-        return PagedList(found, token)
 
     def set_experiment_tag(self, experiment_id: str, key: str, value: Any) -> None:
         self._tracking.set_experiment_tag(experiment_id, key, value)
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        self._tracking.delete_experiment_tag(experiment_id, key)
 
     def rename_experiment(self, experiment_id: str, new_name: str) -> None:
         self._tracking.rename_experiment(experiment_id, new_name)
@@ -96,15 +103,14 @@ class TrackingMethods:
         experiment_ids: str | list[str],
         filter_string: str = "",
         run_view_type: int | str = "ACTIVE_ONLY",
-        max_results: int = 1000,
+        max_results: int = SEARCH_RUNS_DEFAULT,
         order_by: list[str] | None = None,
         page_token: str | None = None,
     ) -> PagedList[Run]:
         ids = [experiment_ids] if isinstance(experiment_ids, str) else list(experiment_ids)
-        found, token = self._tracking.search_runs(
+        return self._tracking.search_runs(
             ids, filter_string, _view_type(run_view_type), max_results, order_by, page_token
         )
-        return PagedList(found, token)
 
     def update_run(self, run_id: str, status: str | None = None, name: str | None = None) -> None:
         self._tracking.update_run(run_id, status=status, run_name=name)
@@ -216,10 +222,13 @@ class TrackingMethods:
         order_by: list[dict[str, Any]] | None = None,
         page_token: str | None = None,
     ) -> PagedList[LoggedModel]:
-        found, token = self._tracking.search_logged_models(
-            experiment_ids, filter_string, max_results or 100, order_by, page_token
+        return self._tracking.search_logged_models(
+            experiment_ids,
+            filter_string,
+            max_results or SEARCH_LOGGED_MODELS_DEFAULT,
+            order_by,
+            page_token,
         )
-        return PagedList(found, token)
 
 
 def _view_type(value: int | str) -> str:

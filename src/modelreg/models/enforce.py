@@ -36,6 +36,7 @@ from modelreg.models.schema import (
     Schema,
     TensorSpec,
 )
+from modelreg.models.signature import infer_numpy_dtype
 
 logger = logging.getLogger(__name__)
 
@@ -330,8 +331,6 @@ def _enforce_param(value: Any, spec: ParamSpec) -> Any:
 
 
 def _enforce_param_scalar(value: Any, dtype: DataType) -> Any:
-    from modelreg.models.signature import infer_numpy_dtype
-
     if value is None:
         return None
     if dtype == DataType.datetime:

@@ -33,6 +33,7 @@ from typing import Any
 
 from modelreg.errors import InvalidArgument
 from modelreg.models import _lazy
+from modelreg.models.signature import infer_param_schema
 
 EXAMPLE_FILE_NAME = "input_example.json"
 SERVING_EXAMPLE_FILE_NAME = "serving_input_example.json"
@@ -133,8 +134,6 @@ def _split_params(input_example: Any) -> tuple[Any, dict[str, Any] | None]:
     # MLflow's convention: a (data, params-dict) pair carries inference params.
     data = deepcopy(input_example)
     if isinstance(data, tuple) and len(data) == 2 and isinstance(data[1], dict):
-        from modelreg.models.signature import infer_param_schema
-
         infer_param_schema(data[1])  # rejects params that could never be a schema
         return data[0], data[1]
     return data, None

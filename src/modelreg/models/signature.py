@@ -18,10 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from modelreg.errors import InvalidArgument
 from modelreg.models import _lazy
@@ -40,9 +40,6 @@ from modelreg.models.schema import (
     SparkMLVector,
     TensorSpec,
 )
-
-if TYPE_CHECKING:
-    from modelreg.models.input_example import SavedExample
 
 logger = logging.getLogger(__name__)
 
@@ -91,12 +88,12 @@ def infer_signature(
     A part whose type cannot be inferred becomes ``[{"type": "any"}]`` with a
     logged warning, as in MLflow; invalid ``params`` raise.
     """
-    inputs = _infer_or_any(model_input, "inputs") if model_input is not None else None
-    outputs = _infer_or_any(model_output, "outputs") if model_output is not None else None
+    inputs = infer_schema_or_any(model_input, "inputs") if model_input is not None else None
+    outputs = infer_schema_or_any(model_output, "outputs") if model_output is not None else None
     return ModelSignature(inputs, outputs, infer_param_schema(params) if params else None)
 
 
-def _infer_or_any(data: Any, part: str) -> Schema:
+def infer_schema_or_any(data: Any, part: str) -> Schema:
     try:
         return infer_schema(data)
     except Exception:
@@ -106,42 +103,6 @@ def _infer_or_any(data: Any, part: str) -> Schema:
             exc_info=logger.isEnabledFor(logging.DEBUG),
         )
         return Schema([ColSpec(AnyType())])
-
-
-def infer_signature_from_example(
-    example: SavedExample, predict: Callable[[Any, dict[str, Any] | None], Any]
-) -> ModelSignature | None:
-    """Input schema from the example, output schema from ``predict`` on it.
-
-    Used by ``save_model`` when no signature was given. Like MLflow, any failure
-    only logs a warning and saves the model without a signature.
-    """
-    from modelreg.models.enforce import enforce_input, enforce_params
-
-    try:
-        data = deepcopy(example.data)  # predict() may mutate its input
-        input_schema = infer_schema(data)
-        params_schema = infer_param_schema(example.params) if example.params else None
-        # Feed predict() what pyfunc would feed it after loading.
-        data = enforce_input(data, input_schema)
-        params = enforce_params(example.params, params_schema)
-        prediction = predict(data, params)
-        if (
-            not input_schema.is_tensor_spec()
-            and _lazy.is_ndarray(prediction)
-            and prediction.ndim == 1
-        ):
-            # Row-wise predictions of a table are one unnamed column, not a tensor.
-            prediction = _lazy.pandas().Series(prediction)
-        return ModelSignature(input_schema, _infer_or_any(prediction, "outputs"), params_schema)
-    except Exception as exc:
-        logger.warning(
-            "Failed to infer the model signature from the input example (%r); "
-            "the model is saved without one",
-            exc,
-            exc_info=logger.isEnabledFor(logging.DEBUG),
-        )
-        return None
 
 
 def infer_schema(data: Any) -> Schema:
@@ -458,5 +419,5 @@ __all__ = [
     "infer_param_schema",
     "infer_schema",
     "infer_signature",
-    "infer_signature_from_example",
+    "infer_schema_or_any",
 ]

@@ -37,11 +37,12 @@ from modelreg.models.environment import (
     resolve_requirements,
     write_environment,
 )
+from modelreg.models.example_signature import infer_signature_from_example
 from modelreg.models.files import copy_code_paths, directory_size, join_inside, new_model_dir
 from modelreg.models.input_example import save_example
 from modelreg.models.mlmodel import MLMODEL_FILE_NAME, Model
 from modelreg.models.resolve import resolve_to_local_path
-from modelreg.models.signature import ModelSignature, infer_signature_from_example
+from modelreg.models.signature import ModelSignature
 from modelreg.pyfunc import flavor
 
 logger = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modelreg.errors import RegistryError
 from modelreg.server.body import ClientGone, RequestHeaders, read_request
-from modelreg.server.context import Call, Services, actor_from_authorization
+from modelreg.server.context import Call, actor_from_authorization
 from modelreg.server.errors import (
     INTERNAL_ERROR_BODY,
     JsonResponse,
@@ -41,6 +41,7 @@ from modelreg.server.errors import (
 from modelreg.server.logging import AccessLog
 from modelreg.server.read_cache import ReadCache
 from modelreg.server.runner import Runner
+from modelreg.service.assembly import Services
 
 logger = logging.getLogger("modelreg.server")
 

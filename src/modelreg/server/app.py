@@ -18,11 +18,11 @@ from starlette.datastructures import State
 from starlette.middleware import Middleware
 from starlette.types import Receive, Scope, Send
 
-from modelreg.config import Settings, is_http_uri
-from modelreg.errors import InvalidArgument, RegistryError
+from modelreg.config import Settings
+from modelreg.errors import RegistryError
 from modelreg.server import openapi
 from modelreg.server.api import Api, ApiRouter
-from modelreg.server.context import ANONYMOUS, AppContext, Services
+from modelreg.server.context import ANONYMOUS, AppContext
 from modelreg.server.errors import EXCEPTION_HANDLERS, InternalErrorMiddleware
 from modelreg.server.logging import AccessLog, AccessLogMiddleware
 from modelreg.server.read_cache import ReadCache
@@ -30,36 +30,9 @@ from modelreg.server.routes import artifacts, experiments, logged_models, meta, 
 from modelreg.server.routing import Endpoint, ExactPathRouter, build_routes
 from modelreg.server.runner import Runner
 from modelreg.server.settings import ServerSettings
-from modelreg.service import RegistryService
-from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
-from modelreg.service.artifact_proxy import ArtifactProxy
-from modelreg.service.snapshots import open_snapshotter
-from modelreg.service.tracking import TrackingService
-from modelreg.store.database import Database
+from modelreg.service.assembly import build_services
 
 logger = logging.getLogger("modelreg.server")
-
-
-def build_services(settings: Settings) -> Services:
-    if is_http_uri(settings.tracking_uri):
-        raise InvalidArgument(
-            f"A modelreg server stores its metadata in a database, not at {settings.tracking_uri}:"
-            " give --backend-store-uri sqlite:///…, postgresql://… or mysql://…."
-        )
-    db = Database(settings.tracking_uri, auto_upgrade_sqlite=settings.auto_upgrade_sqlite)
-    # Served, locations are artifact-proxy URIs (mlflow-artifacts:/…) that clients read
-    # and write through this server; nothing outside the artifacts destination may be
-    # registered from the server's disk (T-05), and experiments cannot point their
-    # artifacts at other places the server could be made to fetch from (T-06, T-12).
-    locations = ArtifactLocations(root=PROXY_ROOT, allow_external=False)
-    snapshotter = open_snapshotter(locations, settings.artifact_root)
-    return Services(
-        db=db,
-        registry=RegistryService(db, actor=ANONYMOUS, snapshotter=snapshotter),
-        tracking=TrackingService(db, locations, actor=ANONYMOUS),
-        # The proxy serves the store the registry copies into: one destination.
-        artifacts=ArtifactProxy(snapshotter.store),
-    )
 
 
 def endpoints() -> list[Endpoint]:
@@ -95,7 +68,9 @@ class ModelregApp:
 def create_app(settings: Settings, server: ServerSettings | None = None) -> ModelregApp:
     """The modelreg server as an ASGI app: MLflow's REST API and artifact proxy."""
     server = server or ServerSettings()
-    services = build_services(settings)
+    # A server always serves artifacts through its proxy and refuses external paths
+    # (Settings.served); only the embedded client runs with the settings as given.
+    services = build_services(settings.served(actor=ANONYMOUS))
     runner = Runner(server.threads)
     access = AccessLog()
 

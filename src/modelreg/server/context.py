@@ -17,22 +17,12 @@ from modelreg.server.settings import ServerSettings
 from modelreg.server.wire import Params
 from modelreg.service import RegistryService
 from modelreg.service.artifact_proxy import ArtifactProxy
+from modelreg.service.assembly import Services
 from modelreg.service.tracking import TrackingService
-from modelreg.store.database import Database
 
 ANONYMOUS: Final = "anonymous"
 # The events.actor column holds 256 characters; longer names are not attributable.
 _MAX_ACTOR_LENGTH: Final = 256
-
-
-@dataclass(frozen=True, slots=True)
-class Services:
-    """The service objects one app serves, built once by ``create_app``."""
-
-    db: Database
-    registry: RegistryService
-    tracking: TrackingService
-    artifacts: ArtifactProxy
 
 
 @dataclass(frozen=True, slots=True)

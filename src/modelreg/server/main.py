@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from modelreg.config import Settings
 from modelreg.errors import RegistryError
-from modelreg.server.app import ModelregApp, build_services, create_app
+from modelreg.server.app import ModelregApp, create_app
 from modelreg.server.logging import log_config
 from modelreg.server.protocol import ClientLimits, GuardedHttpProtocol, connection_cap
 from modelreg.server.settings import ServerSettings
+from modelreg.service.assembly import build_services
 
 if TYPE_CHECKING:
     import uvicorn

@@ -1,11 +1,7 @@
-"""MLflow's JSON shapes for experiments, runs, metrics and logged models, both ways.
+"""Tracking request fields in (``mlflow-wire.md`` §3.2); entities out are
+:mod:`modelreg.codec.tracking`'s.
 
-Out: entities become the dicts MLflow's server emits (``mlflow-wire.md`` §3.2): ids are
-strings, int64 fields numbers, enums their names, ``run_uuid`` mirrors ``run_id``, and
-a metric value that JSON cannot carry (NaN, ±infinity) is the proto-JSON string
-``"NaN"``/``"Infinity"``/``"-Infinity"``, as MLflow writes it.
-
-In: the getters below read tracking fields from :class:`~modelreg.server.wire.Params`
+The getters below read tracking fields from :class:`~modelreg.server.wire.Params`
 with the same messages as :mod:`modelreg.server.wire`. Integers must fit in int64 (the
 columns are 64-bit; a larger number would otherwise reach the database driver and fail
 there as a 500), and nested objects are checked member by member, so a hostile body is
@@ -23,12 +19,8 @@ from modelreg.server.wire import Params, invalid_value, missing_value, optional_
 from modelreg.tracking_entities import (
     Dataset,
     DatasetInput,
-    Experiment,
-    LoggedModel,
     LoggedModelOutput,
     Metric,
-    Run,
-    RunInfo,
 )
 
 INT64_MIN: Final = -(2**63)
@@ -44,144 +36,6 @@ LOGGED_MODEL_STATUS_NUMBERS: Final = {
     2: "LOGGED_MODEL_READY",
     3: "LOGGED_MODEL_UPLOAD_FAILED",
 }
-
-# ------------------------------------------------------------------ entities out
-
-
-def _pairs(items: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"key": key, "value": value} for key, value in items.items()]
-
-
-def float_value(value: float) -> float | str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value
-
-
-def experiment(e: Experiment) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "experiment_id": e.experiment_id,
-        "name": e.name,
-        "artifact_location": e.artifact_location,
-        "lifecycle_stage": e.lifecycle_stage,
-        "last_update_time": e.last_update_time,
-        "creation_time": e.creation_time,
-    }
-    if e.tags:
-        out["tags"] = _pairs(e.tags)
-    return out
-
-
-def metric(m: Metric) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "key": m.key,
-        "value": float_value(m.value),
-        "timestamp": m.timestamp,
-        "step": m.step,
-    }
-    if m.model_id:
-        out["model_id"] = m.model_id
-    if m.run_id:
-        out["run_id"] = m.run_id
-    return out
-
-
-def run_info(info: RunInfo) -> dict[str, Any]:
-    """A ``RunInfo``, keys in the order MLflow's server writes them."""
-    out: dict[str, Any] = {
-        "run_uuid": info.run_id,
-        "experiment_id": info.experiment_id,
-        "run_name": info.run_name,
-    }
-    if info.user_id is not None:
-        out["user_id"] = info.user_id
-    out["status"] = info.status
-    out["start_time"] = info.start_time
-    if info.end_time is not None:
-        out["end_time"] = info.end_time
-    out["artifact_uri"] = info.artifact_uri
-    out["lifecycle_stage"] = info.lifecycle_stage
-    out["run_id"] = info.run_id
-    return out
-
-
-def _dataset_input(item: DatasetInput) -> dict[str, Any]:
-    dataset: dict[str, Any] = {
-        "name": item.dataset.name,
-        "digest": item.dataset.digest,
-        "source_type": item.dataset.source_type,
-        "source": item.dataset.source,
-    }
-    if item.dataset.schema is not None:
-        dataset["schema"] = item.dataset.schema
-    if item.dataset.profile is not None:
-        dataset["profile"] = item.dataset.profile
-    out: dict[str, Any] = {}
-    if item.tags:
-        out["tags"] = _pairs(item.tags)
-    out["dataset"] = dataset
-    return out
-
-
-def run(r: Run) -> dict[str, Any]:
-    """A ``Run``: ``inputs`` is always there (possibly ``{}``), ``outputs`` only if any."""
-    data: dict[str, Any] = {}
-    if r.data.metric_objects:
-        data["metrics"] = [metric(m) for m in r.data.metric_objects]
-    if r.data.params:
-        data["params"] = _pairs(r.data.params)
-    if r.data.tags:
-        data["tags"] = _pairs(r.data.tags)
-    inputs: dict[str, Any] = {}
-    if r.inputs.dataset_inputs:
-        inputs["dataset_inputs"] = [_dataset_input(i) for i in r.inputs.dataset_inputs]
-    out: dict[str, Any] = {"info": run_info(r.info), "data": data, "inputs": inputs}
-    if r.outputs.model_outputs:
-        out["outputs"] = {
-            "model_outputs": [
-                {"model_id": o.model_id, "step": o.step} for o in r.outputs.model_outputs
-            ]
-        }
-    return out
-
-
-def logged_model(m: LoggedModel) -> dict[str, Any]:
-    info: dict[str, Any] = {
-        "model_id": m.model_id,
-        "experiment_id": m.experiment_id,
-        "name": m.name,
-        "creation_timestamp_ms": m.creation_timestamp,
-        "last_updated_timestamp_ms": m.last_updated_timestamp,
-        "artifact_uri": m.artifact_location,
-        "status": m.status,
-    }
-    if m.model_type is not None:
-        info["model_type"] = m.model_type
-    if m.source_run_id is not None:
-        info["source_run_id"] = m.source_run_id
-    if m.status_message is not None:
-        info["status_message"] = m.status_message
-    if m.tags:
-        info["tags"] = _pairs(m.tags)
-    data: dict[str, Any] = {}
-    if m.params:
-        data["params"] = _pairs(m.params)
-    if m.metrics:
-        data["metrics"] = [metric(x) for x in m.metrics]
-    return {"info": info, "data": data}
-
-
-def page(key: str, items: list[dict[str, Any]], token: str | None) -> dict[str, Any]:
-    """A search result: empty lists and absent tokens are omitted, as MLflow does."""
-    body: dict[str, Any] = {}
-    if items:
-        body[key] = items
-    if token:
-        body["next_page_token"] = token
-    return body
-
 
 # ------------------------------------------------------------------ requests in
 

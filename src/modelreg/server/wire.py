@@ -1,10 +1,6 @@
-"""MLflow's JSON shapes, both ways (mlflow-wire.md §1, §4).
+"""Request fields in (mlflow-wire.md §1, §4); entities out are :mod:`modelreg.codec`'s.
 
-Out: entities become the dicts MLflow's server emits: versions and ids are strings
-(the client's proto parser rejects numbers there), timestamps are numbers, a version
-is always ``status: READY``, and empty fields are omitted where MLflow omits them.
-
-In: :class:`Params` holds a request's fields, from a JSON body or a query string, and
+:class:`Params` holds a request's fields, from a JSON body or a query string, and
 the typed getters below turn them into service arguments. A missing required field is
 "Missing value for required parameter 'x'."; a field of the wrong JSON type is "Invalid
 value … for parameter 'x' …". Values of the right type go to the service unchanged, so
@@ -14,81 +10,16 @@ its rules (and messages) are the same over HTTP as in-process.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Final, Protocol
 
 import orjson
 
-from modelreg.entities import ModelVersion, RegisteredModel
 from modelreg.errors import InvalidArgument
 
 _INTEGER: Final = re.compile(r"-?[0-9]{1,19}")
 _SHOWN_VALUE_LENGTH: Final = 100
 MAX_VERSION: Final = 2**31 - 1  # the versions column is a 32-bit INTEGER
-
-# ------------------------------------------------------------------ entities out
-
-
-def _tags(tags: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"key": key, "value": value} for key, value in tags.items()]
-
-
-def model_version(mv: ModelVersion) -> dict[str, Any]:
-    """A ``ModelVersion`` message, keys in proto field order."""
-    out: dict[str, Any] = {
-        "name": mv.name,
-        "version": str(mv.version),
-        "creation_timestamp": mv.creation_timestamp,
-        "last_updated_timestamp": mv.last_updated_timestamp,
-    }
-    # MLflow never fills user_id or model_id, so its server never sends them; both are
-    # proto fields the client accepts, and without them the HTTP client could not return
-    # the same entity as the embedded one.
-    if mv.user_id:
-        out["user_id"] = mv.user_id
-    out["current_stage"] = mv.current_stage
-    # description, run_id and run_link are always present on the real server ("" if unset).
-    out["description"] = mv.description
-    out["source"] = mv.source
-    out["run_id"] = mv.run_id or ""
-    out["status"] = mv.status
-    if mv.status_message:
-        out["status_message"] = mv.status_message
-    if mv.tags:
-        out["tags"] = _tags(mv.tags)
-    out["run_link"] = mv.run_link
-    if mv.aliases:
-        out["aliases"] = list(mv.aliases)
-    if mv.model_id:
-        out["model_id"] = mv.model_id
-    return out
-
-
-def registered_model(rm: RegisteredModel) -> dict[str, Any]:
-    """A ``RegisteredModel`` message; empty description, tags, aliases are omitted."""
-    out: dict[str, Any] = {
-        "name": rm.name,
-        "creation_timestamp": rm.creation_timestamp,
-        "last_updated_timestamp": rm.last_updated_timestamp,
-    }
-    if rm.user_id:
-        out["user_id"] = rm.user_id
-    if rm.description:
-        out["description"] = rm.description
-    if rm.latest_versions:
-        out["latest_versions"] = [model_version(mv) for mv in rm.latest_versions]
-    if rm.tags:
-        out["tags"] = _tags(rm.tags)
-    if rm.aliases:
-        out["aliases"] = [
-            {"alias": alias, "version": str(version)} for alias, version in rm.aliases.items()
-        ]
-    return out
-
-
-def model_versions(versions: Sequence[ModelVersion]) -> list[dict[str, Any]]:
-    return [model_version(mv) for mv in versions]
-
 
 # ------------------------------------------------------------------ requests in
 

@@ -1,4 +1,9 @@
-"""Tracking use cases: experiments, runs, params, metrics, tags, datasets, logged models."""
+"""Tracking use cases: experiments, runs, params, metrics, tags, datasets, logged models.
+
+Each public method is one transaction and records its events in it (what is and is
+not recorded: docs/events.md). :class:`TrackingService` implements
+:class:`~modelreg.protocols.Tracking`.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,26 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Self
 
-from modelreg import filters, validation
+from sqlalchemy import Connection
+
+from modelreg import events, filters, validation
+from modelreg.entities import PagedList
 from modelreg.errors import InvalidArgument, NotFound
+from modelreg.limits import (
+    SEARCH_EXPERIMENTS_DEFAULT,
+    SEARCH_EXPERIMENTS_MAX,
+    SEARCH_LOGGED_MODELS_DEFAULT,
+    SEARCH_LOGGED_MODELS_MAX,
+    SEARCH_RUNS_DEFAULT,
+    SEARCH_RUNS_MAX,
+)
+from modelreg.protocols import Tracking
+from modelreg.service import event_log
 from modelreg.service.artifact_locations import ArtifactLocations
 from modelreg.service.clock import Clock, now_ms
+from modelreg.service.paging import fetch_page
 from modelreg.store.database import Database
 from modelreg.store.tracking import TrackingStore
 from modelreg.tracking_entities import (
@@ -34,8 +53,6 @@ from modelreg.tracking_entities import (
 MAX_PARAM_VALUE_LENGTH = 6000
 MAX_RUN_NAME_LENGTH = 250
 MAX_METRIC_HISTORY = 25_000
-SEARCH_RUNS_DEFAULT = 1000
-SEARCH_RUNS_MAX = 50_000
 RUN_NAME_TAG = "mlflow.runName"
 _EXPERIMENT_ID = re.compile(r"^\d{1,18}$")
 
@@ -53,8 +70,11 @@ def _run_not_found(run_id: str) -> NotFound:
     return NotFound(f"Run with id={run_id} not found")
 
 
-class TrackingService:
-    """Experiments, runs and logged models over one database and one artifact root."""
+class TrackingService(Tracking):
+    """Experiments, runs and logged models over one database and one artifact root.
+
+    Acts for one actor, as :class:`~modelreg.service.RegistryService` does.
+    """
 
     def __init__(
         self,
@@ -69,8 +89,12 @@ class TrackingService:
         self.actor = actor
         self.clock = clock
 
-    def as_actor(self, actor: str) -> TrackingService:
-        return TrackingService(self.db, self.locations, actor=actor, clock=self.clock)
+    def as_actor(self, actor: str) -> Self:
+        """The same service acting for ``actor`` (the server passes the caller in)."""
+        return type(self)(self.db, self.locations, actor=actor, clock=self.clock)
+
+    def _record(self, conn: Connection, now: int, *recorded: events.DomainEvent) -> None:
+        event_log.record(conn, self.actor, now, *recorded)
 
     # ----------------------------------------------------------- experiments
     def create_experiment(
@@ -90,8 +114,17 @@ class TrackingService:
             experiment_id = store.next_counter("experiment_id")
             location = self.locations.experiment_location(artifact_location, experiment_id)
             store.insert_experiment(experiment_id, name, location, now)
-            for key, value in clean_tags.items():
-                store.set_experiment_tag(experiment_id, key, value)
+            store.set_experiment_tags(experiment_id, clean_tags)
+            self._record(
+                conn,
+                now,
+                events.ExperimentCreated(
+                    experiment_id=str(experiment_id),
+                    name=name,
+                    artifact_location=location,
+                    tags=clean_tags,
+                ),
+            )
         return str(experiment_id)
 
     def get_experiment(self, experiment_id: str | int) -> Experiment:
@@ -110,18 +143,22 @@ class TrackingService:
     def search_experiments(
         self,
         view_type: str = "ACTIVE_ONLY",
-        max_results: int = 1000,
+        max_results: int = SEARCH_EXPERIMENTS_DEFAULT,
         filter_string: str | None = None,
         page_token: str | None = None,
-    ) -> tuple[list[Experiment], str | None]:
+    ) -> PagedList[Experiment]:
         stages = _view_stages(view_type)
-        limit = filters.validate_max_results(max_results, maximum=50_000, default=1000)
-        parsed = filters.parse_experiment_filter(filter_string)
-        offset = filters.decode_page_token(page_token)
-        with self.db.read() as conn:
-            found = TrackingStore(conn).search_experiments(stages, parsed, offset, limit + 1)
-        token = filters.encode_page_token(offset + limit) if len(found) > limit else None
-        return [self._located(e) for e in found[:limit]], token
+        limit = filters.validate_max_results(
+            max_results, maximum=SEARCH_EXPERIMENTS_MAX, default=SEARCH_EXPERIMENTS_DEFAULT
+        )
+        parsed = filters.parse_experiment_filter(filter_string, self.db.filter_limits)
+
+        def fetch(offset: int, count: int) -> list[Experiment]:
+            with self.db.read() as conn:
+                found = TrackingStore(conn).search_experiments(stages, parsed, offset, count)
+            return [self._located(e) for e in found]
+
+        return fetch_page(fetch, page_token, limit)
 
     def set_experiment_tag(self, experiment_id: str | int, key: str, value: Any) -> None:
         number = parse_experiment_id(experiment_id)
@@ -130,18 +167,43 @@ class TrackingService:
         with self.db.write() as conn:
             store = TrackingStore(conn)
             self._require_experiment(store, number)
-            store.set_experiment_tag(number, key, text)
+            store.set_experiment_tags(number, {key: text})
+            self._record(
+                conn,
+                self.clock(),
+                events.ExperimentTagSet(experiment_id=str(number), key=key, value=text),
+            )
+
+    def delete_experiment_tag(self, experiment_id: str | int, key: str) -> None:
+        number = parse_experiment_id(experiment_id)
+        key = validation.validate_tag_key(key)
+        with self.db.write() as conn:
+            store = TrackingStore(conn)
+            self._require_experiment(store, number)
+            if not store.delete_experiment_tag(number, key):
+                raise NotFound(f"No tag with name: {key} in experiment with id {number}")
+            self._record(
+                conn, self.clock(), events.ExperimentTagDeleted(experiment_id=str(number), key=key)
+            )
 
     def rename_experiment(self, experiment_id: str | int, new_name: str) -> None:
         number = parse_experiment_id(experiment_id)
         if not isinstance(new_name, str) or not new_name.strip():
             raise InvalidArgument("Experiment name must be a non-empty string.")
+        now = self.clock()
         with self.db.write() as conn:
             store = TrackingStore(conn)
-            self._require_experiment(store, number)
+            row = self._require_experiment(store, number)
             if store.get_experiment(name=new_name) is not None:
                 raise InvalidArgument(f"Experiment(name={new_name}) already exists.")
-            store.update_experiment(number, self.clock(), name=new_name)
+            store.update_experiment(number, now, name=new_name)
+            self._record(
+                conn,
+                now,
+                events.ExperimentRenamed(
+                    experiment_id=str(number), name=new_name, old_name=row.name
+                ),
+            )
 
     def delete_experiment(self, experiment_id: str | int) -> None:
         self._set_experiment_stage(experiment_id, LIFECYCLE_DELETED)
@@ -153,10 +215,17 @@ class TrackingService:
         number = parse_experiment_id(experiment_id)
         if number == 0 and stage == LIFECYCLE_DELETED:
             raise InvalidArgument("The default experiment (ID 0) cannot be deleted.")
+        now = self.clock()
         with self.db.write() as conn:
             store = TrackingStore(conn)
             self._require_experiment(store, number)
-            store.update_experiment(number, self.clock(), lifecycle_stage=stage)
+            store.update_experiment(number, now, lifecycle_stage=stage)
+            changed: events.DomainEvent = (
+                events.ExperimentDeleted(experiment_id=str(number))
+                if stage == LIFECYCLE_DELETED
+                else events.ExperimentRestored(experiment_id=str(number))
+            )
+            self._record(conn, now, changed)
 
     @staticmethod
     def _require_experiment(store: TrackingStore, number: int) -> Any:
@@ -209,6 +278,19 @@ class TrackingService:
             )
             store.set_run_tags(run_id, clean_tags)
             (run,) = store.get_runs([_required(store.run_row(run_id), run_id)])
+            self._record(
+                conn,
+                self.clock(),
+                events.RunCreated(
+                    run_id=run_id,
+                    experiment_id=str(number),
+                    run_name=name,
+                    user_id=run.info.user_id or "",
+                    status=run.info.status,
+                    start_time=started,
+                    tags=clean_tags,
+                ),
+            )
         return self._located_run(run)
 
     def get_run(self, run_id: str) -> Run:
@@ -250,6 +332,17 @@ class TrackingService:
             if run_name:
                 store.set_run_tags(run_id, {RUN_NAME_TAG: run_name})
             (run,) = store.get_runs([_required(store.run_row(run_id), run_id)])
+            if values:
+                self._record(
+                    conn,
+                    self.clock(),
+                    events.RunUpdated(
+                        run_id=run_id,
+                        status=run.info.status,
+                        end_time=run.info.end_time,
+                        run_name=run.info.run_name,
+                    ),
+                )
         return self._located_run(run)
 
     def delete_run(self, run_id: str) -> None:
@@ -265,6 +358,12 @@ class TrackingService:
             if store.run_row(run_id) is None:
                 raise _run_not_found(run_id)
             store.update_run(run_id, lifecycle_stage=stage)
+            changed: events.DomainEvent = (
+                events.RunDeleted(run_id=run_id)
+                if stage == LIFECYCLE_DELETED
+                else events.RunRestored(run_id=run_id)
+            )
+            self._record(conn, self.clock(), changed)
 
     def search_runs(
         self,
@@ -274,21 +373,24 @@ class TrackingService:
         max_results: int = SEARCH_RUNS_DEFAULT,
         order_by: Sequence[str] | None = None,
         page_token: str | None = None,
-    ) -> tuple[list[Run], str | None]:
+    ) -> PagedList[Run]:
         ids = [parse_experiment_id(e) for e in experiment_ids]
         limit = filters.validate_max_results(
             max_results, maximum=SEARCH_RUNS_MAX, default=SEARCH_RUNS_DEFAULT
         )
         stages = _view_stages(run_view_type)
-        parsed = filters.parse_run_filter(filter_string)
+        parsed = filters.parse_run_filter(filter_string, self.db.filter_limits)
         order = filters.parse_run_order_by(order_by)
-        offset = filters.decode_page_token(page_token)
-        with self.db.read() as conn:
-            store = TrackingStore(conn)
-            rows = store.search_run_rows(ids, stages, parsed, order, offset, limit + 1)
-            found = store.get_runs(rows[:limit])
-        token = filters.encode_page_token(offset + limit) if len(rows) > limit else None
-        return [self._located_run(r) for r in found], token
+
+        def fetch(offset: int, count: int) -> list[Run]:
+            with self.db.read() as conn:
+                store = TrackingStore(conn)
+                rows = store.search_run_rows(ids, stages, parsed, order, offset, count)
+                # Batched reads: the one run past the page costs no extra statement.
+                found = store.get_runs(rows)
+            return [self._located_run(r) for r in found]
+
+        return fetch_page(fetch, page_token, limit)
 
     def _located_run(self, run: Run) -> Run:
         info = replace(run.info, artifact_uri=self.locations.resolve(run.info.artifact_uri))
@@ -331,13 +433,21 @@ class TrackingService:
                         f"already logged with value='{value}' for run ID='{run_id}'. "
                         f"Attempted logging new value '{clean_params[key]}'."
                     )
-            store.insert_params(
-                run_id, {k: v for k, v in clean_params.items() if k not in existing}
-            )
+            new_params = {k: v for k, v in clean_params.items() if k not in existing}
+            store.insert_params(run_id, new_params)
             store.insert_metrics(run_id, clean_metrics)
             store.set_run_tags(run_id, clean_tags)
             if RUN_NAME_TAG in clean_tags:
                 store.update_run(run_id, run_name=clean_tags[RUN_NAME_TAG])
+            # Metric data points are not events (docs/events.md says why).
+            recorded: list[events.DomainEvent] = [
+                events.RunTagSet(run_id=run_id, key=key, value=value)
+                for key, value in clean_tags.items()
+            ]
+            if new_params:
+                recorded.insert(0, events.RunParamsLogged(run_id=run_id, params=new_params))
+            if recorded:
+                self._record(conn, self.clock(), *recorded)
 
     def log_param(self, run_id: str, key: str, value: Any) -> None:
         self.log_batch(run_id, params={key: value})
@@ -370,6 +480,7 @@ class TrackingService:
             self._require_active_run(store, run_id)
             if not store.delete_run_tag(run_id, key):
                 raise NotFound(f"No tag with name: {key} in run with id {run_id}")
+            self._record(conn, self.clock(), events.RunTagDeleted(run_id=run_id, key=key))
 
     def get_metric_history(
         self, run_id: str, key: str, max_results: int | None = None
@@ -392,6 +503,11 @@ class TrackingService:
                 store.link_dataset(
                     row.experiment_id, run_id, item.dataset, item.tags, str(uuid.uuid4())
                 )
+            if dataset_inputs:
+                named = [f"{i.dataset.name}@{i.dataset.digest}" for i in dataset_inputs]
+                self._record(
+                    conn, self.clock(), events.RunInputsLogged(run_id=run_id, datasets=named)
+                )
 
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
         run_id = _check_run_id(run_id)
@@ -402,6 +518,11 @@ class TrackingService:
                 if store.logged_model_row(output.model_id) is None:
                     raise NotFound(f"Logged model with ID '{output.model_id}' not found.")
             store.add_run_outputs(run_id, models)
+            if models:
+                model_ids = [m.model_id for m in models]
+                self._record(
+                    conn, self.clock(), events.RunOutputsLogged(run_id=run_id, model_ids=model_ids)
+                )
 
     # ---------------------------------------------------------- logged models
     def create_logged_model(
@@ -445,6 +566,19 @@ class TrackingService:
             (model,) = store.logged_models_for(
                 [_required(store.logged_model_row(model_id), model_id)]
             )
+            self._record(
+                conn,
+                now,
+                events.LoggedModelCreated(
+                    model_id=model_id,
+                    experiment_id=str(number),
+                    name=model_name,
+                    source_run_id=source_run_id,
+                    model_type=model_type,
+                    params=clean_params,
+                    tags=clean_tags,
+                ),
+            )
         return self._located_model(model)
 
     def get_logged_model(self, model_id: str) -> LoggedModel:
@@ -462,15 +596,19 @@ class TrackingService:
                 f"Invalid logged model status {status!r}; must be one of "
                 f"{', '.join(LOGGED_MODEL_STATUSES)}."
             )
+        now = self.clock()
         with self.db.write() as conn:
             store = TrackingStore(conn)
             if store.logged_model_row(model_id) is None:
                 raise NotFound(f"Logged model with ID '{model_id}' not found.")
-            store.update_logged_model(
-                model_id, status=status, last_updated_timestamp_ms=self.clock()
-            )
+            store.update_logged_model(model_id, status=status, last_updated_timestamp_ms=now)
             (model,) = store.logged_models_for(
                 [_required(store.logged_model_row(model_id), model_id)]
+            )
+            self._record(
+                conn,
+                now,
+                events.LoggedModelFinalized(model_id=model_id, status=str(model.status)),
             )
         return self._located_model(model)
 
@@ -481,13 +619,24 @@ class TrackingService:
             if store.logged_model_row(model_id) is None:
                 raise NotFound(f"Logged model with ID '{model_id}' not found.")
             store.set_logged_model_tags(model_id, clean)
+            self._record(
+                conn,
+                self.clock(),
+                *[
+                    events.LoggedModelTagSet(model_id=model_id, key=key, value=value)
+                    for key, value in clean.items()
+                ],
+            )
 
     def delete_logged_model_tag(self, model_id: str, key: str) -> None:
         with self.db.write() as conn:
             store = TrackingStore(conn)
             if store.logged_model_row(model_id) is None:
                 raise NotFound(f"Logged model with ID '{model_id}' not found.")
-            store.delete_logged_model_tag(model_id, key)
+            if store.delete_logged_model_tag(model_id, key):
+                self._record(
+                    conn, self.clock(), events.LoggedModelTagDeleted(model_id=model_id, key=key)
+                )
 
     def log_logged_model_params(self, model_id: str, params: Mapping[str, Any]) -> None:
         clean = {validation.validate_tag_key(k): _param_value(k, v) for k, v in params.items()}
@@ -496,6 +645,12 @@ class TrackingService:
             if store.logged_model_row(model_id) is None:
                 raise NotFound(f"Logged model with ID '{model_id}' not found.")
             store.set_logged_model_params(model_id, clean)
+            if clean:
+                self._record(
+                    conn,
+                    self.clock(),
+                    events.LoggedModelParamsLogged(model_id=model_id, params=clean),
+                )
 
     def delete_logged_model(self, model_id: str) -> None:
         with self.db.write() as conn:
@@ -503,25 +658,30 @@ class TrackingService:
             if store.logged_model_row(model_id) is None:
                 raise NotFound(f"Logged model with ID '{model_id}' not found.")
             store.delete_logged_model(model_id)
+            self._record(conn, self.clock(), events.LoggedModelDeleted(model_id=model_id))
 
     def search_logged_models(
         self,
         experiment_ids: Sequence[str | int],
         filter_string: str | None = None,
-        max_results: int = 100,
+        max_results: int = SEARCH_LOGGED_MODELS_DEFAULT,
         order_by: Sequence[Mapping[str, Any]] | None = None,
         page_token: str | None = None,
-    ) -> tuple[list[LoggedModel], str | None]:
+    ) -> PagedList[LoggedModel]:
         ids = [parse_experiment_id(e) for e in experiment_ids]
-        limit = filters.validate_max_results(max_results, maximum=1000, default=100)
-        parsed = filters.parse_logged_model_filter(filter_string)
-        offset = filters.decode_page_token(page_token)
-        with self.db.read() as conn:
-            store = TrackingStore(conn)
-            rows = store.search_logged_model_rows(ids, parsed, order_by, offset, limit + 1)
-            found = store.logged_models_for(rows[:limit])
-        token = filters.encode_page_token(offset + limit) if len(rows) > limit else None
-        return [self._located_model(m) for m in found], token
+        limit = filters.validate_max_results(
+            max_results, maximum=SEARCH_LOGGED_MODELS_MAX, default=SEARCH_LOGGED_MODELS_DEFAULT
+        )
+        parsed = filters.parse_logged_model_filter(filter_string, self.db.filter_limits)
+
+        def fetch(offset: int, count: int) -> list[LoggedModel]:
+            with self.db.read() as conn:
+                store = TrackingStore(conn)
+                rows = store.search_logged_model_rows(ids, parsed, order_by, offset, count)
+                found = store.logged_models_for(rows)
+            return [self._located_model(m) for m in found]
+
+        return fetch_page(fetch, page_token, limit)
 
     def _located_model(self, model: LoggedModel) -> LoggedModel:
         return replace(model, artifact_location=self.locations.resolve(model.artifact_location))

@@ -41,6 +41,7 @@ from modelreg.models.environment import (
     resolve_requirements,
     write_environment,
 )
+from modelreg.models.example_signature import infer_signature_from_example
 from modelreg.models.files import (
     add_code_to_sys_path,
     copy_code_paths,
@@ -51,7 +52,7 @@ from modelreg.models.files import (
 from modelreg.models.input_example import SavedExample, save_example
 from modelreg.models.mlmodel import MLMODEL_FILE_NAME, Model
 from modelreg.models.resolve import resolve_to_local_dir
-from modelreg.models.signature import ModelSignature, infer_signature_from_example
+from modelreg.models.signature import ModelSignature
 from modelreg.pyfunc import flavor as pyfunc_flavor
 
 logger = logging.getLogger(__name__)

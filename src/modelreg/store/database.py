@@ -19,8 +19,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect, pool
 
-from modelreg.config import sqlalchemy_url
-from modelreg.errors import RegistryError, TemporarilyUnavailable
+from modelreg.config import DEFAULT_STATEMENT_TIMEOUT_MS, sqlalchemy_url
+from modelreg.errors import QueryTimeout, RegistryError, TemporarilyUnavailable
+from modelreg.filters import DEFAULT_FILTER_LIMITS, FilterLimits
+from modelreg.store import timeouts
 from modelreg.store.sqlite import HELD, ThreadConnections, WriterLock, lock_path
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -86,11 +88,28 @@ def make_engine(uri: str) -> Engine:
 
 
 class Database:
-    """One database: a connection pool, transaction scopes and the schema check."""
+    """One database: a connection pool, transaction scopes and the schema check.
 
-    def __init__(self, uri: str, *, auto_upgrade_sqlite: bool = True) -> None:
+    ``statement_timeout_ms`` bounds every statement (0: no limit; see
+    :mod:`modelreg.store.timeouts`); ``filter_limits`` bound the search filters the
+    services compile against this database.
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        auto_upgrade_sqlite: bool = True,
+        statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
+        filter_limits: FilterLimits = DEFAULT_FILTER_LIMITS,
+    ) -> None:
         self.uri = uri
         self.engine = make_engine(uri)
+        # ---- statement timeouts and search limits (begin)
+        timeouts.install(self.engine, statement_timeout_ms)
+        self.statement_timeout_ms = statement_timeout_ms
+        self.filter_limits = filter_limits
+        # ---- statement timeouts and search limits (end)
         self._auto_upgrade = auto_upgrade_sqlite
         self._schema_checked = False
         self._schema_lock = threading.Lock()
@@ -132,22 +151,48 @@ class Database:
         """A read-write transaction, committed on success and rolled back on any error."""
         self.ensure_schema()
         if not self._sqlite:
-            return self._pooled()
+            return self._pooled(writing=True)
         # BEGIN IMMEDIATE: a writer takes SQLite's write lock up front instead of
         # failing with SQLITE_BUSY when it upgrades from reading to writing.
-        return _SqliteTransaction(self._connections.get(), "BEGIN IMMEDIATE", self._writer)
+        return _SqliteTransaction(self, self._connections.get(), "BEGIN IMMEDIATE", self._writer)
 
     def read(self) -> AbstractContextManager[Connection]:
         """A read-only scope: one consistent snapshot for the fixed few queries of a read."""
         self.ensure_schema()
         if not self._sqlite:
-            return self._pooled()
-        return _SqliteTransaction(self._connections.get(), "BEGIN", None)
+            return self._pooled(writing=False)
+        return _SqliteTransaction(self, self._connections.get(), "BEGIN", None)
 
     @contextmanager
-    def _pooled(self) -> Iterator[Connection]:
-        with _translated_errors(), self.engine.connect() as conn, conn.begin():
+    def _pooled(self, *, writing: bool) -> Iterator[Connection]:
+        with self._errors(writing=writing), self.engine.connect() as conn, conn.begin():
             yield conn
+
+    @contextmanager
+    def _errors(self, *, writing: bool) -> Iterator[None]:
+        """Driver errors as RegistryErrors; a statement timeout as what it means here."""
+        try:
+            with _translated_errors():
+                yield
+        except _StatementTimedOut:
+            raise self._timed_out(writing=writing) from None
+
+    def _timed_out(self, *, writing: bool) -> RegistryError:
+        """What a statement cancelled by the statement timeout means to the caller."""
+        seconds = f"{self.statement_timeout_ms / 1000:g} s"
+        if writing:
+            # A change that long waits for a lock another change holds: it
+            # may well go through once that one is done.
+            return TemporarilyUnavailable(
+                f"The change did not finish within the {seconds} statement timeout "
+                "(most likely waiting for a lock that another change holds) and was "
+                "cancelled; nothing was written. Retry it later."
+            )
+        return QueryTimeout(
+            f"The query ran longer than the {seconds} statement timeout and was "
+            "cancelled. It would take as long again: narrow the request (a more "
+            "selective filter, fewer results per page) instead of retrying it."
+        )
 
     def change_token(self) -> int | None:
         """A number that moves whenever anyone else commits a change; None if unknown.
@@ -174,10 +219,15 @@ class Database:
         """Migrate to ``revision``; returns the revisions before and after."""
         from modelreg.store import migrations
 
-        with _translated_errors():
-            before = migrations.current_revision(self.engine)
-            migrations.upgrade(self.engine, revision)
-            return before, migrations.current_revision(self.engine)
+        # Migrations may rewrite big tables: they run without the statement timeout.
+        engine = make_engine(self.uri)
+        try:
+            with _translated_errors():
+                before = migrations.current_revision(engine)
+                migrations.upgrade(engine, revision)
+                return before, migrations.current_revision(engine)
+        finally:
+            engine.dispose()
 
     def schema_revisions(self) -> tuple[str | None, str]:
         """The schema revision of the database, and the one this code needs."""
@@ -200,11 +250,20 @@ class _SqliteTransaction:
     :class:`~modelreg.store.sqlite.ThreadConnections`); BEGIN, COMMIT and ROLLBACK go
     to the driver directly. Through SQLAlchemy's transaction objects and events they
     cost as much as the statements of a registry read together.
+
+    The statement deadline (:mod:`modelreg.store.timeouts`) still holds: statements run
+    on the driver connection's own ``cursor()``, which arms it, and the driver's
+    ``commit()`` and ``rollback()`` used here disarm it. A unit of work with a writer
+    lock is a write, and a statement timeout means what :meth:`Database._timed_out`
+    says it means for one.
     """
 
-    __slots__ = ("_conn", "_driver", "_begin", "_writer", "_locked")
+    __slots__ = ("_database", "_conn", "_driver", "_begin", "_writer", "_locked")
 
-    def __init__(self, conn: Connection, begin: str, writer: WriterLock | None) -> None:
+    def __init__(
+        self, database: Database, conn: Connection, begin: str, writer: WriterLock | None
+    ) -> None:
+        self._database = database
         self._conn = conn
         self._driver: Any = conn.connection.dbapi_connection
         self._begin = begin
@@ -219,7 +278,7 @@ class _SqliteTransaction:
             self._driver.execute(self._begin)
         except BaseException as error:
             self._release()
-            raise _translated(error) from None
+            raise self._registry_error(error) from None
         return self._conn
 
     def __exit__(
@@ -231,14 +290,20 @@ class _SqliteTransaction:
                     self._driver.commit()
                 except BaseException as failed:
                     self._rollback()
-                    raise _translated(failed) from None
+                    raise self._registry_error(failed) from None
                 return
             self._rollback()
-            translated = _translated(error)
+            translated = self._registry_error(error)
             if translated is not error:
                 raise translated from None
         finally:
             self._release()
+
+    def _registry_error(self, error: BaseException) -> BaseException:
+        translated = _translated(error)
+        if isinstance(translated, _StatementTimedOut):
+            return self._database._timed_out(writing=self._writer is not None)
+        return translated
 
     def _rollback(self) -> None:
         with suppress(Exception):
@@ -251,11 +316,21 @@ class _SqliteTransaction:
             self._writer.release()
 
 
+class _StatementTimedOut(Exception):
+    """A statement was cancelled by the statement timeout (Database says what it means)."""
+
+
 def _translated(error: BaseException) -> BaseException:
-    """The registry error for a database error; anything else unchanged."""
+    """The registry error for a database error; anything else unchanged.
+
+    A statement cancelled by the statement timeout becomes :class:`_StatementTimedOut`,
+    which the unit of work turns into what it means for a read or a write.
+    """
     if isinstance(error, RegistryError):
         return error
     if isinstance(error, exc.OperationalError | sqlite3.OperationalError):
+        if timeouts.is_timeout(error):
+            return _StatementTimedOut()
         return TemporarilyUnavailable(
             f"The registry database is unavailable or busy: {_first_line(error)}"
         )

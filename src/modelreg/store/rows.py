@@ -52,24 +52,38 @@ def version_from_row(
         _manifest,
         _model_id,
     ) = row
+    # The one place stored versions become entities: numbers become MLflow's strings,
+    # unset texts MLflow's "" (see modelreg.entities).
     return ModelVersion(
         name,
-        version,
+        str(version),
         created,
         updated,
         stage,
         description or "",
         source,
-        run_id,
+        run_id or "",
         run_link or "",
         status,
         status_message,
-        user_id,
+        user_id or "",
         logged_model_id,
         dict(tags) if tags else {},
-        tuple(sorted(aliases)) if aliases else (),
+        sorted(aliases) if aliases else [],
         storage_location,
     )
+
+
+# The column order of every registered-model read (the table's own order).
+MODEL_COLUMN_NAMES = (
+    "id",
+    "name",
+    "creation_timestamp",
+    "last_updated_timestamp",
+    "description",
+    "user_id",
+    "last_version",
+)
 
 
 def model_from_row(
@@ -78,13 +92,14 @@ def model_from_row(
     aliases: Mapping[str, int],
     latest: Sequence[ModelVersion],
 ) -> RegisteredModel:
+    _id, name, created, updated, description, user_id, _last_version = row
     return RegisteredModel(
-        name=row.name,
-        creation_timestamp=row.creation_timestamp,
-        last_updated_timestamp=row.last_updated_timestamp,
-        description=row.description or "",
-        user_id=row.user_id,
+        name=name,
+        creation_timestamp=created,
+        last_updated_timestamp=updated,
+        description=description or "",
+        user_id=user_id or "",
         tags=dict(tags),
-        aliases=dict(sorted(aliases.items())),
-        latest_versions=tuple(sorted(latest, key=lambda mv: mv.version)),
+        aliases={alias: str(version) for alias, version in sorted(aliases.items())},
+        latest_versions=sorted(latest, key=lambda mv: mv.number),
     )

@@ -148,6 +148,8 @@ events = Table(
     Column("timestamp", BigInteger, nullable=False),
     Column("actor", String(256), nullable=False),
     Column("type", String(64), nullable=False),
+    # The payload's schema version for its type (modelreg.events, docs/events.md).
+    Column("schema_version", Integer, nullable=False, server_default="1"),
     Column("model_name", _name(256), nullable=True),
     Column("version", Integer, nullable=True),
     Column("payload", _long_text(), nullable=False),

@@ -32,12 +32,14 @@ from modelreg.store.tables import (
     run_tags,
     runs,
 )
+from modelreg.store.upsert import delete_pair, upsert_pairs
 from modelreg.tracking_entities import (
     Dataset,
     DatasetInput,
     Experiment,
     LoggedModel,
     LoggedModelOutput,
+    LoggedModelStatus,
     Metric,
     Run,
     RunData,
@@ -47,7 +49,7 @@ from modelreg.tracking_entities import (
 )
 
 if TYPE_CHECKING:
-    from modelreg.filters import Comparison, RunOrderKey
+    from modelreg.filters import Condition, RunOrderKey
 
 
 DATASET_CONTEXT_TAG = "mlflow.data.context"
@@ -114,7 +116,7 @@ class TrackingStore:
         return _experiment(row, tags)
 
     def search_experiments(
-        self, stages: Sequence[str], parsed: Sequence[Comparison], offset: int, limit: int
+        self, stages: Sequence[str], parsed: Sequence[Condition], offset: int, limit: int
     ) -> list[Experiment]:
         query = select(experiments).where(
             experiments.c.lifecycle_stage.in_(stages),
@@ -123,7 +125,8 @@ class TrackingStore:
         query = query.order_by(
             experiments.c.creation_time.desc(), experiments.c.experiment_id.desc()
         )
-        rows = self.conn.execute(query.offset(offset).limit(limit)).all()
+        params = run_search.filter_params(parsed)
+        rows = self.conn.execute(query.offset(offset).limit(limit), params).all()
         ids = [row.experiment_id for row in rows]
         tags: dict[int, dict[str, str]] = defaultdict(dict)
         if ids:
@@ -140,10 +143,11 @@ class TrackingStore:
             .values(last_update_time=now, **values)
         )
 
-    def set_experiment_tag(self, experiment_id: int, key: str, value: str) -> None:
-        t = experiment_tags
-        self.conn.execute(delete(t).where(t.c.experiment_id == experiment_id, t.c.key == key))
-        self.conn.execute(insert(t).values(experiment_id=experiment_id, key=key, value=value))
+    def set_experiment_tags(self, experiment_id: int, tags: Mapping[str, str]) -> None:
+        upsert_pairs(self.conn, experiment_tags, {"experiment_id": experiment_id}, tags)
+
+    def delete_experiment_tag(self, experiment_id: int, key: str) -> bool:
+        return delete_pair(self.conn, experiment_tags, {"experiment_id": experiment_id}, key)
 
     # ---------------------------------------------------------------- runs
     def insert_run(self, **values: Any) -> None:
@@ -197,8 +201,8 @@ class TrackingStore:
                     tags=tags[row.run_id],
                     metric_objects=tuple(metrics[row.run_id]),
                 ),
-                inputs=RunInputs(dataset_inputs=tuple(inputs[row.run_id])),
-                outputs=RunOutputs(model_outputs=tuple(outputs[row.run_id])),
+                inputs=RunInputs(dataset_inputs=list(inputs[row.run_id])),
+                outputs=RunOutputs(model_outputs=list(outputs[row.run_id])),
             )
             for row in rows
         ]
@@ -207,7 +211,7 @@ class TrackingStore:
         self,
         experiment_ids: Sequence[int],
         stages: Sequence[str],
-        parsed: Sequence[Comparison],
+        parsed: Sequence[Condition],
         order: Sequence[RunOrderKey],
         offset: int,
         limit: int,
@@ -219,7 +223,7 @@ class TrackingStore:
             .offset(offset)
             .limit(limit)
         )
-        return list(self.conn.execute(query).all())
+        return list(self.conn.execute(query, run_search.filter_params(parsed)).all())
 
     def _dataset_inputs(self, run_ids: Sequence[str]) -> dict[str, list[DatasetInput]]:
         found: dict[str, list[DatasetInput]] = defaultdict(list)
@@ -256,18 +260,10 @@ class TrackingStore:
             )
 
     def set_run_tags(self, run_id: str, tags: Mapping[str, str]) -> None:
-        if tags:
-            t = run_tags
-            self.conn.execute(delete(t).where(t.c.run_id == run_id, t.c.key.in_(list(tags))))
-            self.conn.execute(
-                insert(t), [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()]
-            )
+        upsert_pairs(self.conn, run_tags, {"run_id": run_id}, tags)
 
     def delete_run_tag(self, run_id: str, key: str) -> bool:
-        t = run_tags
-        return bool(
-            self.conn.execute(delete(t).where(t.c.run_id == run_id, t.c.key == key)).rowcount
-        )
+        return delete_pair(self.conn, run_tags, {"run_id": run_id}, key)
 
     def insert_metrics(self, run_id: str, metrics: Sequence[Metric]) -> None:
         if not metrics:
@@ -394,24 +390,13 @@ class TrackingStore:
         )
 
     def set_logged_model_params(self, model_id: str, params: Mapping[str, str]) -> None:
-        if params:
-            t = logged_model_params
-            self.conn.execute(delete(t).where(t.c.model_id == model_id, t.c.key.in_(list(params))))
-            self.conn.execute(
-                insert(t), [{"model_id": model_id, "key": k, "value": v} for k, v in params.items()]
-            )
+        upsert_pairs(self.conn, logged_model_params, {"model_id": model_id}, params)
 
     def set_logged_model_tags(self, model_id: str, tags: Mapping[str, str]) -> None:
-        if tags:
-            t = logged_model_tags
-            self.conn.execute(delete(t).where(t.c.model_id == model_id, t.c.key.in_(list(tags))))
-            self.conn.execute(
-                insert(t), [{"model_id": model_id, "key": k, "value": v} for k, v in tags.items()]
-            )
+        upsert_pairs(self.conn, logged_model_tags, {"model_id": model_id}, tags)
 
-    def delete_logged_model_tag(self, model_id: str, key: str) -> None:
-        t = logged_model_tags
-        self.conn.execute(delete(t).where(t.c.model_id == model_id, t.c.key == key))
+    def delete_logged_model_tag(self, model_id: str, key: str) -> bool:
+        return delete_pair(self.conn, logged_model_tags, {"model_id": model_id}, key)
 
     def delete_logged_model(self, model_id: str) -> None:
         for table in (logged_model_params, logged_model_tags, run_outputs):
@@ -446,13 +431,13 @@ class TrackingStore:
                 artifact_location=row.artifact_location,
                 creation_timestamp=row.creation_timestamp_ms,
                 last_updated_timestamp=row.last_updated_timestamp_ms,
-                status=row.status,
-                status_message=row.status_message,
-                model_type=row.model_type,
-                source_run_id=row.source_run_id,
+                status=LoggedModelStatus.from_wire(row.status),
+                status_message=row.status_message or "",
+                model_type=row.model_type or "",
+                source_run_id=row.source_run_id or "",
                 params=params[row.model_id],
                 tags=tags[row.model_id],
-                metrics=tuple(metrics[row.model_id]),
+                metrics=metrics[row.model_id],
             )
             for row in rows
         ]
@@ -460,7 +445,7 @@ class TrackingStore:
     def search_logged_model_rows(
         self,
         experiment_ids: Sequence[int],
-        parsed: Sequence[Comparison],
+        parsed: Sequence[Condition],
         order_by: Sequence[Mapping[str, Any]] | None,
         offset: int,
         limit: int,
@@ -472,7 +457,7 @@ class TrackingStore:
             .offset(offset)
             .limit(limit)
         )
-        return list(self.conn.execute(query).all())
+        return list(self.conn.execute(query, run_search.filter_params(parsed)).all())
 
     def add_run_outputs(self, run_id: str, outputs: Sequence[LoggedModelOutput]) -> None:
         for output in outputs:

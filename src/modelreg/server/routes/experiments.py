@@ -6,6 +6,7 @@ result with :mod:`modelreg.server.tracking_wire`; the table declares the routes.
 
 from __future__ import annotations
 
+from modelreg.codec import tracking as tc
 from modelreg.errors import NotFound
 from modelreg.server import tracking_wire as tw
 from modelreg.server import wire as w
@@ -47,7 +48,7 @@ def create_experiment(call: Call) -> Body:
 
 def get_experiment(call: Call) -> Body:
     found = call.tracking.get_experiment(w.required_str(call.params, "experiment_id"))
-    return {"experiment": tw.experiment(found)}
+    return {"experiment": tc.experiment_json(found)}
 
 
 def get_experiment_by_name(call: Call) -> Body:
@@ -57,7 +58,7 @@ def get_experiment_by_name(call: Call) -> Body:
         # The service answers "none"; on the wire that is MLflow's 404, which its
         # client's set_experiment() takes as "create it".
         raise NotFound(f"Could not find experiment with name '{name}'")
-    return {"experiment": tw.experiment(found)}
+    return {"experiment": tc.experiment_json(found)}
 
 
 def search_experiments(call: Call) -> Body:
@@ -66,19 +67,27 @@ def search_experiments(call: Call) -> Body:
     # order_by is accepted and not applied: the service orders experiments one way only
     # (the embedded MlflowClient ignores it too, so both transports agree).
     w.optional_strings(p, "order_by")
-    found, token = call.tracking.search_experiments(
+    found = call.tracking.search_experiments(
         tw.view_type(p, "view_type") or ACTIVE_ONLY,
         EXPERIMENTS_PAGE_DEFAULT if max_results is None else max_results,
         w.optional_str(p, "filter"),
         w.optional_str(p, "page_token"),
     )
-    return tw.page("experiments", [tw.experiment(e) for e in found], token)
+    return tc.page("experiments", [tc.experiment_json(e) for e in found], found.token)
 
 
 def set_experiment_tag(call: Call) -> Body:
     p = call.params
     call.tracking.set_experiment_tag(
         w.required_str(p, "experiment_id"), w.required_str(p, "key"), w.tag_value(p)
+    )
+    return OK
+
+
+def delete_experiment_tag(call: Call) -> Body:
+    p = call.params
+    call.tracking.delete_experiment_tag(
+        w.required_str(p, "experiment_id"), w.required_str(p, "key")
     )
     return OK
 
@@ -168,6 +177,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (EXPERIMENT_ID, KEY, VALUE),
         set_experiment_tag,
+    ),
+    tracking_endpoint(
+        "POST",
+        "experiments/delete-experiment-tag",
+        "deleteExperimentTag",
+        "Delete a tag of an experiment.",
+        EMPTY,
+        (EXPERIMENT_ID, KEY),
+        delete_experiment_tag,
     ),
     tracking_endpoint(
         "POST",

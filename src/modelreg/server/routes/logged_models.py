@@ -6,6 +6,7 @@ result with :mod:`modelreg.server.tracking_wire`; the table declares the routes.
 
 from __future__ import annotations
 
+from modelreg.codec import tracking as tc
 from modelreg.server import tracking_wire as tw
 from modelreg.server import wire as w
 from modelreg.server.context import Call
@@ -42,12 +43,12 @@ def create_logged_model(call: Call) -> Body:
         tw.key_values(p, "params"),
         w.optional_str(p, "model_type") or None,
     )
-    return {"model": tw.logged_model(created)}
+    return {"model": tc.logged_model_json(created)}
 
 
 def get_logged_model(call: Call) -> Body:
     found = call.tracking.get_logged_model(w.required_str(call.params, "model_id"))
-    return {"model": tw.logged_model(found)}
+    return {"model": tc.logged_model_json(found)}
 
 
 def finalize_logged_model(call: Call) -> Body:
@@ -56,7 +57,7 @@ def finalize_logged_model(call: Call) -> Body:
     if status is None:
         raise w.missing_value("status")
     updated = call.tracking.finalize_logged_model(w.required_str(p, "model_id"), status)
-    return {"model": tw.logged_model(updated)}
+    return {"model": tc.logged_model_json(updated)}
 
 
 def delete_logged_model(call: Call) -> Body:
@@ -91,14 +92,14 @@ def log_logged_model_params(call: Call) -> Body:
 def search_logged_models(call: Call) -> Body:
     p = call.params
     max_results = tw.optional_int64(p, "max_results")
-    found, token = call.tracking.search_logged_models(
+    found = call.tracking.search_logged_models(
         tw.experiment_ids(p),
         w.optional_str(p, "filter") or None,
         LOGGED_MODELS_PAGE_DEFAULT if max_results is None else max_results,
         tw.order_by_fields(p),
         w.optional_str(p, "page_token"),
     )
-    return tw.page("models", [tw.logged_model(m) for m in found], token)
+    return tc.page("models", [tc.logged_model_json(m) for m in found], found.token)
 
 
 MODEL = obj({"model": ref("LoggedModel")})

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from modelreg.codec import registry as rc
+from modelreg.limits import SEARCH_MODELS_DEFAULT, SEARCH_VERSIONS_MAX
 from modelreg.server import wire as w
 from modelreg.server.context import Call
 from modelreg.server.routing import Endpoint, Field, api_paths
@@ -23,14 +25,13 @@ from modelreg.server.schemas import (
     obj,
     ref,
 )
-from modelreg.service.registry import SEARCH_MODELS_DEFAULT, SEARCH_VERSIONS_MAX_RESULTS
 
 Body = dict[str, Any]
 
 # Defaults when max_results is absent: the proto2 defaults of the request messages. (The
 # MLflow client always sends it; only hand-written requests rely on these.)
 MODELS_PAGE_DEFAULT = SEARCH_MODELS_DEFAULT
-VERSIONS_PAGE_DEFAULT = SEARCH_VERSIONS_MAX_RESULTS
+VERSIONS_PAGE_DEFAULT = SEARCH_VERSIONS_MAX
 
 _OK: Body = {}
 
@@ -41,12 +42,12 @@ def create_registered_model(call: Call) -> Body:
     model = call.registry.create_registered_model(
         w.required_str(p, "name"), w.optional_tags(p), w.optional_str(p, "description")
     )
-    return {"registered_model": w.registered_model(model)}
+    return {"registered_model": rc.registered_model_json(model)}
 
 
 def get_registered_model(call: Call) -> Body:
     model = call.registry.get_registered_model(w.required_str(call.params, "name"))
-    return {"registered_model": w.registered_model(model)}
+    return {"registered_model": rc.registered_model_json(model)}
 
 
 def rename_registered_model(call: Call) -> Body:
@@ -54,7 +55,7 @@ def rename_registered_model(call: Call) -> Body:
     model = call.registry.rename_registered_model(
         w.required_str(p, "name"), w.required_str(p, "new_name")
     )
-    return {"registered_model": w.registered_model(model)}
+    return {"registered_model": rc.registered_model_json(model)}
 
 
 def update_registered_model(call: Call) -> Body:
@@ -63,7 +64,7 @@ def update_registered_model(call: Call) -> Body:
     model = call.registry.update_registered_model(
         w.required_str(p, "name"), w.optional_str(p, "description")
     )
-    return {"registered_model": w.registered_model(model)}
+    return {"registered_model": rc.registered_model_json(model)}
 
 
 def delete_registered_model(call: Call) -> Body:
@@ -82,7 +83,7 @@ def search_registered_models(call: Call) -> Body:
     )
     body: Body = {}
     if found:  # empty repeated fields are omitted, as MLflow's server does
-        body["registered_models"] = [w.registered_model(model) for model in found]
+        body["registered_models"] = [rc.registered_model_json(model) for model in found]
     if found.token:
         body["next_page_token"] = found.token
     return body
@@ -93,7 +94,7 @@ def get_latest_versions(call: Call) -> Body:
     found = call.registry.get_latest_versions(
         w.required_str(p, "name"), w.optional_strings(p, "stages")
     )
-    return {"model_versions": w.model_versions(found)} if found else {}
+    return {"model_versions": rc.model_versions_json(found)} if found else {}
 
 
 def set_registered_model_tag(call: Call) -> Body:
@@ -131,7 +132,7 @@ def get_model_version_by_alias(call: Call) -> Body:
     found = call.registry.get_model_version_by_alias(
         w.required_str(p, "name"), w.required_str(p, "alias")
     )
-    return {"model_version": w.model_version(found)}
+    return {"model_version": rc.model_version_json(found)}
 
 
 # ------------------------------------------------------------ model versions
@@ -146,13 +147,13 @@ def create_model_version(call: Call) -> Body:
         description=w.optional_str(p, "description"),
         model_id=w.optional_str(p, "model_id"),
     )
-    return {"model_version": w.model_version(created)}
+    return {"model_version": rc.model_version_json(created)}
 
 
 def get_model_version(call: Call) -> Body:
     p = call.params
     found = call.registry.get_model_version(w.required_str(p, "name"), w.required_version(p))
-    return {"model_version": w.model_version(found)}
+    return {"model_version": rc.model_version_json(found)}
 
 
 def update_model_version(call: Call) -> Body:
@@ -160,7 +161,7 @@ def update_model_version(call: Call) -> Body:
     updated = call.registry.update_model_version(
         w.required_str(p, "name"), w.required_version(p), w.optional_str(p, "description")
     )
-    return {"model_version": w.model_version(updated)}
+    return {"model_version": rc.model_version_json(updated)}
 
 
 def transition_model_version_stage(call: Call) -> Body:
@@ -171,7 +172,7 @@ def transition_model_version_stage(call: Call) -> Body:
         w.required_str(p, "stage"),
         w.optional_bool(p, "archive_existing_versions"),
     )
-    return {"model_version": w.model_version(moved)}
+    return {"model_version": rc.model_version_json(moved)}
 
 
 def delete_model_version(call: Call) -> Body:
@@ -199,7 +200,7 @@ def search_model_versions(call: Call) -> Body:
     )
     body: Body = {}
     if found:
-        body["model_versions"] = w.model_versions(found)
+        body["model_versions"] = rc.model_versions_json(found)
     if found.token:
         body["next_page_token"] = found.token
     return body

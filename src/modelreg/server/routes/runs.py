@@ -6,6 +6,8 @@ result with :mod:`modelreg.server.tracking_wire`; the table declares the routes.
 
 from __future__ import annotations
 
+from modelreg.codec import tracking as tc
+from modelreg.limits import SEARCH_RUNS_DEFAULT
 from modelreg.server import tracking_wire as tw
 from modelreg.server import wire as w
 from modelreg.server.context import Call
@@ -33,7 +35,6 @@ from modelreg.server.schemas import (
     obj,
     ref,
 )
-from modelreg.service.tracking import SEARCH_RUNS_DEFAULT
 
 
 def create_run(call: Call) -> Body:
@@ -45,11 +46,11 @@ def create_run(call: Call) -> Body:
         w.optional_str(p, "run_name"),
         w.optional_str(p, "user_id"),
     )
-    return {"run": tw.run(created)}
+    return {"run": tc.run_json(created)}
 
 
 def get_run(call: Call) -> Body:
-    return {"run": tw.run(call.tracking.get_run(tw.run_id(call.params)))}
+    return {"run": tc.run_json(call.tracking.get_run(tw.run_id(call.params)))}
 
 
 def update_run(call: Call) -> Body:
@@ -60,7 +61,7 @@ def update_run(call: Call) -> Body:
         tw.optional_int64(p, "end_time"),
         w.optional_str(p, "run_name"),
     )
-    return {"run_info": tw.run_info(updated.info)}
+    return {"run_info": tc.run_info_json(updated.info)}
 
 
 def delete_run(call: Call) -> Body:
@@ -76,7 +77,7 @@ def restore_run(call: Call) -> Body:
 def search_runs(call: Call) -> Body:
     p = call.params
     max_results = tw.optional_int64(p, "max_results")
-    found, token = call.tracking.search_runs(
+    found = call.tracking.search_runs(
         tw.experiment_ids(p),
         w.optional_str(p, "filter") or "",
         tw.view_type(p, "run_view_type") or ACTIVE_ONLY,
@@ -84,7 +85,7 @@ def search_runs(call: Call) -> Body:
         w.optional_strings(p, "order_by"),
         w.optional_str(p, "page_token"),
     )
-    return tw.page("runs", [tw.run(r) for r in found], token)
+    return tc.page("runs", [tc.run_json(r) for r in found], found.token)
 
 
 def log_param(call: Call) -> Body:
@@ -150,7 +151,7 @@ def get_metric_history(call: Call) -> Body:
     found = call.tracking.get_metric_history(
         tw.run_id(p), w.required_str(p, "metric_key"), tw.optional_int64(p, "max_results")
     )
-    return {"metrics": [tw.metric(m) for m in found]} if found else {}
+    return {"metrics": [tc.metric_json(m) for m in found]} if found else {}
 
 
 RUN = obj({"run": ref("Run")})

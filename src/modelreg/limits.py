@@ -1,0 +1,20 @@
+"""Page sizes of every search: MLflow's client defaults and the most one page may hold.
+
+One table for every transport: the services enforce the maxima, the clients send the
+defaults, the server fills them in when a hand-written request leaves them out.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+SEARCH_MODELS_DEFAULT: Final = 100
+SEARCH_MODELS_MAX: Final = 1000
+SEARCH_VERSIONS_DEFAULT: Final = 10_000
+SEARCH_VERSIONS_MAX: Final = 200_000
+SEARCH_EXPERIMENTS_DEFAULT: Final = 1000
+SEARCH_EXPERIMENTS_MAX: Final = 50_000
+SEARCH_RUNS_DEFAULT: Final = 1000
+SEARCH_RUNS_MAX: Final = 50_000
+SEARCH_LOGGED_MODELS_DEFAULT: Final = 100
+SEARCH_LOGGED_MODELS_MAX: Final = 1000

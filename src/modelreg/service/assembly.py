@@ -1,0 +1,70 @@
+"""``build_services(settings)``: the one assembly of the services.
+
+The server (``create_app``), the embedded client and a future ``modelreg worker``
+all build their services here, so a new service (approvals, webhooks, auth) is wired
+once. Where they differ (artifact locations served through the proxy, or local
+paths the user owns) is a setting (:class:`~modelreg.config.Settings`), not a
+second assembly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from modelreg.config import Settings, is_http_uri
+from modelreg.errors import InvalidArgument
+from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
+from modelreg.service.artifact_proxy import ArtifactProxy
+from modelreg.service.registry import RegistryService
+from modelreg.service.snapshots import open_snapshotter
+from modelreg.service.tracking import TrackingService
+from modelreg.store.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Every service of one process, over one database and one artifact store."""
+
+    db: Database
+    registry: RegistryService
+    tracking: TrackingService
+    # Reads and writes the artifact store for remote clients (the server's proxy).
+    artifacts: ArtifactProxy
+
+    def as_actor(self, actor: str) -> Services:
+        """The same services acting for ``actor`` (a request's caller, a job's owner)."""
+        return replace(
+            self, registry=self.registry.as_actor(actor), tracking=self.tracking.as_actor(actor)
+        )
+
+
+def build_services(settings: Settings, *, database: Database | None = None) -> Services:
+    """The services for ``settings``; ``database`` shares an already-open one."""
+    if is_http_uri(settings.tracking_uri):
+        raise InvalidArgument(
+            f"modelreg stores its metadata in a database, not at {settings.tracking_uri}:"
+            " give sqlite:///…, postgresql://… or mysql://…."
+        )
+    db = database or Database(
+        settings.tracking_uri,
+        auto_upgrade_sqlite=settings.auto_upgrade_sqlite,
+        statement_timeout_ms=settings.statement_timeout_ms,
+        filter_limits=settings.filter_limits,
+    )
+    # Served, locations are artifact-proxy URIs (mlflow-artifacts:/…) that clients read
+    # and write through the server; embedded, they are paths under the artifact root.
+    locations = ArtifactLocations(
+        root=PROXY_ROOT if settings.serve_artifacts else settings.artifact_root,
+        allow_external=settings.allow_external_artifacts,
+    )
+    snapshotter = open_snapshotter(locations, settings.artifact_root)
+    return Services(
+        db=db,
+        registry=RegistryService(db, actor=settings.actor, snapshotter=snapshotter),
+        tracking=TrackingService(db, locations, actor=settings.actor),
+        # The proxy serves the store the registry copies into: one destination.
+        artifacts=ArtifactProxy(snapshotter.store),
+    )
+
+
+__all__ = ["Services", "build_services"]

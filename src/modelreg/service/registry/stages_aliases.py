@@ -1,0 +1,132 @@
+"""Stages and aliases: promotions, the latest version per stage, alias pointers, URIs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from modelreg import events, model_uris, validation
+from modelreg.entities import ACTIVE_STAGES, STAGES, ModelVersion
+from modelreg.errors import InvalidArgument
+from modelreg.model_uris import ModelReference
+from modelreg.service.registry._base import (
+    RegistryBase,
+    StoreLookup,
+    model_not_found,
+    read_back,
+    version_not_found,
+)
+from modelreg.store.registry import RegistryStore
+
+
+class StagesAndAliases(RegistryBase):
+    """The registry's use cases on stages, aliases and ``models:/`` URIs."""
+
+    def transition_model_version_stage(
+        self,
+        name: str,
+        version: int | str,
+        stage: str,
+        archive_existing_versions: bool = False,
+    ) -> ModelVersion:
+        name = validation.validate_model_name(name)
+        number = validation.parse_version(version)
+        target = validation.canonical_stage(stage)
+        if archive_existing_versions and target not in ACTIVE_STAGES:
+            raise InvalidArgument(
+                f"archive_existing_versions can only be used when transitioning to "
+                f"{' or '.join(ACTIVE_STAGES)}, not {target!r}."
+            )
+        now = self.clock()
+        with self.db.write() as conn:
+            store = RegistryStore(conn)
+            # The model row lock serialises concurrent promotions of the same model, so
+            # exactly one version ends up in the target stage.
+            row = self._lock_version(store, name, number, now)
+            parent_id = row.model_id
+            store.update_version(
+                parent_id, number, current_stage=target, last_updated_timestamp=now
+            )
+            archived = (
+                store.archive_stage(parent_id, target, number, now)
+                if archive_existing_versions
+                else []
+            )
+            self._record(
+                conn,
+                now,
+                events.ModelVersionStageTransitioned(
+                    name=name,
+                    version=number,
+                    from_stage=row.current_stage,
+                    to_stage=target,
+                    archived_versions=archived,
+                ),
+            )
+            return read_back(store.get_version(name, number), "The updated version")
+
+    def get_latest_versions(
+        self, name: str, stages: Sequence[str] | None = None
+    ) -> list[ModelVersion]:
+        name = validation.validate_model_name(name)
+        wanted = [validation.canonical_stage(s) for s in stages] if stages else list(STAGES)
+        wanted = list(dict.fromkeys(wanted))
+        with self.db.read() as conn:
+            store = RegistryStore(conn)
+            parent_id = self._require_model_id(store, name)
+            latest = store.latest_of_model(parent_id, wanted)
+        by_stage = {mv.current_stage: mv for mv in latest}
+        return [by_stage[stage] for stage in wanted if stage in by_stage]
+
+    # ------------------------------------------------------------ aliases
+    def set_registered_model_alias(self, name: str, alias: str, version: int | str) -> None:
+        name = validation.validate_model_name(name)
+        alias = validation.validate_alias(alias)
+        number = validation.parse_version(version)
+        now = self.clock()
+        with self.db.write() as conn:
+            store = RegistryStore(conn)
+            row = store.version_row(name, number)
+            if row is None:
+                if store.model_id(name) is None:
+                    raise model_not_found(name)
+                raise version_not_found(name, number)
+            previous = store.alias_version(row.model_id, alias)
+            store.set_alias(row.model_id, alias, number)
+            self._record(
+                conn,
+                now,
+                events.AliasSet(name=name, version=number, alias=alias, previous_version=previous),
+            )
+
+    def delete_registered_model_alias(self, name: str, alias: str) -> None:
+        name = validation.validate_model_name(name)
+        alias = validation.validate_alias(alias)
+        now = self.clock()
+        with self.db.write() as conn:
+            store = RegistryStore(conn)
+            model_id = self._require_model_id(store, name)
+            previous = store.alias_version(model_id, alias)
+            if previous is not None:
+                store.delete_alias(model_id, alias)
+                self._record(
+                    conn, now, events.AliasDeleted(name=name, version=previous, alias=alias)
+                )
+
+    def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
+        name = validation.validate_model_name(name)
+        if not isinstance(alias, str) or not alias:
+            raise InvalidArgument("Registered model alias name cannot be empty.")
+        ref = (
+            ModelReference(name=name, latest=True)
+            if alias.lower() == "latest"
+            else ModelReference(name=name, alias=alias)
+        )
+        with self.db.read() as conn:
+            return model_uris.resolve_reference(ref, StoreLookup(RegistryStore(conn)))
+
+    # ----------------------------------------------------------- resolution
+    def resolve_model_uri(self, uri: str) -> ModelVersion:
+        """The version a ``models:/name/<version|stage|latest>`` or ``@alias`` URI names."""
+        ref = model_uris.registered_reference(uri)
+        with self.db.read() as conn:
+            return model_uris.resolve_reference(ref, StoreLookup(RegistryStore(conn)))

@@ -1,0 +1,308 @@
+"""Model versions: registration (with the registry's own copy), reads, edits, tags."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from modelreg import events, filters, model_uris, validation
+from modelreg.artifacts import safe_relative_path
+from modelreg.entities import STAGE_NONE, STATUS_READY, ModelVersion, PagedList, version_text
+from modelreg.errors import InvalidArgument, NotFound
+from modelreg.limits import SEARCH_VERSIONS_DEFAULT, SEARCH_VERSIONS_MAX
+from modelreg.model_uris import ModelReference
+from modelreg.service.artifact_locations import ArtifactLocations
+from modelreg.service.paging import fetch_page
+from modelreg.service.registry._base import (
+    RegistryBase,
+    StoreLookup,
+    model_not_found,
+    read_back,
+    version_not_found,
+)
+from modelreg.service.snapshots import SourceFiles
+from modelreg.store.registry import RegistryStore
+from modelreg.store.tracking import TrackingStore
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedSource:
+    """A version's source after canonicalisation: lineage and where its files are."""
+
+    source: str
+    run_id: str | None
+    model_id: str | None
+    files_at: str | None = None
+    storage_location: str | None = None
+    manifest: dict[str, str] | None = None
+
+
+class ModelVersions(RegistryBase):
+    """The registry's use cases on model versions."""
+
+    def create_model_version(
+        self,
+        name: str,
+        source: str,
+        run_id: str | None = None,
+        tags: Mapping[str, Any] | None = None,
+        run_link: str | None = None,
+        description: str | None = None,
+        model_id: str | None = None,
+    ) -> ModelVersion:
+        """Register the next version of ``name``.
+
+        Files the registry can read are first copied into registry-owned storage and
+        hashed (see :mod:`modelreg.service.snapshots`); the copy is removed again if
+        the version cannot be recorded.
+        """
+        new = validation.new_version(name, source, run_id, tags, run_link, description, model_id)
+        if new.source.startswith(("models:/", "runs:/")):
+            with self.db.read() as conn:
+                self._require_model_id(RegistryStore(conn), new.name)
+                prepared = self._prepare_source(conn, new.source, new.run_id, new.model_id)
+            files = self._files_to_copy(prepared)
+        else:
+            prepared = PreparedSource(new.source, new.run_id, new.model_id, files_at=new.source)
+            files = self._files_to_copy(prepared)
+            if files is not None:
+                # Check before copying a whole tree for a model that does not exist;
+                # otherwise the check under the model's lock below is enough.
+                with self.db.read() as conn:
+                    self._require_model_id(RegistryStore(conn), new.name)
+        snapshot = self.snapshotter.snapshot(files) if self.snapshotter and files else None
+        storage_location = snapshot.location if snapshot else prepared.storage_location
+        manifest = snapshot.manifest if snapshot else prepared.manifest
+        now = self.clock()
+        try:
+            with self.db.write() as conn:
+                store = RegistryStore(conn)
+                allocated = store.allocate_version_by_name(new.name, now)
+                if allocated is None:
+                    raise model_not_found(new.name)
+                parent_id, version = allocated
+                store.insert_version(
+                    parent_id,
+                    version,
+                    creation_timestamp=now,
+                    last_updated_timestamp=now,
+                    current_stage=STAGE_NONE,
+                    description=new.description,
+                    source=prepared.source,
+                    run_id=prepared.run_id,
+                    run_link=new.run_link,
+                    status=STATUS_READY,
+                    status_message=None,
+                    user_id=self.actor,
+                    model_id_ref=prepared.model_id,
+                    storage_location=storage_location,
+                    manifest=None if manifest is None else json.dumps(manifest, sort_keys=True),
+                )
+                store.set_version_tags(parent_id, version, new.tags, new=True)
+                self._record(
+                    conn,
+                    now,
+                    events.ModelVersionCreated(
+                        name=new.name,
+                        version=version,
+                        source=prepared.source,
+                        run_id=prepared.run_id,
+                        model_id=prepared.model_id,
+                        tags=new.tags,
+                        description=new.description,
+                    ),
+                )
+        except BaseException:
+            if snapshot is not None and self.snapshotter is not None:
+                self.snapshotter.discard(snapshot.location)
+            raise
+        return ModelVersion(
+            name=new.name,
+            version=version_text(version),
+            creation_timestamp=now,
+            last_updated_timestamp=now,
+            description=new.description,
+            source=prepared.source,
+            run_id=prepared.run_id or "",
+            run_link=new.run_link or "",
+            user_id=self.actor,
+            model_id=prepared.model_id,
+            tags=new.tags,
+            storage_location=storage_location,
+        )
+
+    def _prepare_source(
+        self, conn: Connection, source: str, run_id: str | None, model_id: str | None
+    ) -> PreparedSource:
+        """Canonicalise ``source`` and find the files behind it, inheriting lineage."""
+        if source.startswith("models:/"):
+            ref = model_uris.parse_models_uri(source)
+            if ref.model_id is None:
+                return self._from_registered_version(conn, source, ref, run_id, model_id)
+            if model_id is not None and model_id != ref.model_id:
+                raise InvalidArgument(
+                    f"The model_id {model_id!r} does not match the source {source!r}."
+                )
+            logged = TrackingStore(conn).logged_model_row(ref.model_id)
+            if logged is None:
+                raise NotFound(f"Logged model with ID '{ref.model_id}' not found.")
+            return PreparedSource(
+                source=source,
+                run_id=run_id or logged.source_run_id,
+                model_id=ref.model_id,
+                files_at=logged.artifact_location,
+            )
+        files_at = source
+        if source.startswith("runs:/"):
+            source_run, _, path = source.removeprefix("runs:/").lstrip("/").partition("/")
+            # Refused whether or not the run exists: the source is stored and handed out.
+            clean = safe_relative_path(path)
+            row = TrackingStore(conn).run_row(source_run)
+            files_at = (
+                ArtifactLocations.child(row.artifact_uri, *([clean] if clean else []))
+                if row is not None
+                else ""
+            )
+        return PreparedSource(source=source, run_id=run_id, model_id=model_id, files_at=files_at)
+
+    def _from_registered_version(
+        self,
+        conn: Connection,
+        source: str,
+        ref: ModelReference,
+        run_id: str | None,
+        model_id: str | None,
+    ) -> PreparedSource:
+        """``models:/name/<v|stage|@alias>`` → ``models:/name/<number>``, sharing its copy."""
+        store = RegistryStore(conn)
+        origin = model_uris.resolve_reference(ref, StoreLookup(store))
+        for field, sent, inherited in (
+            ("run_id", run_id, origin.run_id or None),
+            ("model_id", model_id, origin.model_id),
+        ):
+            if sent is not None and inherited is not None and sent != inherited:
+                raise InvalidArgument(
+                    f"The {field} {sent!r} does not match the {field} {inherited!r} of {source}."
+                )
+        row = store.version_row(origin.name, origin.number)
+        return PreparedSource(
+            source=f"models:/{origin.name}/{origin.version}",
+            run_id=run_id or origin.run_id or None,
+            model_id=model_id or origin.model_id,
+            storage_location=origin.storage_location or origin.source,
+            manifest=json.loads(row.manifest) if row is not None and row.manifest else None,
+        )
+
+    def _files_to_copy(self, prepared: PreparedSource) -> SourceFiles | None:
+        """The files behind a source that the registry can read and copy, if any."""
+        if self.snapshotter is None or prepared.files_at is None:
+            return None
+        return self.snapshotter.classify(prepared.files_at)
+
+    def get_model_version(self, name: str, version: int | str) -> ModelVersion:
+        name = validation.validate_model_name(name)
+        number = validation.parse_version(version)
+        with self.db.read() as conn:
+            found = RegistryStore(conn).get_version(name, number)
+        if found is None:
+            raise version_not_found(name, number)
+        return found
+
+    def update_model_version(
+        self, name: str, version: int | str, description: str | None
+    ) -> ModelVersion:
+        name = validation.validate_model_name(name)
+        number = validation.parse_version(version)
+        text = validation.validate_description(description)
+        now = self.clock()
+        with self.db.write() as conn:
+            store = RegistryStore(conn)
+            row = self._require_version_row(store, name, number)
+            store.update_version(row.model_id, number, description=text, last_updated_timestamp=now)
+            self._record(
+                conn,
+                now,
+                events.ModelVersionUpdated(name=name, version=number, description=text),
+            )
+            return read_back(store.get_version(name, number), "The updated version")
+
+    def delete_model_version(self, name: str, version: int | str) -> None:
+        name = validation.validate_model_name(name)
+        number = validation.parse_version(version)
+        now = self.clock()
+        with self.db.write() as conn:
+            store = RegistryStore(conn)
+            row = self._lock_version(store, name, number, now)
+            parent_id = row.model_id
+            store.delete_version(parent_id, number)
+            self._record(conn, now, events.ModelVersionDeleted(name=name, version=number))
+
+    def search_model_versions(
+        self,
+        filter_string: str | None = None,
+        max_results: int = SEARCH_VERSIONS_DEFAULT,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[ModelVersion]:
+        limit = filters.validate_max_results(
+            max_results, maximum=SEARCH_VERSIONS_MAX, default=SEARCH_VERSIONS_DEFAULT
+        )
+        conditions = filters.parse_model_version_filter(filter_string, self.db.filter_limits)
+        order = filters.parse_model_version_order_by(order_by)
+
+        def fetch(offset: int, count: int) -> list[ModelVersion]:
+            with self.db.read() as conn:
+                return RegistryStore(conn).search_versions(conditions, order, offset, count)
+
+        return fetch_page(fetch, page_token, limit)
+
+    def get_model_version_download_uri(self, name: str, version: int | str) -> str:
+        """Where the version's files are: the registry's copy, else its source."""
+        found = self.get_model_version(name, version)
+        if found.storage_location and self.snapshotter is not None:
+            return self.snapshotter.locations.resolve(found.storage_location)
+        return found.storage_location or found.source
+
+    def get_model_version_manifest(self, name: str, version: int | str) -> dict[str, str] | None:
+        """SHA-256 of every file of the registry's copy; None when the source is external."""
+        name = validation.validate_model_name(name)
+        number = validation.parse_version(version)
+        with self.db.read() as conn:
+            row = self._require_version_row(RegistryStore(conn), name, number)
+        return dict(json.loads(row.manifest)) if row.manifest else None
+
+    # -------------------------------------------------------------- tags
+    def set_model_version_tag(self, name: str, version: int | str, key: str, value: Any) -> None:
+        name = validation.validate_model_name(name)
+        number = validation.parse_version(version)
+        key = validation.validate_tag_key(key)
+        text = validation.validate_tag_value(key, value)
+        now = self.clock()
+        with self.db.write() as conn:
+            store = RegistryStore(conn)
+            row = self._require_version_row(store, name, number)
+            store.set_version_tags(row.model_id, number, {key: text})
+            self._record(
+                conn,
+                now,
+                events.ModelVersionTagSet(name=name, version=number, key=key, value=text),
+            )
+
+    def delete_model_version_tag(self, name: str, version: int | str, key: str) -> None:
+        name = validation.validate_model_name(name)
+        number = validation.parse_version(version)
+        key = validation.validate_tag_key(key)
+        now = self.clock()
+        with self.db.write() as conn:
+            store = RegistryStore(conn)
+            row = self._require_version_row(store, name, number)
+            if store.delete_version_tag(row.model_id, number, key):
+                self._record(
+                    conn,
+                    now,
+                    events.ModelVersionTagDeleted(name=name, version=number, key=key),
+                )

@@ -1,0 +1,76 @@
+"""SQL for the event log: append rows in the caller's transaction, read them in order."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select
+
+from modelreg.entities import Event
+from modelreg.store.prepared import Prepared
+from modelreg.store.tables import events
+
+_INSERT_EVENT = Prepared(
+    insert(events).values({c: bindparam(f"p_{c.name}") for c in events.c if c.name != "id"})
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """One row to append (the service builds it from a typed event)."""
+
+    timestamp: int
+    actor: str
+    type: str
+    schema_version: int
+    model_name: str | None
+    version: int | None
+    payload: dict[str, Any]
+
+
+class EventStore:
+    """Statements for the ``events`` table; never commits."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def append(self, rows: Sequence[NewEvent]) -> None:
+        if not rows:
+            return
+        params: list[Mapping[str, Any]] = [
+            {
+                "p_timestamp": row.timestamp,
+                "p_actor": row.actor,
+                "p_type": row.type,
+                "p_schema_version": row.schema_version,
+                "p_model_name": row.model_name,
+                "p_version": row.version,
+                "p_payload": json.dumps(row.payload, sort_keys=True, separators=(",", ":")),
+            }
+            for row in rows
+        ]
+        if len(params) == 1:
+            _INSERT_EVENT.execute(self.conn, params[0])
+        else:
+            _INSERT_EVENT.execute_many(self.conn, params)
+
+    def list(self, after_id: int = 0, limit: int = 1000) -> list[Event]:
+        rows = self.conn.execute(
+            select(events).where(events.c.id > after_id).order_by(events.c.id).limit(limit)
+        )
+        return [
+            Event(
+                id=row.id,
+                timestamp=row.timestamp,
+                actor=row.actor,
+                type=row.type,
+                model_name=row.model_name,
+                version=row.version,
+                payload=json.loads(row.payload),
+                schema_version=row.schema_version,
+            )
+            for row in rows
+        ]
