@@ -17,6 +17,7 @@ import threading
 import time
 from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -187,3 +188,28 @@ def test_a_failed_unit_of_work_rolls_back_and_the_connection_goes_on(sqlite_uri:
     service.update_registered_model("churn", "kept")
     assert service.get_registered_model("churn").description == "kept"
     db.dispose()
+
+
+def test_a_thread_ending_while_the_database_is_disposed_closes_its_connection_once(
+    sqlite_uri: str,
+) -> None:
+    # At shutdown the server's pool threads end on their own (the pool is shut down
+    # without waiting) while the app disposes the database: a thread's end closed its
+    # connection while dispose() was closing the same one, and dispose() then failed
+    # with "Cannot operate on a closed database". Reproduced deterministically: the
+    # thread's end runs just as dispose() rolls the connection back.
+    db = Database(sqlite_uri)
+    with db.read() as conn:
+        pass
+    driver: Any = conn.connection.dbapi_connection
+    ended = []
+
+    def rollback() -> None:
+        if not ended:
+            ended.append(True)
+            db._connections._release(conn)  # what the thread's finalizer runs
+        type(driver).rollback(driver)
+
+    driver.rollback = rollback
+    db.dispose()
+    assert ended and conn.closed

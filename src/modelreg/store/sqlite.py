@@ -144,7 +144,13 @@ class ThreadConnections:
         return conn
 
     def _release(self, conn: Connection) -> None:
+        # A thread's end and close_all() may race (at shutdown the pool's threads end
+        # while the database is disposed): whoever takes a connection out of the set
+        # closes it, and only they, since a Connection must not be closed by two
+        # threads at once.
         with self._lock:
+            if conn not in self._open:
+                return
             self._open.discard(conn)
         conn.close()
 
