@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from modelreg.config import Settings
 from modelreg.server import ServerSettings, create_app
 from modelreg.server.read_cache import ReadCache
 from modelreg.service import RegistryService
 from modelreg.store.database import Database
+from modelreg.store.prepared import Prepared
+from modelreg.store.registry import RegistryStore
 from tests.server.asgi import TestClient, asgi_client
 
 API = "/api/2.0/mlflow"
@@ -132,3 +137,42 @@ def test_the_cache_can_be_turned_off(settings: Settings, monkeypatch: pytest.Mon
         _version(http)
         _version(http)
         assert reads.calls == 2
+
+
+def test_a_read_cancelled_by_the_statement_timeout_is_a_400_and_is_not_kept(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Bounded reads run on the event loop, through the cache, with their statements on
+    # the driver's cursor: a statement timeout there is rendered like anywhere else
+    # (400 DEADLINE_EXCEEDED, not retryable), and the next request runs again.
+    app = create_app(replace(settings, statement_timeout_ms=200))
+    # Long but finite: if the deadline missed it, the test fails instead of hanging.
+    long = Prepared(
+        text(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+            "WHERE x < 5000000) SELECT max(x) FROM c"
+        )
+    )
+    original = RegistryStore.version_row
+    ran_on: list[str] = []
+
+    def slow_version_row(store: RegistryStore, name: str, version: int) -> Any:
+        ran_on.append(threading.current_thread().name)
+        long.all(store.conn, {})
+        return original(store, name, version)
+
+    with asgi_client(app) as http:
+        http.post(f"{API}/registered-models/create", json={"name": "m"})
+        http.post(f"{API}/model-versions/create", json={"name": "m", "source": "s3://b/k"})
+        monkeypatch.setattr(RegistryStore, "version_row", slow_version_row)
+        for _ in range(2):
+            response = http.get(f"{API}/model-versions/get", params={"name": "m", "version": "1"})
+            assert response.status_code == 400
+            assert "retry-after" not in response.headers
+            body = response.json()
+            assert body["error_code"] == "DEADLINE_EXCEEDED"
+            assert body["message"].startswith("The query ran longer than the 0.2 s statement")
+        assert len(ran_on) == 2  # the failure was not kept
+        assert not any(name.startswith("modelreg-call") for name in ran_on)  # inline
+        monkeypatch.setattr(RegistryStore, "version_row", original)
+        assert _version(http)["version"] == "1"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from modelreg.service import RegistryService
-from modelreg.store.prepared import PreparedCache, PreparedLists
+from modelreg.store.prepared import Prepared, PreparedCache, PreparedLists
 from modelreg.store.tables import registered_models as rm
 
 
@@ -51,3 +51,10 @@ def test_prepared_cache_builds_once_per_key_and_stays_bounded() -> None:
     cache.get("c", lambda: build("c"))  # past the limit: starts over
     assert len(cache) == 1
     assert built == ["a", "b", "c"]
+
+
+def test_a_statement_without_parameters_runs_on_every_dialect(service: RegistryService) -> None:
+    service.create_registered_model("only")
+    count = Prepared(select(func.count()).select_from(rm))
+    with service.db.read() as conn:
+        assert count.scalar(conn, {}) == 1

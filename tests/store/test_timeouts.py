@@ -14,11 +14,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, func, insert, select, text
 
 from modelreg.config import sqlalchemy_url
 from modelreg.errors import QueryTimeout, TemporarilyUnavailable
 from modelreg.store.database import Database
+from modelreg.store.prepared import Prepared
 from modelreg.store.tables import registered_models
 from tests.backends import PG_ADMIN_URI
 
@@ -31,6 +32,16 @@ SLOW = {
     ),
     "postgresql": "SELECT pg_sleep(30)",
     "mysql": "SELECT SLEEP(30)",
+}
+
+# Long but finite: a statement the deadline missed fails the test instead of hanging it.
+LONG = {
+    "sqlite": (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000000) "
+        "SELECT max(x) FROM c"
+    ),
+    "postgresql": "SELECT pg_sleep(5)",
+    "mysql": "SELECT SLEEP(5)",
 }
 
 
@@ -89,6 +100,24 @@ def test_the_limit_is_per_statement_not_per_transaction(bounded: Database) -> No
     assert sorted(names) == ["a", "b"]
 
 
+def test_statements_run_on_the_driver_are_bounded_too(bounded: Database) -> None:
+    # The registry's fixed statements run on the driver's own cursor (store/prepared.py)
+    # and, on SQLite, each thread's units of work begin and commit on the driver
+    # (database._SqliteTransaction): the deadline must hold there as well.
+    long = Prepared(text(LONG[bounded.dialect]))
+    with pytest.raises(QueryTimeout), bounded.read() as conn:
+        long.all(conn, {})
+    with pytest.raises(TemporarilyUnavailable, match="statement timeout") as info:
+        with bounded.write() as conn:
+            conn.execute(insert(registered_models).values(model("half")))
+            long.all(conn, {})
+    assert "nothing was written" in str(info.value)
+    count = Prepared(select(func.count()).select_from(registered_models))
+    with bounded.read() as conn:
+        time.sleep(2 * TIMEOUT_MS / 1000)  # time before a statement never counts
+        assert count.scalar(conn, {}) == 0
+
+
 def test_zero_means_no_limit(database_uri: str) -> None:
     db = Database(database_uri, statement_timeout_ms=0)
     try:
@@ -122,6 +151,7 @@ _CLIENT = textwrap.dedent(
     """
     import sys
     from modelreg.store.database import Database
+from modelreg.store.prepared import Prepared
     db = Database(sys.argv[1], statement_timeout_ms=int(sys.argv[2]))
     with db.read() as conn:
         print("started", flush=True)

@@ -55,6 +55,8 @@ def _binder(compiled: Any) -> Callable[[Mapping[str, Any]], Any]:
         return lambda params: {**fixed, **params}
     positions = tuple(compiled.positiontup or ())
     if not fixed:
+        if not positions:
+            return lambda params: ()
         if len(positions) == 1:
             (only,) = positions
             return lambda params: (params[only],)
