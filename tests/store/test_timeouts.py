@@ -151,7 +151,6 @@ _CLIENT = textwrap.dedent(
     """
     import sys
     from modelreg.store.database import Database
-from modelreg.store.prepared import Prepared
     db = Database(sys.argv[1], statement_timeout_ms=int(sys.argv[2]))
     with db.read() as conn:
         print("started", flush=True)
