@@ -232,6 +232,10 @@ def test_logged_model_lifecycle(tracking_api: Tracking) -> None:
     assert ready == tracking_api.get_logged_model(model.model_id)
     tracking_api.set_logged_model_tags(model.model_id, {"u": "2", "path/key": "x"})
     tracking_api.delete_logged_model_tag(model.model_id, "t")
+    with pytest.raises(
+        NotFound, match=f"^No tag with key 't' found for model with ID '{model.model_id}'.$"
+    ):
+        tracking_api.delete_logged_model_tag(model.model_id, "t")
     tracking_api.log_logged_model_params(model.model_id, {"D": 2})
     tracking_api.log_metric(run_id, "acc", 0.9, timestamp=1, model_id=model.model_id)
     fetched = tracking_api.get_logged_model(model.model_id)

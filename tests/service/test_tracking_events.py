@@ -122,7 +122,8 @@ def test_logged_model_events(tracking: TrackingService) -> None:
     )
     tracking.set_logged_model_tags(model.model_id, {"b": "2", "c": "3"})
     tracking.delete_logged_model_tag(model.model_id, "b")
-    tracking.delete_logged_model_tag(model.model_id, "never-set")  # nothing deleted
+    with pytest.raises(NotFound):  # nothing deleted, nothing recorded
+        tracking.delete_logged_model_tag(model.model_id, "never-set")
     tracking.log_logged_model_params(model.model_id, {"q": 1})
     tracking.finalize_logged_model(model.model_id, "LOGGED_MODEL_READY")
     tracking.delete_logged_model(model.model_id)

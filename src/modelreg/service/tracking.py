@@ -633,10 +633,11 @@ class TrackingService(Tracking):
             store = TrackingStore(conn)
             if store.logged_model_row(model_id) is None:
                 raise NotFound(f"Logged model with ID '{model_id}' not found.")
-            if store.delete_logged_model_tag(model_id, key):
-                self._record(
-                    conn, self.clock(), events.LoggedModelTagDeleted(model_id=model_id, key=key)
-                )
+            if not store.delete_logged_model_tag(model_id, key):
+                raise NotFound(f"No tag with key {key!r} found for model with ID {model_id!r}.")
+            self._record(
+                conn, self.clock(), events.LoggedModelTagDeleted(model_id=model_id, key=key)
+            )
 
     def log_logged_model_params(self, model_id: str, params: Mapping[str, Any]) -> None:
         clean = {validation.validate_tag_key(k): _param_value(k, v) for k, v in params.items()}
