@@ -158,7 +158,11 @@ class Tracking(Protocol):
         max_results: int = SEARCH_EXPERIMENTS_DEFAULT,
         filter_string: str | None = None,
         page_token: str | None = None,
-    ) -> PagedList[Experiment]: ...
+        order_by: Sequence[str] | None = None,
+    ) -> PagedList[Experiment]:
+        """MLflow's ``order_by`` (``name``, ``experiment_id``, ``creation_time``,
+        ``last_update_time``); by default the newest first."""
+        ...
 
     def set_experiment_tag(self, experiment_id: str | int, key: str, value: Any) -> None: ...
 

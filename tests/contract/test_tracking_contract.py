@@ -87,6 +87,21 @@ def test_experiment_search_filters_and_pages(tracking_api: Tracking) -> None:
     assert {e.name for e in first + rest} == {"Default", "churn-a", "churn-b", "fraud"}
 
 
+def test_experiment_search_orders_as_mlflow(tracking_api: Tracking) -> None:
+    for name in ("b", "c", "a"):
+        tracking_api.create_experiment(name)
+    by_name = tracking_api.search_experiments(order_by=["name"])
+    assert [e.name for e in by_name] == ["Default", "a", "b", "c"]
+    newest = tracking_api.search_experiments(order_by=["experiment_id DESC"], max_results=2)
+    assert [e.experiment_id for e in newest] == ["3", "2"]
+    rest = tracking_api.search_experiments(
+        order_by=["experiment_id DESC"], max_results=2, page_token=newest.token
+    )
+    assert [e.experiment_id for e in rest] == ["1", "0"]
+    with pytest.raises(InvalidArgument, match="^Invalid order by key 'tags.x'"):
+        tracking_api.search_experiments(order_by=["tags.x"])
+
+
 def test_experiments_cannot_choose_artifact_locations(tracking_api: Tracking) -> None:
     with pytest.raises(InvalidArgument, match="cannot choose their own artifact_location"):
         tracking_api.create_experiment("e", artifact_location="s3://bucket/elsewhere")

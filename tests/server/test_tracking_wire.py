@@ -71,16 +71,18 @@ def test_missing_experiment_by_name_is_404(http: TestClient) -> None:
 def test_experiment_search_post_and_get(http: TestClient) -> None:
     for name in ("a", "b"):
         ok(http.post(f"{API}/experiments/create", json={"name": name}))
-    body = {"max_results": 2, "view_type": "ACTIVE_ONLY", "order_by": ["name"]}
+    body = {"max_results": 2, "view_type": "ACTIVE_ONLY", "order_by": ["name DESC"]}
     first = ok(http.post(f"{API}/experiments/search", json=body))
-    assert len(first["experiments"]) == 2 and first["next_page_token"]
-    rest = ok(
-        http.get(
-            f"{API}/experiments/search",
-            params={"max_results": "2", "page_token": first["next_page_token"], "view_type": "1"},
-        )
-    )
-    assert len(rest["experiments"]) == 1 and "next_page_token" not in rest
+    assert [e["name"] for e in first["experiments"]] == ["b", "a"] and first["next_page_token"]
+    query = {"max_results": "2", "page_token": first["next_page_token"], "view_type": "1"}
+    rest = ok(http.get(f"{API}/experiments/search", params={**query, "order_by": "name DESC"}))
+    assert [e["name"] for e in rest["experiments"]] == ["Default"]
+    assert "next_page_token" not in rest
+    both = {"order_by": ["creation_time ASC", "experiment_id DESC"]}
+    oldest = ok(http.get(f"{API}/experiments/search", params=both))["experiments"]
+    assert [e["name"] for e in oldest][0] == "Default"
+    bad = http.post(f"{API}/experiments/search", json={"order_by": ["tags.team"]})
+    assert error(bad, 400, "INVALID_PARAMETER_VALUE").startswith("Invalid order by key")
     none = ok(http.post(f"{API}/experiments/search", json={"view_type": "DELETED_ONLY"}))
     assert none == {}
 

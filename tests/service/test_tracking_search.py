@@ -104,3 +104,24 @@ def test_search_experiments(tracking: TrackingService) -> None:
     assert [e.name for e in found] == ["churn-a"]
     everything = tracking.search_experiments()
     assert {e.name for e in everything} == {"Default", "churn-a", "churn-b"}
+
+
+def test_search_experiments_orders_as_mlflow(tracking: TrackingService) -> None:
+    for name in ("b", "c", "a"):
+        tracking.create_experiment(name)  # the fake clock: each one is newer
+    tracking.rename_experiment("2", "c2")  # c2 is now the last updated
+
+    def names(**kw: object) -> list[str]:
+        found = tracking.search_experiments(filter_string="name != 'Default'", **kw)  # type: ignore[arg-type]
+        return [e.name for e in found]
+
+    # No order_by: MLflow's creation_time DESC, experiment_id ASC.
+    assert names() == ["a", "c2", "b"]
+    assert names(order_by=["last_update_time DESC"]) == ["c2", "a", "b"]
+    assert names(order_by=["creation_time"]) == ["b", "c2", "a"]
+    by_name = tracking.search_experiments(order_by=["name DESC"], max_results=3)
+    assert [e.name for e in by_name] == ["c2", "b", "a"]
+    rest = tracking.search_experiments(
+        order_by=["name DESC"], max_results=3, page_token=by_name.token
+    )
+    assert [e.name for e in rest] == ["Default"] and rest.token is None

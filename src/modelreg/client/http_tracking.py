@@ -125,12 +125,14 @@ class HttpTracking(JsonApi, Tracking):
         max_results: int = SEARCH_EXPERIMENTS_DEFAULT,
         filter_string: str | None = None,
         page_token: str | None = None,
+        order_by: Sequence[str] | None = None,
     ) -> PagedList[Experiment]:
         fields = {
             "view_type": view_type,
             "max_results": max_results,
             "filter": filter_string,
             "page_token": page_token,
+            "order_by": None if order_by is None else list(order_by),
         }
         data = self._call("POST", "mlflow/experiments/search", fields)
         found = self._parse(

@@ -64,6 +64,7 @@ class TrackingMethods:
             max_results or SEARCH_EXPERIMENTS_DEFAULT,
             filter_string,
             page_token,
+            order_by,
         )
 
     def set_experiment_tag(self, experiment_id: str, key: str, value: Any) -> None:

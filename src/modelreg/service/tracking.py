@@ -146,16 +146,19 @@ class TrackingService(Tracking):
         max_results: int = SEARCH_EXPERIMENTS_DEFAULT,
         filter_string: str | None = None,
         page_token: str | None = None,
+        order_by: Sequence[str] | None = None,
     ) -> PagedList[Experiment]:
         stages = _view_stages(view_type)
         limit = filters.validate_max_results(
             max_results, maximum=SEARCH_EXPERIMENTS_MAX, default=SEARCH_EXPERIMENTS_DEFAULT
         )
         parsed = filters.parse_experiment_filter(filter_string)
+        order = filters.parse_experiment_order_by(order_by)
 
         def fetch(offset: int, count: int) -> list[Experiment]:
             with self.db.read() as conn:
-                found = TrackingStore(conn).search_experiments(stages, parsed, offset, count)
+                store = TrackingStore(conn)
+                found = store.search_experiments(stages, parsed, order, offset, count)
             return [self._located(e) for e in found]
 
         return fetch_page(fetch, page_token, limit)

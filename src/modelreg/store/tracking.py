@@ -49,7 +49,7 @@ from modelreg.tracking_entities import (
 )
 
 if TYPE_CHECKING:
-    from modelreg.filters import Comparison, RunOrderKey
+    from modelreg.filters import Comparison, OrderKey, RunOrderKey
 
 
 DATASET_CONTEXT_TAG = "mlflow.data.context"
@@ -116,14 +116,22 @@ class TrackingStore:
         return _experiment(row, tags)
 
     def search_experiments(
-        self, stages: Sequence[str], parsed: Sequence[Comparison], offset: int, limit: int
+        self,
+        stages: Sequence[str],
+        parsed: Sequence[Comparison],
+        order: Sequence[OrderKey],
+        offset: int,
+        limit: int,
     ) -> list[Experiment]:
         query = select(experiments).where(
             experiments.c.lifecycle_stage.in_(stages),
             *run_search.experiment_conditions(parsed),
         )
         query = query.order_by(
-            experiments.c.creation_time.desc(), experiments.c.experiment_id.desc()
+            *(
+                experiments.c[key.key].asc() if key.ascending else experiments.c[key.key].desc()
+                for key in order
+            )
         )
         rows = self.conn.execute(query.offset(offset).limit(limit)).all()
         ids = [row.experiment_id for row in rows]
