@@ -18,3 +18,6 @@ SEARCH_RUNS_DEFAULT: Final = 1000
 SEARCH_RUNS_MAX: Final = 50_000
 SEARCH_LOGGED_MODELS_DEFAULT: Final = 100
 SEARCH_LOGGED_MODELS_MAX: Final = 1000
+# MlflowClient.get_metric_history reads a metric's history in pages of this size,
+# as mlflow's client does (GET_METRIC_HISTORY_MAX_RESULTS).
+METRIC_HISTORY_PAGE: Final = 25_000

@@ -234,8 +234,15 @@ class Tracking(Protocol):
     def delete_tag(self, run_id: str, key: str) -> None: ...
 
     def get_metric_history(
-        self, run_id: str, key: str, max_results: int | None = None
-    ) -> list[Metric]: ...
+        self,
+        run_id: str,
+        key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Metric]:
+        """Values in MLflow's order (timestamp, step, value); the whole history unless
+        ``max_results`` asks for a page (``.token`` then fetches the next)."""
+        ...
 
     def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None: ...
 

@@ -171,11 +171,17 @@ def test_params_metrics_tags(tracking_api: Tracking) -> None:
     history = tracking_api.get_metric_history(run_id, "loss")
     assert [(m.step, m.value, m.timestamp) for m in history] == [
         (0, 0.9, 10),
-        (1, 0.7, 30),
         (2, 0.5, 20),
+        (1, 0.7, 30),
     ]
-    assert tracking_api.get_metric_history(run_id, "loss", max_results=1) == history[:1]
+    assert history.token is None
+    first = tracking_api.get_metric_history(run_id, "loss", max_results=2)
+    assert first == history[:2] and first.token
+    rest = tracking_api.get_metric_history(run_id, "loss", max_results=2, page_token=first.token)
+    assert rest == history[2:] and rest.token is None
     assert tracking_api.get_metric_history(run_id, "none") == []
+    with pytest.raises(InvalidArgument, match="^Invalid value 0 for parameter 'max_results'"):
+        tracking_api.get_metric_history(run_id, "loss", max_results=0)
 
 
 def test_log_batch_is_all_or_nothing(tracking_api: Tracking) -> None:

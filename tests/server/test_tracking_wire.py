@@ -195,6 +195,20 @@ def test_log_batch_history_and_search(http: TestClient) -> None:
             },
         )
     )
+    page = ok(
+        http.get(
+            f"{API}/metrics/get-history",
+            params={"run_id": run_id, "metric_key": "loss", "max_results": 1},
+        )
+    )
+    assert page["metrics"] == history["metrics"][:1]
+    query = {"run_id": run_id, "metric_key": "loss", "page_token": page["next_page_token"]}
+    rest = ok(http.get(f"{API}/metrics/get-history", params={**query, "max_results": 1}))
+    assert rest == {"metrics": history["metrics"][1:]}  # the last page has no token
+    bad = http.get(f"{API}/metrics/get-history", params={**query, "max_results": "0"})
+    assert error(bad, 400, "INVALID_PARAMETER_VALUE") == (
+        "Invalid value 0 for parameter 'max_results' supplied. It must be a positive integer."
+    )
     assert history == {
         "metrics": [
             {"key": "loss", "value": 1.0, "timestamp": 5, "step": 0, "run_id": run_id},

@@ -87,7 +87,8 @@ def test_metrics_history_and_latest(tracking: TrackingService) -> None:
     assert data.metrics["loss"] == 0.5  # highest step wins, not the last logged
     assert math.isnan(data.metrics["nan"])
     history = tracking.get_metric_history(run_id, "loss")
-    assert [(m.step, m.value) for m in history] == [(0, 0.9), (1, 0.7), (2, 0.5)]
+    # MLflow's order: by timestamp, then step, then value.
+    assert [(m.step, m.value) for m in history] == [(0, 0.9), (2, 0.5), (1, 0.7)]
     with pytest.raises(InvalidArgument, match="must be numbers"):
         tracking.log_metric(run_id, "bad", "x")  # type: ignore[arg-type]
 
@@ -159,3 +160,30 @@ def test_logged_model_lifecycle(tracking: TrackingService, artifact_root: object
     tracking.delete_logged_model(model.model_id)
     with pytest.raises(NotFound):
         tracking.get_logged_model(model.model_id)
+
+
+def test_metric_history_pages_as_mlflow(tracking: TrackingService) -> None:
+    run_id = tracking.create_run().info.run_id
+    tracking.log_batch(run_id, metrics=[Metric("m", float(i), 100 - i % 2, i) for i in range(5)])
+    tracking.log_metric(run_id, "m", math.nan, timestamp=99, step=9)
+    # Timestamp, step, value; NaN sorts as 0, as MLflow stores it.
+    everything = tracking.get_metric_history(run_id, "m")
+    assert [m.step for m in everything] == [1, 3, 9, 0, 2, 4] and everything.token is None
+    first = tracking.get_metric_history(run_id, "m", max_results=4)
+    assert [m.step for m in first] == [1, 3, 9, 0] and first.token
+    rest = tracking.get_metric_history(run_id, "m", max_results=4, page_token=first.token)
+    assert [m.step for m in rest] == [2, 4] and rest.token is None
+    # A token without max_results reads the rest in one page, as MLflow does.
+    assert tracking.get_metric_history(run_id, "m", page_token=first.token) == rest
+    exact = tracking.get_metric_history(run_id, "m", max_results=6)
+    assert len(exact) == 6 and exact.token is None
+    assert tracking.get_metric_history(run_id, "none", max_results=2) == []
+    for bad in (0, -1):
+        with pytest.raises(
+            InvalidArgument,
+            match=rf"^Invalid value {bad} for parameter 'max_results' supplied\. "
+            r"It must be a positive integer\.$",
+        ):
+            tracking.get_metric_history(run_id, "m", max_results=bad)
+    with pytest.raises(InvalidArgument, match="Invalid page token"):
+        tracking.get_metric_history(run_id, "m", max_results=2, page_token="nope")

@@ -274,11 +274,23 @@ class HttpTracking(JsonApi, Tracking):
         self._call("POST", "mlflow/runs/delete-tag", {"run_id": run_id, "key": key})
 
     def get_metric_history(
-        self, run_id: str, key: str, max_results: int | None = None
-    ) -> list[Metric]:
-        fields = {"run_id": run_id, "metric_key": key, "max_results": max_results}
+        self,
+        run_id: str,
+        key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Metric]:
+        fields = {
+            "run_id": run_id,
+            "metric_key": key,
+            "max_results": max_results,
+            "page_token": page_token,
+        }
         data = self._call("GET", "mlflow/metrics/get-history", fields)
-        return self._parse(lambda d: [tc.metric_from_json(m) for m in d or ()], data.get("metrics"))
+        found = self._parse(
+            lambda d: [tc.metric_from_json(m) for m in d or ()], data.get("metrics")
+        )
+        return PagedList(found, data.get("next_page_token") or None)
 
     def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
         fields = {"run_id": run_id, "datasets": [_dataset_input(i) for i in dataset_inputs]}

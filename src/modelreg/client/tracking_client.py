@@ -9,6 +9,7 @@ from typing import Any
 from modelreg.entities import PagedList
 from modelreg.errors import InvalidArgument
 from modelreg.limits import (
+    METRIC_HISTORY_PAGE,
     SEARCH_EXPERIMENTS_DEFAULT,
     SEARCH_LOGGED_MODELS_DEFAULT,
     SEARCH_RUNS_DEFAULT,
@@ -168,7 +169,14 @@ class TrackingMethods:
         self._tracking.delete_tag(run_id, key)
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
-        return self._tracking.get_metric_history(run_id, key)
+        """Every value of the metric, read in pages of ``METRIC_HISTORY_PAGE`` as MLflow does."""
+        history = self._tracking.get_metric_history(run_id, key, METRIC_HISTORY_PAGE)
+        token = history.token
+        while token:
+            page = self._tracking.get_metric_history(run_id, key, METRIC_HISTORY_PAGE, token)
+            history.extend(page)
+            token = page.token
+        return history
 
     def log_inputs(
         self,

@@ -52,7 +52,6 @@ from modelreg.tracking_entities import (
 
 MAX_PARAM_VALUE_LENGTH = 6000
 MAX_RUN_NAME_LENGTH = 250
-MAX_METRIC_HISTORY = 25_000
 RUN_NAME_TAG = "mlflow.runName"
 _EXPERIMENT_ID = re.compile(r"^\d{1,18}$")
 
@@ -486,14 +485,31 @@ class TrackingService(Tracking):
             self._record(conn, self.clock(), events.RunTagDeleted(run_id=run_id, key=key))
 
     def get_metric_history(
-        self, run_id: str, key: str, max_results: int | None = None
-    ) -> list[Metric]:
+        self,
+        run_id: str,
+        key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Metric]:
         run_id = _check_run_id(run_id)
+        if max_results is not None and (
+            isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 1
+        ):
+            raise InvalidArgument(
+                f"Invalid value {max_results} for parameter 'max_results' supplied. "
+                "It must be a positive integer."
+            )
+        offset = filters.decode_page_token(page_token)
         with self.db.read() as conn:
             store = TrackingStore(conn)
             if store.run_row(run_id) is None:
                 raise _run_not_found(run_id)
-            return store.metric_history(run_id, key, max_results)
+            if max_results is None:  # the whole history (from the token's offset on)
+                return PagedList(store.metric_history(run_id, key, offset), None)
+            found = store.metric_history(run_id, key, offset, max_results + 1)
+        more = len(found) > max_results
+        token = filters.encode_page_token(offset + max_results) if more else None
+        return PagedList(found[:max_results], token)
 
     def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
         run_id = _check_run_id(run_id)

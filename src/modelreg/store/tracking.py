@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from modelreg.errors import AlreadyExists
@@ -330,12 +330,20 @@ class TrackingStore:
             ],
         )
 
-    def metric_history(self, run_id: str, key: str, limit: int | None = None) -> list[Metric]:
+    def metric_history(
+        self, run_id: str, key: str, offset: int = 0, limit: int | None = None
+    ) -> list[Metric]:
+        """Every value of one metric in MLflow's order: timestamp, step, value.
+
+        MLflow stores NaN as 0 (with a flag) and orders by the stored value; NaN is NULL
+        here, so it is ordered as 0 too, the same on every database.
+        """
         m = run_metrics
         query = (
             select(m)
             .where(m.c.run_id == run_id, m.c.key == key)
-            .order_by(m.c.step, m.c.timestamp, m.c.id)
+            .order_by(m.c.timestamp, m.c.step, func.coalesce(m.c.value, 0.0), m.c.id)
+            .offset(offset)
         )
         if limit is not None:
             query = query.limit(limit)

@@ -149,9 +149,12 @@ def log_outputs(call: Call) -> Body:
 def get_metric_history(call: Call) -> Body:
     p = call.params
     found = call.tracking.get_metric_history(
-        tw.run_id(p), w.required_str(p, "metric_key"), tw.optional_int64(p, "max_results")
+        tw.run_id(p),
+        w.required_str(p, "metric_key"),
+        tw.optional_int64(p, "max_results"),
+        w.optional_str(p, "page_token") or None,
     )
-    return {"metrics": [tc.metric_json(m) for m in found]} if found else {}
+    return tc.page("metrics", [tc.metric_json(m) for m in found], found.token)
 
 
 RUN = obj({"run": ref("Run")})
@@ -309,13 +312,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         "metrics/get-history",
         "getMetricHistory",
-        "Every logged value of one metric of a run.",
-        obj({"metrics": array(METRIC)}),
+        "Every logged value of one metric of a run (timestamp, step, value order); a page "
+        "of them with max_results.",
+        obj({"metrics": array(METRIC), "next_page_token": STRING}),
         (
             RUN_ID,
             RUN_UUID,
             Field("metric_key", STRING, required=True),
-            Field("max_results", INTEGER),
+            Field("max_results", INTEGER, description="Default: the whole history."),
+            Field("page_token", STRING),
         ),
         get_metric_history,
     ),
