@@ -32,6 +32,7 @@ from modelreg.tracking_entities import (
     DatasetInput,
     Experiment,
     LoggedModel,
+    LoggedModelInput,
     LoggedModelOutput,
     Metric,
     Run,
@@ -227,7 +228,12 @@ class Tracking(Protocol):
         timestamp: int | None = None,
         step: int | None = None,
         model_id: str | None = None,
-    ) -> None: ...
+        dataset_name: str | None = None,
+        dataset_digest: str | None = None,
+    ) -> None:
+        """``dataset_name`` and ``dataset_digest`` (both or neither) name the dataset the
+        value was computed on; logged-model searches filter on it."""
+        ...
 
     def set_tag(self, run_id: str, key: str, value: Any) -> None: ...
 
@@ -244,7 +250,14 @@ class Tracking(Protocol):
         ``max_results`` asks for a page (``.token`` then fetches the next)."""
         ...
 
-    def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None: ...
+    def log_inputs(
+        self,
+        run_id: str,
+        dataset_inputs: Sequence[DatasetInput] = (),
+        models: Sequence[LoggedModelInput] | None = None,
+    ) -> None:
+        """Link datasets, and logged models (which must exist), to a run as its inputs."""
+        ...
 
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None: ...
 
@@ -278,7 +291,11 @@ class Tracking(Protocol):
         max_results: int = SEARCH_LOGGED_MODELS_DEFAULT,
         order_by: Sequence[Mapping[str, Any]] | None = None,
         page_token: str | None = None,
-    ) -> PagedList[LoggedModel]: ...
+        datasets: Sequence[Mapping[str, Any]] | None = None,
+    ) -> PagedList[LoggedModel]:
+        """``datasets`` (``[{"dataset_name", "dataset_digest"?}]``) keeps models with
+        metrics on those datasets and limits metric conditions to them."""
+        ...
 
 
 __all__ = ["Registry", "Tracking", "Version"]

@@ -73,11 +73,19 @@ class Experiment:
 
 @dataclass(frozen=True, slots=True)
 class Metric:
+    """One metric value; the arguments in the order of ``mlflow.entities.Metric``.
+
+    ``dataset_name`` and ``dataset_digest`` name the dataset the value was computed on
+    (both or neither); ``run_id`` is filled in when read back.
+    """
+
     key: str
     value: float
     timestamp: int
     step: int = 0
     model_id: str | None = None
+    dataset_name: str | None = None
+    dataset_digest: str | None = None
     run_id: str | None = None
 
 
@@ -107,6 +115,13 @@ class Dataset:
 class DatasetInput:
     dataset: Dataset
     tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedModelInput:
+    """A logged model a run used as an input (``mlflow.entities.LoggedModelInput``)."""
+
+    model_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +159,7 @@ class RunData:
 @dataclass(frozen=True, slots=True)
 class RunInputs:
     dataset_inputs: list[DatasetInput] = field(default_factory=list)
+    model_inputs: list[LoggedModelInput] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

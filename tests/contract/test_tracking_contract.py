@@ -21,6 +21,7 @@ from modelreg.tracking_entities import (
     DatasetInput,
     Experiment,
     LoggedModel,
+    LoggedModelInput,
     LoggedModelOutput,
     LoggedModelStatus,
     Metric,
@@ -285,6 +286,67 @@ def test_search_logged_models(tracking_api: Tracking) -> None:
     rest = tracking_api.search_logged_models(["0"], max_results=2, page_token=token)
     last = rest.token
     assert len(first) == 2 and len(rest) == 1 and last is None
+
+
+def test_metrics_on_datasets_filter_logged_models(tracking_api: Tracking) -> None:
+    run_id = tracking_api.create_run().info.run_id
+    on_eval, on_test, bare = (tracking_api.create_logged_model("0", n, run_id) for n in "etb")
+    tracking_api.log_metric(
+        run_id, "acc", 0.9, 1, 0, on_eval.model_id, dataset_name="eval", dataset_digest="d1"
+    )
+    tracking_api.log_batch(
+        run_id,
+        metrics=[
+            Metric("acc", 0.6, 2, 0, on_test.model_id, "test", "d2"),
+            Metric("acc", 0.95, 3, 0, on_test.model_id, "eval", "d9"),
+            Metric("acc", 0.99, 4, 0, bare.model_id),
+        ],
+    )
+    (metric,) = tracking_api.get_logged_model(on_eval.model_id).metrics
+    assert (metric.dataset_name, metric.dataset_digest, metric.run_id) == ("eval", "d1", run_id)
+    history = tracking_api.get_metric_history(run_id, "acc")
+    assert [(m.dataset_name, m.dataset_digest) for m in history] == [
+        ("eval", "d1"),
+        ("test", "d2"),
+        ("eval", "d9"),
+        (None, None),
+    ]
+
+    def names(*datasets: dict[str, str], text: str | None = None) -> list[str]:
+        found = tracking_api.search_logged_models(
+            ["0"], text, order_by=[{"field_name": "name"}], datasets=list(datasets)
+        )
+        return [m.name for m in found]
+
+    assert names({"dataset_name": "eval", "dataset_digest": "d1"}) == ["e"]
+    assert names({"dataset_name": "eval"}) == ["e", "t"]  # any digest
+    assert names({"dataset_name": "test"}, {"dataset_name": "eval", "dataset_digest": "d1"}) == [
+        "e",
+        "t",
+    ]
+    assert names({"dataset_name": "nope"}) == []
+    # Metric conditions hold on the given datasets only.
+    assert names({"dataset_name": "test"}, text="metrics.acc > 0.9") == []
+    assert names({"dataset_name": "eval"}, text="metrics.acc > 0.9") == ["t"]
+    assert names(text="metrics.acc > 0.9") == ["b", "t"]
+    with pytest.raises(InvalidArgument, match="must be provided if one is provided"):
+        tracking_api.log_metric(run_id, "acc", 1.0, dataset_name="eval")
+    with pytest.raises(InvalidArgument, match="`dataset_name` in the `datasets` clause"):
+        tracking_api.search_logged_models(["0"], datasets=[{"dataset_digest": "d1"}])
+
+
+def test_logged_models_as_run_inputs(tracking_api: Tracking) -> None:
+    run_id = tracking_api.create_run().info.run_id
+    base = tracking_api.create_logged_model("0", "base")
+    tracking_api.log_inputs(run_id, models=[LoggedModelInput(base.model_id)])
+    tracking_api.log_inputs(run_id, [], [LoggedModelInput(base.model_id)])  # idempotent
+    run = tracking_api.get_run(run_id)
+    assert run.inputs.model_inputs == [LoggedModelInput(base.model_id)]
+    assert run.inputs.dataset_inputs == []
+    with pytest.raises(NotFound, match="Logged model with ID 'm-nope' not found"):
+        tracking_api.log_inputs(run_id, models=[LoggedModelInput("m-nope")])
+    tracking_api.delete_logged_model(base.model_id)
+    assert tracking_api.get_run(run_id).inputs.model_inputs == []
 
 
 # ------------------------------------------------- same outcome, side by side

@@ -126,7 +126,6 @@ NOT_IMPLEMENTED = {
     "deployment_job_id",
     "metrics",  # ModelVersion.metrics/params: logged-model metrics mirrored on versions
     "params",
-    "model_inputs",  # RunInputs.model_inputs: logged models as run inputs
 }
 
 

@@ -329,6 +329,45 @@ def test_search_logged_models_as_register_model_does(http: TestClient) -> None:
     assert ordered["next_page_token"]
 
 
+def test_metric_datasets_and_model_inputs_on_the_wire(http: TestClient) -> None:
+    run_id = create_run(http)["info"]["run_id"]
+    model_id = create_model(http, source_run_id=run_id)["info"]["model_id"]
+    on_eval = {"model_id": model_id, "dataset_name": "eval", "dataset_digest": "d1"}
+    metric = {"run_id": run_id, "key": "acc", "value": 0.9, "timestamp": 1, **on_eval}
+    ok(http.post(f"{API}/runs/log-metric", json=metric))
+    batch = [{"key": "f1", "value": 0.5, "timestamp": 2, **on_eval}]
+    ok(http.post(f"{API}/runs/log-batch", json={"run_id": run_id, "metrics": batch}))
+    got = ok(http.get(f"{API}/logged-models/{model_id}"))["model"]["data"]["metrics"]
+    assert [(m["key"], m["dataset_name"], m["dataset_digest"]) for m in got] == [
+        ("acc", "eval", "d1"),
+        ("f1", "eval", "d1"),
+    ]
+    search = {"experiment_ids": ["0"], "datasets": [{"dataset_name": "eval"}]}
+    found = ok(http.post(f"{API}/logged-models/search", json=search))["models"]
+    assert [m["info"]["model_id"] for m in found] == [model_id]
+    search["datasets"] = [{"dataset_name": "eval", "dataset_digest": "other"}]
+    assert ok(http.post(f"{API}/logged-models/search", json=search)) == {}
+    search["datasets"] = [{"dataset_digest": "d1"}]
+    refused = http.post(f"{API}/logged-models/search", json=search)
+    assert error(refused, 400, "INVALID_PARAMETER_VALUE") == (
+        "`dataset_name` in the `datasets` clause must be specified."
+    )
+    half = {"run_id": run_id, "key": "x", "value": 1, "timestamp": 1, "dataset_name": "eval"}
+    assert error(
+        http.post(f"{API}/runs/log-metric", json=half), 400, "INVALID_PARAMETER_VALUE"
+    ) == ("Both dataset_name and dataset_digest must be provided if one is provided")
+
+    inputs = {"run_id": run_id, "models": [{"model_id": model_id}]}
+    ok(http.post(f"{API}/runs/log-inputs", json=inputs))
+    run = ok(http.get(f"{API}/runs/get", params={"run_id": run_id}))["run"]
+    assert run["inputs"] == {"model_inputs": [{"model_id": model_id}]}
+    missing = {"run_id": run_id, "models": [{"model_id": "m-nope"}]}
+    response = http.post(f"{API}/runs/log-inputs", json=missing)
+    assert error(response, 404, "RESOURCE_DOES_NOT_EXIST") == (
+        "Logged model with ID 'm-nope' not found."
+    )
+
+
 # ----------------------------------------------------------- hostile requests
 @pytest.mark.parametrize(
     ("path", "body", "message"),

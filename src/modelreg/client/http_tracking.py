@@ -28,6 +28,7 @@ from modelreg.tracking_entities import (
     DatasetInput,
     Experiment,
     LoggedModel,
+    LoggedModelInput,
     LoggedModelOutput,
     Metric,
     Run,
@@ -66,6 +67,10 @@ def _metric(m: Metric) -> dict[str, Any]:
     }
     if m.model_id:
         out["model_id"] = m.model_id
+    if m.dataset_name is not None:
+        out["dataset_name"] = m.dataset_name
+    if m.dataset_digest is not None:
+        out["dataset_digest"] = m.dataset_digest
     return out
 
 
@@ -254,6 +259,8 @@ class HttpTracking(JsonApi, Tracking):
         timestamp: int | None = None,
         step: int | None = None,
         model_id: str | None = None,
+        dataset_name: str | None = None,
+        dataset_digest: str | None = None,
     ) -> None:
         fields = {
             "run_id": run_id,
@@ -263,6 +270,8 @@ class HttpTracking(JsonApi, Tracking):
             "timestamp": timestamp if timestamp is not None else _now_ms(),
             "step": step or 0,
             "model_id": model_id,
+            "dataset_name": dataset_name,
+            "dataset_digest": dataset_digest,
         }
         self._call("POST", "mlflow/runs/log-metric", fields)
 
@@ -292,8 +301,17 @@ class HttpTracking(JsonApi, Tracking):
         )
         return PagedList(found, data.get("next_page_token") or None)
 
-    def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
-        fields = {"run_id": run_id, "datasets": [_dataset_input(i) for i in dataset_inputs]}
+    def log_inputs(
+        self,
+        run_id: str,
+        dataset_inputs: Sequence[DatasetInput] = (),
+        models: Sequence[LoggedModelInput] | None = None,
+    ) -> None:
+        fields = {
+            "run_id": run_id,
+            "datasets": [_dataset_input(i) for i in dataset_inputs],
+            "models": [{"model_id": m.model_id} for m in models or ()] or None,
+        }
         self._call("POST", "mlflow/runs/log-inputs", fields)
 
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
@@ -356,6 +374,7 @@ class HttpTracking(JsonApi, Tracking):
         max_results: int = SEARCH_LOGGED_MODELS_DEFAULT,
         order_by: Sequence[Mapping[str, Any]] | None = None,
         page_token: str | None = None,
+        datasets: Sequence[Mapping[str, Any]] | None = None,
     ) -> PagedList[LoggedModel]:
         fields = {
             "experiment_ids": [str(e) for e in experiment_ids],
@@ -363,6 +382,7 @@ class HttpTracking(JsonApi, Tracking):
             "max_results": max_results,
             "order_by": None if order_by is None else [dict(o) for o in order_by],
             "page_token": page_token,
+            "datasets": None if datasets is None else [dict(d) for d in datasets],
         }
         data = self._call("POST", "mlflow/logged-models/search", fields)
         found = self._parse(

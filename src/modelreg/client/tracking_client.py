@@ -19,6 +19,7 @@ from modelreg.tracking_entities import (
     DatasetInput,
     Experiment,
     LoggedModel,
+    LoggedModelInput,
     LoggedModelOutput,
     Metric,
     Param,
@@ -145,7 +146,16 @@ class TrackingMethods:
         dataset_digest: str | None = None,
         model_id: str | None = None,
     ) -> None:
-        self._tracking.log_metric(run_id, key, value, timestamp or _now_ms(), step, model_id)
+        self._tracking.log_metric(
+            run_id,
+            key,
+            value,
+            timestamp or _now_ms(),
+            step,
+            model_id,
+            dataset_name,
+            dataset_digest,
+        )
 
     def log_batch(
         self,
@@ -182,10 +192,10 @@ class TrackingMethods:
         self,
         run_id: str,
         datasets: Sequence[DatasetInput] | None = None,
-        models: Sequence[LoggedModelOutput] | None = None,
+        models: Sequence[LoggedModelInput] | None = None,
     ) -> None:
-        if datasets:
-            self._tracking.log_inputs(run_id, list(datasets))
+        if datasets or models:
+            self._tracking.log_inputs(run_id, list(datasets or ()), list(models or ()))
 
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
         self._tracking.log_outputs(run_id, list(models))
@@ -237,6 +247,7 @@ class TrackingMethods:
             max_results or SEARCH_LOGGED_MODELS_DEFAULT,
             order_by,
             page_token,
+            datasets,
         )
 
 

@@ -20,6 +20,7 @@ from modelreg.tracking_entities import (
     DatasetInput,
     Experiment,
     LoggedModel,
+    LoggedModelInput,
     LoggedModelOutput,
     LoggedModelStatus,
     Metric,
@@ -65,6 +66,10 @@ def metric_json(m: Metric) -> dict[str, Any]:
         "timestamp": m.timestamp,
         "step": m.step,
     }
+    if m.dataset_name:
+        out["dataset_name"] = m.dataset_name
+    if m.dataset_digest:
+        out["dataset_digest"] = m.dataset_digest
     if m.model_id:
         out["model_id"] = m.model_id
     if m.run_id:
@@ -121,6 +126,8 @@ def run_json(r: Run) -> dict[str, Any]:
     inputs: dict[str, Any] = {}
     if r.inputs.dataset_inputs:
         inputs["dataset_inputs"] = [_dataset_input(i) for i in r.inputs.dataset_inputs]
+    if r.inputs.model_inputs:
+        inputs["model_inputs"] = [{"model_id": i.model_id} for i in r.inputs.model_inputs]
     out: dict[str, Any] = {"info": run_info_json(r.info), "data": data, "inputs": inputs}
     if r.outputs.model_outputs:
         out["outputs"] = {
@@ -201,6 +208,8 @@ def metric_from_json(data: Mapping[str, Any]) -> Metric:
         timestamp=_int(data.get("timestamp")),
         step=_int(data.get("step")),
         model_id=data.get("model_id") or None,
+        dataset_name=data.get("dataset_name") or None,
+        dataset_digest=data.get("dataset_digest") or None,
         run_id=data.get("run_id") or None,
     )
 
@@ -248,7 +257,12 @@ def run_from_json(data: Mapping[str, Any]) -> Run:
             metric_objects=metrics,
         ),
         inputs=RunInputs(
-            dataset_inputs=[_dataset_input_from_json(i) for i in inputs.get("dataset_inputs") or ()]
+            dataset_inputs=[
+                _dataset_input_from_json(i) for i in inputs.get("dataset_inputs") or ()
+            ],
+            model_inputs=[
+                LoggedModelInput(model_id=i["model_id"]) for i in inputs.get("model_inputs") or ()
+            ],
         ),
         outputs=RunOutputs(
             model_outputs=[

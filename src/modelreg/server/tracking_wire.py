@@ -19,6 +19,7 @@ from modelreg.server.wire import Params, invalid_value, missing_value, optional_
 from modelreg.tracking_entities import (
     Dataset,
     DatasetInput,
+    LoggedModelInput,
     LoggedModelOutput,
     Metric,
 )
@@ -162,7 +163,9 @@ def metrics(params: Params, name: str = "metrics") -> list[Metric]:
                 value=double(f"{name}.value", value),
                 timestamp=timestamp,
                 step=int64(f"{name}.step", item.get("step")) or 0,
-                model_id=_member_str(name, item, "model_id"),
+                model_id=_member_str(name, item, "model_id") or None,
+                dataset_name=_member_str(name, item, "dataset_name") or None,
+                dataset_digest=_member_str(name, item, "dataset_digest") or None,
             )
         )
     return found
@@ -191,6 +194,28 @@ def dataset_inputs(params: Params, name: str = "datasets") -> list[DatasetInput]
                 _member_str(f"{name}.tags", tag, "value") or ""
             )
         found.append(DatasetInput(dataset=dataset, tags=tags))
+    return found
+
+
+def model_inputs(params: Params, name: str = "models") -> list[LoggedModelInput]:
+    """``log-inputs``' ``models``: ``[{model_id}]``."""
+    return [
+        LoggedModelInput(model_id=_member_str(name, item, "model_id", required=True))
+        for item in _objects(params, name, "{model_id}")
+    ]
+
+
+def dataset_filters(params: Params, name: str = "datasets") -> list[dict[str, str]] | None:
+    """A logged-model search's ``datasets``: ``[{dataset_name, dataset_digest?}]``."""
+    if params.value(name) is None:
+        return None
+    found = []
+    for item in _objects(params, name, "{dataset_name, dataset_digest}"):
+        entry = {"dataset_name": _member_str(name, item, "dataset_name") or ""}
+        digest = _member_str(name, item, "dataset_digest")
+        if digest:
+            entry["dataset_digest"] = digest
+        found.append(entry)
     return found
 
 

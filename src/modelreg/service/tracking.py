@@ -45,6 +45,7 @@ from modelreg.tracking_entities import (
     DatasetInput,
     Experiment,
     LoggedModel,
+    LoggedModelInput,
     LoggedModelOutput,
     Metric,
     Run,
@@ -462,6 +463,8 @@ class TrackingService(Tracking):
         timestamp: int | None = None,
         step: int | None = None,
         model_id: str | None = None,
+        dataset_name: str | None = None,
+        dataset_digest: str | None = None,
     ) -> None:
         metric = Metric(
             key=key,
@@ -469,6 +472,8 @@ class TrackingService(Tracking):
             timestamp=timestamp if timestamp is not None else self.clock(),
             step=step or 0,
             model_id=model_id,
+            dataset_name=dataset_name,
+            dataset_digest=dataset_digest,
         )
         self.log_batch(run_id, metrics=[metric])
 
@@ -511,10 +516,16 @@ class TrackingService(Tracking):
         token = filters.encode_page_token(offset + max_results) if more else None
         return PagedList(found[:max_results], token)
 
-    def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
+    def log_inputs(
+        self,
+        run_id: str,
+        dataset_inputs: Sequence[DatasetInput] = (),
+        models: Sequence[LoggedModelInput] | None = None,
+    ) -> None:
         run_id = _check_run_id(run_id)
         for item in dataset_inputs:
             _check_dataset(item.dataset)
+        model_ids = list(dict.fromkeys(m.model_id for m in models or ()))
         with self.db.write() as conn:
             store = TrackingStore(conn)
             row = self._require_active_run(store, run_id)
@@ -522,11 +533,18 @@ class TrackingService(Tracking):
                 store.link_dataset(
                     row.experiment_id, run_id, item.dataset, item.tags, str(uuid.uuid4())
                 )
+            for model_id in model_ids:
+                if store.logged_model_row(model_id) is None:
+                    raise NotFound(f"Logged model with ID '{model_id}' not found.")
+            store.add_run_model_inputs(run_id, model_ids)
+            recorded: list[events.DomainEvent] = []
             if dataset_inputs:
                 named = [f"{i.dataset.name}@{i.dataset.digest}" for i in dataset_inputs]
-                self._record(
-                    conn, self.clock(), events.RunInputsLogged(run_id=run_id, datasets=named)
-                )
+                recorded.append(events.RunInputsLogged(run_id=run_id, datasets=named))
+            if model_ids:
+                recorded.append(events.RunModelInputsLogged(run_id=run_id, model_ids=model_ids))
+            if recorded:
+                self._record(conn, self.clock(), *recorded)
 
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
         run_id = _check_run_id(run_id)
@@ -687,17 +705,19 @@ class TrackingService(Tracking):
         max_results: int = SEARCH_LOGGED_MODELS_DEFAULT,
         order_by: Sequence[Mapping[str, Any]] | None = None,
         page_token: str | None = None,
+        datasets: Sequence[Mapping[str, Any]] | None = None,
     ) -> PagedList[LoggedModel]:
         ids = [parse_experiment_id(e) for e in experiment_ids]
         limit = filters.validate_max_results(
             max_results, maximum=SEARCH_LOGGED_MODELS_MAX, default=SEARCH_LOGGED_MODELS_DEFAULT
         )
         parsed = filters.parse_logged_model_filter(filter_string)
+        on = _dataset_filters(datasets)
 
         def fetch(offset: int, count: int) -> list[LoggedModel]:
             with self.db.read() as conn:
                 store = TrackingStore(conn)
-                rows = store.search_logged_model_rows(ids, parsed, order_by, offset, count)
+                rows = store.search_logged_model_rows(ids, parsed, order_by, offset, count, on)
                 found = store.logged_models_for(rows)
             return [self._located_model(m) for m in found]
 
@@ -741,16 +761,44 @@ def _check_metric(metric: Metric) -> Metric:
         value = math.copysign(1.7976931348623157e308, value)
     if not isinstance(metric.timestamp, int) or not isinstance(metric.step, int):
         raise InvalidArgument(f"Metric {metric.key!r} needs integer timestamp and step.")
+    _check_metric_dataset(metric)
     return replace(metric, value=value)
+
+
+def _check_metric_dataset(metric: Metric) -> None:
+    if (metric.dataset_name is None) != (metric.dataset_digest is None):
+        raise InvalidArgument(
+            "Both dataset_name and dataset_digest must be provided if one is provided"
+        )
+    if metric.dataset_name is not None and metric.dataset_digest is not None:
+        _check_dataset_name_digest(metric.dataset_name, metric.dataset_digest)
+
+
+def _dataset_filters(datasets: Sequence[Mapping[str, Any]] | None) -> list[tuple[str, str | None]]:
+    """MLflow's ``datasets`` of a logged-model search: ``[{dataset_name, dataset_digest?}]``."""
+    found: list[tuple[str, str | None]] = []
+    for item in datasets or ():
+        name = item.get("dataset_name") if isinstance(item, Mapping) else None
+        if not name or not isinstance(name, str):
+            raise InvalidArgument("`dataset_name` in the `datasets` clause must be specified.")
+        digest = item.get("dataset_digest") or None
+        if digest is not None and not isinstance(digest, str):
+            raise InvalidArgument(f"`dataset_digest` must be a string, got {digest!r}.")
+        found.append((name, digest))
+    return found
+
+
+def _check_dataset_name_digest(name: str, digest: str) -> None:
+    if len(digest) > 64:
+        raise InvalidArgument("Dataset digest is longer than 64 characters.")
+    if len(name) > 500:
+        raise InvalidArgument("Dataset name is longer than 500 characters.")
 
 
 def _check_dataset(dataset: Dataset) -> None:
     if not dataset.name or not dataset.digest:
         raise InvalidArgument("A dataset input needs a name and a digest.")
-    if len(dataset.digest) > 64:
-        raise InvalidArgument("Dataset digest is longer than 64 characters.")
-    if len(dataset.name) > 500:
-        raise InvalidArgument("Dataset name is longer than 500 characters.")
+    _check_dataset_name_digest(dataset.name, dataset.digest)
 
 
 def _view_stages(view_type: str) -> list[str]:

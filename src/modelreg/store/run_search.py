@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 
 from modelreg.errors import InvalidArgument
 from modelreg.store.search import compare
@@ -118,13 +118,38 @@ _MODEL_ATTRIBUTES = {
 }
 
 
+def _on_datasets(datasets: Sequence[tuple[str, str | None]]) -> list[Any]:
+    """Metric rows computed on one of ``datasets`` ((name, digest); no digest: any)."""
+    if not datasets:
+        return []
+    m = run_metrics
+    return [
+        or_(
+            *(
+                m.c.dataset_name == name
+                if digest is None
+                else and_(m.c.dataset_name == name, m.c.dataset_digest == digest)
+                for name, digest in datasets
+            )
+        )
+    ]
+
+
 def logged_model_conditions(
-    experiment_ids: Sequence[int], parsed: Sequence[Comparison]
+    experiment_ids: Sequence[int],
+    parsed: Sequence[Comparison],
+    datasets: Sequence[tuple[str, str | None]] = (),
 ) -> list[Any]:
+    """``datasets`` (MLflow's ``search_logged_models(datasets=)``) limits metric
+    conditions to values computed on those datasets, and without metric conditions
+    keeps the models with any metric on one of them."""
     conditions: list[Any] = []
     if experiment_ids:
         conditions.append(logged_models.c.experiment_id.in_(experiment_ids))
     owner = logged_models.c.model_id
+    on_datasets = _on_datasets(datasets)
+    if on_datasets and not any(cond.kind == "metric" for cond in parsed):
+        conditions.append(owner.in_(select(run_metrics.c.model_id).where(*on_datasets)))
     for cond in parsed:
         if cond.kind == "attribute":
             conditions.append(compare(_MODEL_ATTRIBUTES[cond.key], cond.op, cond.value))
@@ -139,7 +164,8 @@ def logged_model_conditions(
                         and_(
                             run_metrics.c.key == cond.key,
                             compare(run_metrics.c.value, cond.op, cond.value),
-                        )
+                        ),
+                        *on_datasets,
                     )
                 )
             )

@@ -27,6 +27,7 @@ from modelreg.store.tables import (
     logged_models,
     run_inputs,
     run_metrics,
+    run_model_inputs,
     run_outputs,
     run_params,
     run_tags,
@@ -38,6 +39,7 @@ from modelreg.tracking_entities import (
     DatasetInput,
     Experiment,
     LoggedModel,
+    LoggedModelInput,
     LoggedModelOutput,
     LoggedModelStatus,
     Metric,
@@ -192,6 +194,13 @@ class TrackingStore:
         ):
             metrics[row.run_id].append(_metric(row))
         inputs = self._dataset_inputs(ids)
+        model_inputs: dict[str, list[LoggedModelInput]] = defaultdict(list)
+        for run_id, model_id in self.conn.execute(
+            select(run_model_inputs.c.run_id, run_model_inputs.c.model_id)
+            .where(run_model_inputs.c.run_id.in_(ids))
+            .order_by(run_model_inputs.c.run_id, run_model_inputs.c.model_id)
+        ):
+            model_inputs[run_id].append(LoggedModelInput(model_id=model_id))
         outputs: dict[str, list[LoggedModelOutput]] = defaultdict(list)
         for run_id, model_id, step in self.conn.execute(
             select(run_outputs.c.run_id, run_outputs.c.model_id, run_outputs.c.step).where(
@@ -208,7 +217,10 @@ class TrackingStore:
                     tags=tags[row.run_id],
                     metric_objects=tuple(metrics[row.run_id]),
                 ),
-                inputs=RunInputs(dataset_inputs=list(inputs[row.run_id])),
+                inputs=RunInputs(
+                    dataset_inputs=list(inputs[row.run_id]),
+                    model_inputs=model_inputs[row.run_id],
+                ),
                 outputs=RunOutputs(model_outputs=list(outputs[row.run_id])),
             )
             for row in rows
@@ -286,6 +298,8 @@ class TrackingStore:
                     "timestamp": m.timestamp,
                     "step": m.step,
                     "model_id": m.model_id,
+                    "dataset_name": m.dataset_name,
+                    "dataset_digest": m.dataset_digest,
                 }
                 for m in metrics
             ],
@@ -350,6 +364,15 @@ class TrackingStore:
         return [_metric(row, run_id=run_id) for row in self.conn.execute(query)]
 
     # ------------------------------------------------------------ datasets
+    def add_run_model_inputs(self, run_id: str, model_ids: Sequence[str]) -> None:
+        """Link logged models to a run as inputs (linking one twice keeps one link)."""
+        unique = list(dict.fromkeys(model_ids))
+        if not unique:
+            return
+        mi = run_model_inputs
+        self.conn.execute(delete(mi).where(mi.c.run_id == run_id, mi.c.model_id.in_(unique)))
+        self.conn.execute(insert(mi), [{"run_id": run_id, "model_id": m} for m in unique])
+
     def link_dataset(
         self,
         experiment_id: int,
@@ -414,7 +437,7 @@ class TrackingStore:
         return delete_pair(self.conn, logged_model_tags, {"model_id": model_id}, key)
 
     def delete_logged_model(self, model_id: str) -> None:
-        for table in (logged_model_params, logged_model_tags, run_outputs):
+        for table in (logged_model_params, logged_model_tags, run_outputs, run_model_inputs):
             self.conn.execute(delete(table).where(table.c.model_id == model_id))
         self.conn.execute(delete(logged_models).where(logged_models.c.model_id == model_id))
 
@@ -464,10 +487,11 @@ class TrackingStore:
         order_by: Sequence[Mapping[str, Any]] | None,
         offset: int,
         limit: int,
+        datasets: Sequence[tuple[str, str | None]] = (),
     ) -> list[Row[Any]]:
         query = (
             select(logged_models)
-            .where(*run_search.logged_model_conditions(experiment_ids, parsed))
+            .where(*run_search.logged_model_conditions(experiment_ids, parsed, datasets))
             .order_by(*run_search.logged_model_order(order_by))
             .offset(offset)
             .limit(limit)
@@ -495,12 +519,15 @@ def _metric_rank(metric: Metric) -> tuple[int, int, float]:
 
 def _metric(row: Any, run_id: str | None = None) -> Metric:
     value = math.nan if row.is_nan else float(row.value)
+    # latest_metrics rows have no model or dataset: they are the run's view.
     return Metric(
         key=row.key,
         value=value,
         timestamp=row.timestamp,
         step=row.step,
         model_id=getattr(row, "model_id", None),
+        dataset_name=getattr(row, "dataset_name", None),
+        dataset_digest=getattr(row, "dataset_digest", None),
         run_id=run_id,
     )
 

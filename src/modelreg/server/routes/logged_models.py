@@ -98,6 +98,7 @@ def search_logged_models(call: Call) -> Body:
         LOGGED_MODELS_PAGE_DEFAULT if max_results is None else max_results,
         tw.order_by_fields(p),
         w.optional_str(p, "page_token"),
+        tw.dataset_filters(p),
     )
     return tc.page("models", [tc.logged_model_json(m) for m in found], found.token)
 
@@ -186,6 +187,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field(
                 "order_by",
                 array(obj({"field_name": STRING, "ascending": {"type": "boolean"}})),
+            ),
+            Field(
+                "datasets",
+                array(obj({"dataset_name": STRING, "dataset_digest": STRING})),
+                description="Only models with metrics on these datasets (any digest when "
+                "none is given); metric conditions hold on them.",
             ),
             *SEARCH_PAGE,
         ),

@@ -103,6 +103,8 @@ def log_metric(call: Call) -> Body:
         timestamp=tw.optional_int64(p, "timestamp"),
         step=tw.optional_int64(p, "step"),
         model_id=w.optional_str(p, "model_id") or None,
+        dataset_name=w.optional_str(p, "dataset_name") or None,
+        dataset_digest=w.optional_str(p, "dataset_digest") or None,
     )
     return OK
 
@@ -132,9 +134,7 @@ def log_batch(call: Call) -> Body:
 
 def log_inputs(call: Call) -> Body:
     p = call.params
-    # ``models`` (model inputs) is accepted but not recorded: runs keep dataset inputs
-    # only (TrackingService.log_inputs), which is what lineage reads.
-    call.tracking.log_inputs(tw.run_id(p), tw.dataset_inputs(p))
+    call.tracking.log_inputs(tw.run_id(p), tw.dataset_inputs(p), tw.model_inputs(p))
     return OK
 
 
@@ -255,6 +255,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("timestamp", INTEGER),
             Field("step", INTEGER),
             Field("model_id", STRING),
+            Field("dataset_name", STRING, description="With dataset_digest: both or neither."),
+            Field("dataset_digest", STRING),
         ),
         log_metric,
     ),
@@ -294,9 +296,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         "runs/log-inputs",
         "logInputs",
-        "Record the datasets a run used.",
+        "Record the datasets and logged models a run used.",
         EMPTY,
-        (RUN_ID, Field("datasets", array(ref("DatasetInput")))),
+        (
+            RUN_ID,
+            Field("datasets", array(ref("DatasetInput"))),
+            Field(
+                "models",
+                array(obj({"model_id": STRING})),
+                description="Logged models used as inputs; each must exist.",
+            ),
+        ),
         log_inputs,
     ),
     tracking_endpoint(
