@@ -422,6 +422,25 @@ class TrackingStore:
             select(logged_models).where(logged_models.c.model_id == model_id)
         ).first()
 
+    def lock_logged_model(self, model_id: str) -> Row[Any] | None:
+        """The logged model's row, locked for this transaction (None if there is none).
+
+        A no-op UPDATE takes the row lock on every backend (SQLite's writer holds the
+        database lock already), so read-modify-writes of its tags serialise.
+        """
+        lm = logged_models
+        self.conn.execute(
+            update(lm).where(lm.c.model_id == model_id).values(model_id=lm.c.model_id)
+        )
+        return self.logged_model_row(model_id)
+
+    def logged_model_tag(self, model_id: str, key: str) -> str | None:
+        tags = logged_model_tags
+        found: str | None = self.conn.execute(
+            select(tags.c.value).where(tags.c.model_id == model_id, tags.c.key == key)
+        ).scalar()
+        return found
+
     def update_logged_model(self, model_id: str, **values: Any) -> None:
         self.conn.execute(
             update(logged_models).where(logged_models.c.model_id == model_id).values(**values)
