@@ -29,6 +29,7 @@ from modelreg.limits import (
     SEARCH_VERSIONS_DEFAULT,
 )
 from modelreg.tracking_entities import (
+    ArtifactListing,
     DatasetInput,
     Experiment,
     LoggedModel,
@@ -261,6 +262,11 @@ class Tracking(Protocol):
 
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None: ...
 
+    def list_artifacts(self, run_id: str, path: str | None = None) -> ArtifactListing:
+        """One level of the run's artifacts under ``path`` (paths relative to the run's
+        artifact root, ``root_uri`` that root); a missing folder lists as ``[]``."""
+        ...
+
     # ---------------------------------------------------------- logged models
     def create_logged_model(
         self,
@@ -283,6 +289,12 @@ class Tracking(Protocol):
     def log_logged_model_params(self, model_id: str, params: Mapping[str, Any]) -> None: ...
 
     def delete_logged_model(self, model_id: str) -> None: ...
+
+    def list_logged_model_artifacts(
+        self, model_id: str, path: str | None = None
+    ) -> ArtifactListing:
+        """One level of the logged model's artifacts, as :meth:`list_artifacts`."""
+        ...
 
     def search_logged_models(
         self,

@@ -9,7 +9,7 @@ for an unset ``source_run_id``, :class:`LoggedModelStatus` for a logged model's 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 LIFECYCLE_ACTIVE = "active"
@@ -194,6 +194,30 @@ class LoggedModel:
     @property
     def model_uri(self) -> str:
         return f"models:/{self.model_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    """One artifact listing entry, shaped like MLflow's ``FileInfo``.
+
+    ``path`` is relative to the root listed from (as MLflow's artifact repositories
+    list it, e.g. ``"model/MLmodel"`` when listing ``"model"``); ``file_size`` is
+    ``None`` for directories.
+    """
+
+    path: str
+    is_dir: bool
+    file_size: int | None
+
+
+class ArtifactListing(list[FileInfo]):
+    """One folder of a run's or logged model's artifacts: a plain list of
+    :class:`FileInfo` (paths relative to the artifact root) whose ``root_uri`` is
+    that root, as MLflow's ``artifacts/list`` answers."""
+
+    def __init__(self, files: Iterable[FileInfo], root_uri: str) -> None:
+        super().__init__(files)
+        self.root_uri = root_uri
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from modelreg.tracking_entities import (
     Dataset,
     DatasetInput,
     Experiment,
+    FileInfo,
     LoggedModel,
     LoggedModelInput,
     LoggedModelOutput,
@@ -347,6 +349,53 @@ def test_logged_models_as_run_inputs(tracking_api: Tracking) -> None:
         tracking_api.log_inputs(run_id, models=[LoggedModelInput("m-nope")])
     tracking_api.delete_logged_model(base.model_id)
     assert tracking_api.get_run(run_id).inputs.model_inputs == []
+
+
+# ------------------------------------------------------------- artifact lists
+def _write(root: Path, relative: str, data: bytes) -> None:
+    target = root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def test_list_artifacts_of_runs_and_logged_models(
+    tracking_api: Tracking, artifact_root: Path
+) -> None:
+    run = tracking_api.create_run()
+    run_dir = f"0/{run.info.run_id}/artifacts"  # under the served artifact destination
+    _write(artifact_root, f"{run_dir}/top.txt", b"1")
+    _write(artifact_root, f"{run_dir}/model/MLmodel", b"flavors")
+    _write(artifact_root, f"{run_dir}/model/sub/w.bin", b"123")
+
+    root = tracking_api.list_artifacts(run.info.run_id)
+    assert root == [FileInfo("model", True, None), FileInfo("top.txt", False, 1)]
+    assert root.root_uri == run.info.artifact_uri
+    model = tracking_api.list_artifacts(run.info.run_id, "model")
+    assert model == [FileInfo("model/MLmodel", False, 7), FileInfo("model/sub", True, None)]
+    assert tracking_api.list_artifacts(run.info.run_id, "model/sub/") == [
+        FileInfo("model/sub/w.bin", False, 3)
+    ]
+    assert tracking_api.list_artifacts(run.info.run_id, "missing") == []  # as MLflow
+    assert tracking_api.list_artifacts(run.info.run_id, "top.txt") == []  # a file
+    for bad in ("../x", "/etc", "model/../../x", "a\\b", "%2e%2e/x"):
+        with pytest.raises(InvalidArgument, match="^Invalid path"):
+            tracking_api.list_artifacts(run.info.run_id, bad)
+    with pytest.raises(NotFound, match="Run with id=0+ not found"):
+        tracking_api.list_artifacts(MISSING_RUN)
+
+    logged = tracking_api.create_logged_model("0", "m", run.info.run_id)
+    _write(artifact_root, f"0/models/{logged.model_id}/artifacts/MLmodel", b"x")
+    _write(artifact_root, f"0/models/{logged.model_id}/artifacts/data/model.pkl", b"xy")
+    files = tracking_api.list_logged_model_artifacts(logged.model_id)
+    assert files == [FileInfo("MLmodel", False, 1), FileInfo("data", True, None)]
+    assert files.root_uri == logged.artifact_location
+    assert tracking_api.list_logged_model_artifacts(logged.model_id, "data") == [
+        FileInfo("data/model.pkl", False, 2)
+    ]
+    with pytest.raises(InvalidArgument, match="^Invalid path"):
+        tracking_api.list_logged_model_artifacts(logged.model_id, "../../x")
+    with pytest.raises(NotFound, match="Logged model with ID 'm-nope' not found"):
+        tracking_api.list_logged_model_artifacts("m-nope")
 
 
 # ------------------------------------------------- same outcome, side by side

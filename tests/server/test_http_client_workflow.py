@@ -74,6 +74,11 @@ def test_fluent_log_register_load(
     assert finished.info.status == "FINISHED"
     assert finished.outputs.model_outputs[0].model_id == info.model_id
     assert client.get_logged_model(info.model_id).status == "READY"
+    listed = [f.path for f in client.list_logged_model_artifacts(info.model_id)]
+    assert "MLmodel" in listed and "model.skops" in listed
+    # Registering recorded the version on the logged model, on the server.
+    versions = client.get_logged_model(info.model_id).tags["mlflow.modelVersions"]
+    assert versions == '[{"name": "churn", "version": 1}]'
 
     # Registered files were copied into the registry's own storage on the server.
     uri = client.get_model_version_download_uri("churn", 1)

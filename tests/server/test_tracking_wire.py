@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from modelreg.config import Settings
 from tests.server.asgi import TestClient
 
 API = "/api/2.0/mlflow"
@@ -366,6 +368,44 @@ def test_metric_datasets_and_model_inputs_on_the_wire(http: TestClient) -> None:
     assert error(response, 404, "RESOURCE_DOES_NOT_EXIST") == (
         "Logged model with ID 'm-nope' not found."
     )
+
+
+def test_artifact_lists_of_runs_and_logged_models(http: TestClient, settings: Settings) -> None:
+    run = create_run(http)["info"]
+    root = Path(settings.artifact_root) / "0" / run["run_id"] / "artifacts"
+    (root / "model").mkdir(parents=True)
+    (root / "model" / "MLmodel").write_bytes(b"abc")
+    (root / "empty").mkdir()
+    listed = ok(http.get(f"{API}/artifacts/list", params={"run_id": run["run_id"]}))
+    assert listed == {
+        "root_uri": run["artifact_uri"],
+        "files": [{"path": "empty", "is_dir": True}, {"path": "model", "is_dir": True}],
+    }
+    query = {"run_uuid": run["run_id"], "path": "model", "page_token": "ignored"}
+    listed = ok(http.get("/ajax-api/2.0/mlflow/artifacts/list", params=query))
+    assert listed["files"] == [{"path": "model/MLmodel", "is_dir": False, "file_size": 3}]
+    empty = ok(http.get(f"{API}/artifacts/list", params={"run_id": run["run_id"], "path": "empty"}))
+    assert empty == {"root_uri": run["artifact_uri"]}
+    for bad in ("../x", "/etc/passwd", "model%2F..%2F..%2Fx", "C:/x", "model\\..\\x"):
+        response = http.get(f"{API}/artifacts/list", params={"run_id": run["run_id"], "path": bad})
+        assert error(response, 400, "INVALID_PARAMETER_VALUE").startswith("Invalid path")
+    missing = http.get(f"{API}/artifacts/list", params={"run_id": "0" * 32})
+    assert error(missing, 404, "RESOURCE_DOES_NOT_EXIST") == f"Run with id={'0' * 32} not found"
+    no_run = http.get(f"{API}/artifacts/list")
+    assert error(no_run, 400, "INVALID_PARAMETER_VALUE") == (
+        "Missing value for required parameter 'run_id'."
+    )
+
+    model = create_model(http)["info"]
+    (Path(settings.artifact_root) / "0" / "models" / model["model_id"] / "artifacts").mkdir(
+        parents=True
+    )
+    directories = f"{API}/logged-models/{model['model_id']}/artifacts/directories"
+    assert ok(http.get(directories)) == {"root_uri": model["artifact_uri"]}
+    bad = http.get(directories, params={"artifact_directory_path": "../../etc"})
+    assert error(bad, 400, "INVALID_PARAMETER_VALUE").startswith("Invalid path")
+    gone = http.get(f"{API}/logged-models/m-nope/artifacts/directories")
+    assert error(gone, 404, "RESOURCE_DOES_NOT_EXIST") == "Logged model with ID 'm-nope' not found."
 
 
 # ----------------------------------------------------------- hostile requests

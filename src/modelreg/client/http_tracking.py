@@ -25,6 +25,7 @@ from modelreg.limits import (
 )
 from modelreg.protocols import Tracking
 from modelreg.tracking_entities import (
+    ArtifactListing,
     DatasetInput,
     Experiment,
     LoggedModel,
@@ -321,6 +322,11 @@ class HttpTracking(JsonApi, Tracking):
         }
         self._call("POST", "mlflow/runs/outputs", fields)
 
+    def list_artifacts(self, run_id: str, path: str | None = None) -> ArtifactListing:
+        fields = {"run_id": run_id, "path": path}
+        data = self._call("GET", "mlflow/artifacts/list", fields)
+        return self._parse(tc.artifact_listing_from_json, data)
+
     # ---------------------------------------------------------- logged models
     def create_logged_model(
         self,
@@ -366,6 +372,13 @@ class HttpTracking(JsonApi, Tracking):
 
     def delete_logged_model(self, model_id: str) -> None:
         self._call("DELETE", self._model_path(model_id), {})
+
+    def list_logged_model_artifacts(
+        self, model_id: str, path: str | None = None
+    ) -> ArtifactListing:
+        fields = {"artifact_directory_path": path}
+        data = self._call("GET", self._model_path(model_id, "/artifacts/directories"), fields)
+        return self._parse(tc.artifact_listing_from_json, data)
 
     def search_logged_models(
         self,

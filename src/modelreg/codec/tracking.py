@@ -16,9 +16,11 @@ from typing import Any, Final
 from modelreg.codec.registry import tag_pairs as _pairs
 from modelreg.codec.registry import tags_from_pairs
 from modelreg.tracking_entities import (
+    ArtifactListing,
     Dataset,
     DatasetInput,
     Experiment,
+    FileInfo,
     LoggedModel,
     LoggedModelInput,
     LoggedModelOutput,
@@ -164,6 +166,20 @@ def logged_model_json(m: LoggedModel) -> dict[str, Any]:
     return {"info": info, "data": data}
 
 
+def artifact_listing_json(listing: ArtifactListing) -> dict[str, Any]:
+    """MLflow's ``artifacts/list`` answer: ``root_uri`` always, ``files`` when any."""
+    out: dict[str, Any] = {"root_uri": listing.root_uri}
+    files = []
+    for f in listing:
+        entry: dict[str, Any] = {"path": f.path, "is_dir": f.is_dir}
+        if f.file_size is not None:
+            entry["file_size"] = f.file_size
+        files.append(entry)
+    if files:
+        out["files"] = files
+    return out
+
+
 def page(key: str, items: list[dict[str, Any]], token: str | None) -> dict[str, Any]:
     """A search result: empty lists and absent tokens are omitted, as MLflow does."""
     body: dict[str, Any] = {}
@@ -291,3 +307,15 @@ def logged_model_from_json(data: Mapping[str, Any]) -> LoggedModel:
         tags=tags_from_pairs(info.get("tags")),
         metrics=[metric_from_json(m) for m in raw_data.get("metrics") or ()],
     )
+
+
+def artifact_listing_from_json(data: Mapping[str, Any]) -> ArtifactListing:
+    files = [
+        FileInfo(
+            path=f["path"],
+            is_dir=bool(f.get("is_dir", False)),
+            file_size=_optional_int(f.get("file_size")),
+        )
+        for f in data.get("files") or ()
+    ]
+    return ArtifactListing(files, data.get("root_uri") or "")

@@ -8,6 +8,7 @@ not recorded: docs/events.md). :class:`TrackingService` implements
 from __future__ import annotations
 
 import math
+import posixpath
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -17,6 +18,7 @@ from typing import Any, Self
 from sqlalchemy import Connection
 
 from modelreg import events, filters, validation
+from modelreg.artifacts import ArtifactStore, open_artifact_store, safe_relative_path
 from modelreg.entities import PagedList
 from modelreg.errors import InvalidArgument, NotFound
 from modelreg.limits import (
@@ -29,7 +31,7 @@ from modelreg.limits import (
 )
 from modelreg.protocols import Tracking
 from modelreg.service import event_log
-from modelreg.service.artifact_locations import ArtifactLocations
+from modelreg.service.artifact_locations import ArtifactLocations, is_absolute_location
 from modelreg.service.clock import Clock, now_ms
 from modelreg.service.paging import fetch_page
 from modelreg.store.database import Database
@@ -41,9 +43,11 @@ from modelreg.tracking_entities import (
     LOGGED_MODEL_STATUSES,
     RUN_STATUSES,
     TERMINAL_RUN_STATUSES,
+    ArtifactListing,
     Dataset,
     DatasetInput,
     Experiment,
+    FileInfo,
     LoggedModel,
     LoggedModelInput,
     LoggedModelOutput,
@@ -83,15 +87,22 @@ class TrackingService(Tracking):
         *,
         actor: str = "unknown",
         clock: Clock = now_ms,
+        artifacts: ArtifactStore | None = None,
     ) -> None:
         self.db = db
         self.locations = locations
         self.actor = actor
         self.clock = clock
+        # The store under the artifact root (the server's artifacts destination), which
+        # holds every run's and logged model's files unless an experiment chose another
+        # location (embedded only); opened from the root on first use when not given.
+        self._artifacts = artifacts
 
     def as_actor(self, actor: str) -> Self:
         """The same service acting for ``actor`` (the server passes the caller in)."""
-        return type(self)(self.db, self.locations, actor=actor, clock=self.clock)
+        return type(self)(
+            self.db, self.locations, actor=actor, clock=self.clock, artifacts=self._artifacts
+        )
 
     def _record(self, conn: Connection, now: int, *recorded: events.DomainEvent) -> None:
         event_log.record(conn, self.actor, now, *recorded)
@@ -546,6 +557,15 @@ class TrackingService(Tracking):
             if recorded:
                 self._record(conn, self.clock(), *recorded)
 
+    def list_artifacts(self, run_id: str, path: str | None = None) -> ArtifactListing:
+        run_id = _check_run_id(run_id)
+        rel = _listing_path(path)
+        with self.db.read() as conn:
+            row = TrackingStore(conn).run_row(run_id)
+        if row is None:
+            raise _run_not_found(run_id)
+        return self._list(row.artifact_uri, rel)
+
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
         run_id = _check_run_id(run_id)
         with self.db.write() as conn:
@@ -698,6 +718,38 @@ class TrackingService(Tracking):
             store.delete_logged_model(model_id)
             self._record(conn, self.clock(), events.LoggedModelDeleted(model_id=model_id))
 
+    def list_logged_model_artifacts(
+        self, model_id: str, path: str | None = None
+    ) -> ArtifactListing:
+        rel = _listing_path(path)
+        with self.db.read() as conn:
+            row = TrackingStore(conn).logged_model_row(model_id)
+        if row is None:
+            raise NotFound(f"Logged model with ID '{model_id}' not found.")
+        return self._list(row.artifact_location, rel)
+
+    def _list(self, stored: str, rel: str) -> ArtifactListing:
+        """One level of ``rel`` under a stored artifact location, paths relative to it."""
+        if is_absolute_location(stored):
+            if not self.locations.allow_external:
+                raise InvalidArgument(
+                    f"These artifacts are stored at {stored!r}, outside this server's "
+                    "artifacts destination; the server does not list them."
+                )
+            store, under = open_artifact_store(stored), rel
+        else:
+            store, under = self._artifact_store(), ArtifactLocations.child(stored, rel)
+        files = [
+            FileInfo(posixpath.join(rel, posixpath.basename(f.path)), f.is_dir, f.file_size)
+            for f in store.list_dir(under)
+        ]
+        return ArtifactListing(files, self.locations.resolve(stored))
+
+    def _artifact_store(self) -> ArtifactStore:
+        if self._artifacts is None:
+            self._artifacts = open_artifact_store(self.locations.root)
+        return self._artifacts
+
     def search_logged_models(
         self,
         experiment_ids: Sequence[str | int],
@@ -731,6 +783,12 @@ def _required(row: Any, what: str) -> Any:
     if row is None:  # pragma: no cover - written in the same transaction
         raise NotFound(f"{what} vanished inside its own transaction")
     return row
+
+
+def _listing_path(path: str | None) -> str:
+    """MLflow's ``validate_path_is_safe``: a relative path without traversal, else 400
+    "Invalid path"; ``None`` or ``""`` is the root."""
+    return safe_relative_path(path or "").rstrip("/")
 
 
 def _check_run_id(run_id: object) -> str:

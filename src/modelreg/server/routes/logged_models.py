@@ -103,6 +103,14 @@ def search_logged_models(call: Call) -> Body:
     return tc.page("models", [tc.logged_model_json(m) for m in found], found.token)
 
 
+def list_logged_model_artifacts(call: Call) -> Body:
+    p = call.params
+    found = call.tracking.list_logged_model_artifacts(
+        w.required_str(p, "model_id"), w.optional_str(p, "artifact_directory_path")
+    )
+    return tc.artifact_listing_json(found)
+
+
 MODEL = obj({"model": ref("LoggedModel")})
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -175,6 +183,23 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (MODEL_ID, Field("params", TAGS)),
         log_logged_model_params,
+    ),
+    tracking_endpoint(
+        "GET",
+        "logged-models/{model_id}/artifacts/directories",
+        "listLoggedModelArtifacts",
+        "One level of a logged model's artifacts: paths relative to its artifact root "
+        "(root_uri); a missing or empty folder has no files. Paths with traversal are 400.",
+        obj({"root_uri": STRING, "files": array(ref("FileInfo"))}),
+        (
+            MODEL_ID,
+            Field(
+                "artifact_directory_path",
+                STRING,
+                description="Folder under the model's root; default: root.",
+            ),
+        ),
+        list_logged_model_artifacts,
     ),
     tracking_endpoint(
         "POST",

@@ -157,7 +157,15 @@ def get_metric_history(call: Call) -> Body:
     return tc.page("metrics", [tc.metric_json(m) for m in found], found.token)
 
 
+def list_artifacts(call: Call) -> Body:
+    p = call.params
+    w.optional_str(p, "page_token")  # accepted and ignored, as by MLflow: one page
+    found = call.tracking.list_artifacts(tw.run_id(p), w.optional_str(p, "path"))
+    return tc.artifact_listing_json(found)
+
+
 RUN = obj({"run": ref("Run")})
+ARTIFACT_LISTING = obj({"root_uri": STRING, "files": array(ref("FileInfo"))})
 METRIC = ref("Metric")
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -317,6 +325,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (RUN_ID, Field("models", array(ref("ModelOutput")), required=True)),
         log_outputs,
+    ),
+    tracking_endpoint(
+        "GET",
+        "artifacts/list",
+        "listRunArtifacts",
+        "One level of a run's artifacts: paths relative to the run's artifact root "
+        "(root_uri); a missing or empty folder has no files. Paths with traversal are 400.",
+        ARTIFACT_LISTING,
+        (
+            RUN_ID,
+            RUN_UUID,
+            Field("path", STRING, description="Folder under the run's root; default: root."),
+            Field("page_token", STRING, description="Accepted; the listing is one page."),
+        ),
+        list_artifacts,
     ),
     tracking_endpoint(
         "GET",
