@@ -21,3 +21,7 @@ SEARCH_LOGGED_MODELS_MAX: Final = 1000
 # MlflowClient.get_metric_history reads a metric's history in pages of this size,
 # as mlflow's client does (GET_METRIC_HISTORY_MAX_RESULTS).
 METRIC_HISTORY_PAGE: Final = 25_000
+# metrics/get-history-bulk-interval: runs per request and values sampled per run
+# (MLflow's MAX_RUNS_GET_METRIC_HISTORY_BULK and MAX_RESULTS_PER_RUN).
+BULK_INTERVAL_RUNS_MAX: Final = 100
+BULK_INTERVAL_RESULTS_MAX: Final = 2500

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from modelreg.entities import ModelVersion, PagedList, RegisteredModel
 from modelreg.limits import (
+    BULK_INTERVAL_RESULTS_MAX,
     SEARCH_EXPERIMENTS_DEFAULT,
     SEARCH_LOGGED_MODELS_DEFAULT,
     SEARCH_MODELS_DEFAULT,
@@ -249,6 +250,19 @@ class Tracking(Protocol):
     ) -> PagedList[Metric]:
         """Values in MLflow's order (timestamp, step, value); the whole history unless
         ``max_results`` asks for a page (``.token`` then fetches the next)."""
+        ...
+
+    def get_metric_history_bulk_interval(
+        self,
+        run_ids: Sequence[str],
+        metric_key: str,
+        max_results: int = BULK_INTERVAL_RESULTS_MAX,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> list[Metric]:
+        """Up to ``max_results`` values of one metric per run (at most 100 runs), evenly
+        sampled over the steps (``start_step``..``end_step`` inclusive, both or neither)
+        keeping each run's last value, as MLflow's UI charts read them."""
         ...
 
     def log_inputs(

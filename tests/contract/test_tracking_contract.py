@@ -187,6 +187,31 @@ def test_params_metrics_tags(tracking_api: Tracking) -> None:
         tracking_api.get_metric_history(run_id, "loss", max_results=0)
 
 
+def test_metric_history_bulk_interval(tracking_api: Tracking) -> None:
+    runs = [tracking_api.create_run().info.run_id for _ in range(2)]
+    for n, run_id in enumerate(runs, start=1):
+        points = [Metric("loss", i / 10, 100 + i, n * i) for i in range(12)]
+        tracking_api.log_batch(run_id, metrics=points)
+    found = tracking_api.get_metric_history_bulk_interval(runs, "loss", max_results=3)
+    assert [(m.run_id, m.step) for m in found] == [
+        (runs[0], 0),
+        (runs[0], 4),
+        (runs[0], 11),
+        (runs[1], 0),
+        (runs[1], 8),
+        (runs[1], 22),
+    ]
+    assert found[2] == Metric("loss", 1.1, 111, 11, run_id=runs[0])
+    window = tracking_api.get_metric_history_bulk_interval(
+        runs[1:], "loss", max_results=2, start_step=4, end_step=10
+    )
+    assert [m.step for m in window] == [4, 10]
+    with pytest.raises(InvalidArgument, match="^max_results must be between 1 and 2500.$"):
+        tracking_api.get_metric_history_bulk_interval(runs, "loss", max_results=0)
+    with pytest.raises(NotFound, match="^Run with id=0+ not found$"):
+        tracking_api.get_metric_history_bulk_interval([MISSING_RUN], "loss")
+
+
 def test_log_batch_is_all_or_nothing(tracking_api: Tracking) -> None:
     run_id = tracking_api.create_run().info.run_id
     tracking_api.log_param(run_id, "a", "1")

@@ -408,6 +408,37 @@ def test_artifact_lists_of_runs_and_logged_models(http: TestClient, settings: Se
     assert error(gone, 404, "RESOURCE_DOES_NOT_EXIST") == "Logged model with ID 'm-nope' not found."
 
 
+def test_metric_history_bulk_interval_on_the_wire(http: TestClient) -> None:
+    runs = [create_run(http)["info"]["run_id"] for _ in range(2)]
+    for run_id in runs:
+        points = [{"key": "loss", "value": i, "timestamp": 10 + i, "step": i} for i in range(4)]
+        ok(http.post(f"{API}/runs/log-batch", json={"run_id": run_id, "metrics": points}))
+    url = f"{API}/metrics/get-history-bulk-interval"
+    query: dict[str, Any] = {"run_ids": runs, "metric_key": "loss", "max_results": "2"}
+    found = ok(http.get(url, params=query))
+    assert found == {
+        "metrics": [
+            {"key": "loss", "value": value, "timestamp": 10 + step, "step": step, "run_id": run}
+            for run in runs
+            for value, step in ((0.0, 0), (3.0, 3))
+        ]
+    }
+    ranged = ok(http.get(url, params={**query, "start_step": "1", "end_step": "2"}))
+    assert [m["step"] for m in ranged["metrics"]] == [1, 2, 1, 2]
+    assert ok(http.get(url, params={**query, "metric_key": "nope"})) == {}
+    for params, message in (
+        ({"metric_key": "loss"}, "Missing value for required parameter 'run_ids'."),
+        ({"run_ids": runs}, "Missing value for required parameter 'metric_key'."),
+        ({**query, "max_results": "2501"}, "max_results must be between 1 and 2500."),
+        ({**query, "end_step": "1"}, "If either start step or end step are specified"),
+        ({**query, "run_ids": [runs[0]] * 101}, "GetMetricHistoryBulkInterval request must"),
+        ({**query, "max_results": "abc"}, "Invalid value \"abc\" for parameter 'max_results'"),
+    ):
+        assert error(http.get(url, params=params), 400, "INVALID_PARAMETER_VALUE").startswith(
+            message
+        ), params
+
+
 # ----------------------------------------------------------- hostile requests
 @pytest.mark.parametrize(
     ("path", "body", "message"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -187,3 +188,77 @@ def test_metric_history_pages_as_mlflow(tracking: TrackingService) -> None:
             tracking.get_metric_history(run_id, "m", max_results=bad)
     with pytest.raises(InvalidArgument, match="Invalid page token"):
         tracking.get_metric_history(run_id, "m", max_results=2, page_token="nope")
+
+
+# ------------------------------------------------ metrics/get-history-bulk-interval
+def _sampled(found: list[Metric]) -> list[tuple[str | None, int]]:
+    return [(m.run_id, m.step) for m in found]
+
+
+def test_bulk_interval_samples_as_mlflow(tracking: TrackingService) -> None:
+    """MLflow's SQL store: NTILE(max_results) buckets over (step, timestamp, value) per
+    run, the first row of each, and the run's last row in place of the last sample."""
+    first = tracking.create_run().info.run_id
+    second = tracking.create_run().info.run_id
+    tracking.log_batch(first, metrics=[Metric("loss", float(i), 1000 + i, i) for i in range(30)])
+    tracking.log_batch(second, metrics=[Metric("loss", 2.0 * i, 2000 + i, 3 * i) for i in range(7)])
+    tracking.log_metric(second, "loss", math.nan, timestamp=3000, step=5)
+
+    found = tracking.get_metric_history_bulk_interval([first, second], "loss", max_results=5)
+    assert _sampled(found) == [
+        *((first, step) for step in (0, 6, 12, 18, 29)),
+        *((second, step) for step in (0, 5, 9, 15, 18)),
+    ]
+    assert all(m.key == "loss" and m.model_id is None for m in found)
+    nan = next(m for m in found if m.run_id == second and m.step == 5)
+    assert math.isnan(nan.value) and nan.timestamp == 3000
+    ranged = tracking.get_metric_history_bulk_interval(
+        [first], "loss", max_results=4, start_step=3, end_step=12
+    )
+    assert _sampled(ranged) == [(first, step) for step in (3, 6, 9, 12)]
+    assert _sampled(tracking.get_metric_history_bulk_interval([first], "loss", 1)) == [(first, 29)]
+    everything = tracking.get_metric_history_bulk_interval([second], "loss")  # 2500 a run
+    assert [m.step for m in everything] == [0, 3, 5, 6, 9, 12, 15, 18]
+    assert tracking.get_metric_history_bulk_interval([first], "nope") == []
+    # Runs are answered in the order asked, each sampled on its own.
+    swapped = tracking.get_metric_history_bulk_interval([second, first], "loss", 2)
+    assert _sampled(swapped) == [(second, 0), (second, 18), (first, 0), (first, 29)]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"run_ids": []}, "Missing value for required parameter 'run_ids'."),
+        (
+            {"run_ids": ["a" * 32] * 101},
+            "GetMetricHistoryBulkInterval request must specify at most 100 run_ids. "
+            "Received 101 run_ids.",
+        ),
+        ({"metric_key": ""}, "Missing value for required parameter 'metric_key'."),
+        ({"max_results": 0}, "max_results must be between 1 and 2500."),
+        ({"max_results": 2501}, "max_results must be between 1 and 2500."),
+        (
+            {"start_step": 3},
+            "If either start step or end step are specified, both must be specified.",
+        ),
+        (
+            {"start_step": 5, "end_step": 3},
+            "end_step must be greater than start_step. Found start_step=5 and end_step=3.",
+        ),
+        ({"run_ids": ["../etc"]}, "Invalid run ID '../etc'"),
+    ],
+)
+def test_bulk_interval_refusals(
+    tracking: TrackingService, kwargs: dict[str, Any], message: str
+) -> None:
+    run_id = tracking.create_run().info.run_id
+    arguments: dict[str, Any] = {"run_ids": [run_id], "metric_key": "loss", **kwargs}
+    with pytest.raises(InvalidArgument) as caught:
+        tracking.get_metric_history_bulk_interval(**arguments)
+    assert caught.value.message.startswith(message)
+
+
+def test_bulk_interval_refuses_runs_that_do_not_exist(tracking: TrackingService) -> None:
+    run_id = tracking.create_run().info.run_id
+    with pytest.raises(NotFound, match=f"^Run with id={'0' * 32} not found$"):
+        tracking.get_metric_history_bulk_interval([run_id, "0" * 32], "loss")

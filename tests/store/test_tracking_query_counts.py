@@ -9,9 +9,14 @@ datasets and metrics, and the bulk metric sampling.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import pytest
+
+from modelreg.service.artifact_locations import ArtifactLocations
 from modelreg.service.tracking import TrackingService
+from modelreg.store.database import Database
 from modelreg.tracking_entities import Metric
 from tests.store.test_query_counts import query_plans, recorded
 
@@ -49,6 +54,12 @@ def reads(run_ids: list[str]) -> dict[str, TrackingRead]:
         "search_logged_models[metric on datasets]": lambda t: t.search_logged_models(
             ["0"], "metrics.acc > 0.5", datasets=[{"dataset_name": "ds1"}]
         ),
+        "get_metric_history_bulk_interval": lambda t: t.get_metric_history_bulk_interval(
+            run_ids, "loss", max_results=10
+        ),
+        "get_metric_history_bulk_interval[steps]": lambda t: t.get_metric_history_bulk_interval(
+            run_ids, "acc", max_results=3, start_step=1, end_step=2
+        ),
         "get_logged_model": lambda t: t.get_logged_model(
             t.search_logged_models(["0"], "name = 'm0'")[0].model_id
         ),
@@ -70,7 +81,15 @@ def test_tracking_reads_do_not_grow_with_history(tracking: TrackingService) -> N
     assert max(large.values()) <= 8
 
 
-def test_tracking_reads_use_indexes_on_sqlite(tracking: TrackingService) -> None:
+@pytest.fixture
+def sqlite_tracking(sqlite_uri: str, tmp_path: Path) -> Iterator[TrackingService]:
+    db = Database(sqlite_uri)
+    yield TrackingService(db, ArtifactLocations(root=str(tmp_path)), actor="alice")
+    db.dispose()
+
+
+def test_tracking_reads_use_indexes_on_sqlite(sqlite_tracking: TrackingService) -> None:
+    tracking = sqlite_tracking
     run_ids, _ = populate(tracking, runs=4, points=30)
     scans: dict[str, list[str]] = {}
     for label, read in reads(run_ids).items():

@@ -19,6 +19,7 @@ from modelreg.codec import tracking as tc
 from modelreg.entities import PagedList
 from modelreg.errors import NotFound
 from modelreg.limits import (
+    BULK_INTERVAL_RESULTS_MAX,
     SEARCH_EXPERIMENTS_DEFAULT,
     SEARCH_LOGGED_MODELS_DEFAULT,
     SEARCH_RUNS_DEFAULT,
@@ -301,6 +302,24 @@ class HttpTracking(JsonApi, Tracking):
             lambda d: [tc.metric_from_json(m) for m in d or ()], data.get("metrics")
         )
         return PagedList(found, data.get("next_page_token") or None)
+
+    def get_metric_history_bulk_interval(
+        self,
+        run_ids: Sequence[str],
+        metric_key: str,
+        max_results: int = BULK_INTERVAL_RESULTS_MAX,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> list[Metric]:
+        fields = {
+            "run_ids": list(run_ids),
+            "metric_key": metric_key,
+            "max_results": max_results,
+            "start_step": start_step,
+            "end_step": end_step,
+        }
+        data = self._call("GET", "mlflow/metrics/get-history-bulk-interval", fields)
+        return self._parse(lambda d: [tc.metric_from_json(m) for m in d or ()], data.get("metrics"))
 
     def log_inputs(
         self,

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from modelreg.errors import AlreadyExists
@@ -164,6 +164,10 @@ class TrackingStore:
 
     def run_row(self, run_id: str) -> Row[Any] | None:
         return self.conn.execute(select(runs).where(runs.c.run_id == run_id)).first()
+
+    def existing_run_ids(self, run_ids: Sequence[str]) -> set[str]:
+        found = self.conn.execute(select(runs.c.run_id).where(runs.c.run_id.in_(run_ids)))
+        return set(found.scalars())
 
     def update_run(self, run_id: str, **values: Any) -> None:
         self.conn.execute(update(runs).where(runs.c.run_id == run_id).values(**values))
@@ -363,6 +367,80 @@ class TrackingStore:
             query = query.limit(limit)
         return [_metric(row, run_id=run_id) for row in self.conn.execute(query)]
 
+    def sample_metric_history(
+        self,
+        run_ids: Sequence[str],
+        key: str,
+        max_results: int,
+        steps: tuple[int, int] | None = None,
+    ) -> dict[str, list[Metric]]:
+        """Up to ``max_results`` values of ``key`` per run, evenly sampled, in one statement.
+
+        MLflow's SQL store, window for window: the values (within ``steps``, inclusive)
+        in (step, timestamp, value) order go into ``max_results`` NTILE buckets per run
+        and the first of each bucket is kept; the run's last value is kept too, in
+        place of the last sample when there are already ``max_results``. The database
+        returns at most ``max_results + 1`` rows per run, whatever the history holds.
+        """
+        m = run_metrics
+        order = [m.c.step, m.c.timestamp, func.coalesce(m.c.value, 0.0), m.c.is_nan]
+        backwards = [column.desc() for column in order]
+        conditions = [m.c.run_id.in_(list(dict.fromkeys(run_ids))), m.c.key == key]
+        if steps is not None:
+            conditions += [m.c.step >= steps[0], m.c.step <= steps[1]]
+        bucketed = (
+            select(
+                m.c.run_id,
+                m.c.value,
+                m.c.is_nan,
+                m.c.timestamp,
+                m.c.step,
+                func.ntile(max_results)
+                .over(partition_by=m.c.run_id, order_by=order)
+                .label("bucket"),
+                func.row_number()
+                .over(partition_by=m.c.run_id, order_by=backwards)
+                .label("from_end"),
+            )
+            .where(*conditions)
+            .subquery()
+        )
+        b = bucketed.c
+        b_order = [b.step, b.timestamp, func.coalesce(b.value, 0.0), b.is_nan]
+        ranked = select(
+            bucketed,
+            func.row_number().over(partition_by=[b.run_id, b.bucket], order_by=b_order).label("rn"),
+        ).subquery()
+        r = ranked.c
+        query = (
+            select(r.run_id, r.value, r.is_nan, r.timestamp, r.step, r.rn, r.from_end)
+            .where(or_(r.rn == 1, r.from_end == 1))
+            .order_by(r.run_id, r.step, r.timestamp, func.coalesce(r.value, 0.0), r.is_nan)
+        )
+        samples: dict[str, list[Metric]] = defaultdict(list)
+        last: dict[str, Metric] = {}
+        for row in self.conn.execute(query):
+            metric = Metric(
+                key=key,
+                value=math.nan if row.is_nan else float(row.value),
+                timestamp=row.timestamp,
+                step=row.step,
+                run_id=row.run_id,
+            )
+            if row.rn == 1:
+                samples[row.run_id].append(metric)
+            if row.from_end == 1:
+                last[row.run_id] = metric
+        for run_id, final in last.items():
+            kept = samples[run_id]
+            if kept and _sample_key(kept[-1]) == _sample_key(final):
+                continue
+            if len(kept) >= max_results:
+                kept[-1] = final
+            else:
+                kept.append(final)
+        return dict(samples)
+
     # ------------------------------------------------------------ datasets
     def add_run_model_inputs(self, run_id: str, model_ids: Sequence[str]) -> None:
         """Link logged models to a run as inputs (linking one twice keeps one link)."""
@@ -529,6 +607,12 @@ class TrackingStore:
                 insert(run_outputs),
                 [{"run_id": run_id, "model_id": o.model_id, "step": o.step} for o in outputs],
             )
+
+
+def _sample_key(metric: Metric) -> tuple[int, int, float, bool]:
+    # MLflow compares sampled rows by (step, timestamp, value, is_nan), NaN stored as 0.
+    is_nan = math.isnan(metric.value)
+    return (metric.step, metric.timestamp, 0.0 if is_nan else metric.value, is_nan)
 
 
 def _metric_rank(metric: Metric) -> tuple[int, int, float]:

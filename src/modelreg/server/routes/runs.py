@@ -7,7 +7,7 @@ result with :mod:`modelreg.server.tracking_wire`; the table declares the routes.
 from __future__ import annotations
 
 from modelreg.codec import tracking as tc
-from modelreg.limits import SEARCH_RUNS_DEFAULT
+from modelreg.limits import BULK_INTERVAL_RESULTS_MAX, SEARCH_RUNS_DEFAULT
 from modelreg.server import tracking_wire as tw
 from modelreg.server import wire as w
 from modelreg.server.context import Call
@@ -162,6 +162,19 @@ def list_artifacts(call: Call) -> Body:
     w.optional_str(p, "page_token")  # accepted and ignored, as by MLflow: one page
     found = call.tracking.list_artifacts(tw.run_id(p), w.optional_str(p, "path"))
     return tc.artifact_listing_json(found)
+
+
+def get_metric_history_bulk_interval(call: Call) -> Body:
+    p = call.params
+    max_results = tw.optional_int64(p, "max_results")
+    found = call.tracking.get_metric_history_bulk_interval(
+        w.optional_strings(p, "run_ids") or [],
+        w.optional_str(p, "metric_key") or "",
+        BULK_INTERVAL_RESULTS_MAX if max_results is None else max_results,
+        tw.optional_int64(p, "start_step"),
+        tw.optional_int64(p, "end_step"),
+    )
+    return tc.page("metrics", [tc.metric_json(m) for m in found], None)
 
 
 RUN = obj({"run": ref("Run")})
@@ -356,5 +369,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("page_token", STRING),
         ),
         get_metric_history,
+    ),
+    tracking_endpoint(
+        "GET",
+        "metrics/get-history-bulk-interval",
+        "getMetricHistoryBulkInterval",
+        "Up to max_results values of one metric per run, evenly sampled over the steps "
+        "(each run's first and last kept), for charts; runs in the order given.",
+        obj({"metrics": array(METRIC)}),
+        (
+            Field("run_ids", array(STRING), required=True, description="At most 100."),
+            Field("metric_key", STRING, required=True),
+            Field("start_step", INTEGER, description="With end_step: both or neither."),
+            Field("end_step", INTEGER),
+            Field("max_results", INTEGER, description="Per run, 1 to 2500; default: 2500."),
+        ),
+        get_metric_history_bulk_interval,
     ),
 )
