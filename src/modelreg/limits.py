@@ -25,3 +25,9 @@ METRIC_HISTORY_PAGE: Final = 25_000
 # (MLflow's MAX_RUNS_GET_METRIC_HISTORY_BULK and MAX_RESULTS_PER_RUN).
 BULK_INTERVAL_RUNS_MAX: Final = 100
 BULK_INTERVAL_RESULTS_MAX: Final = 2500
+# One log_batch call: MLflow's MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH (each of
+# params and tags) and MAX_ENTITIES_PER_BATCH (all three together). MlflowClient
+# splits bigger batches into calls within them, as mlflow's client does.
+LOG_BATCH_METRICS_MAX: Final = 1000
+LOG_BATCH_PARAMS_TAGS_MAX: Final = 100
+LOG_BATCH_ENTITIES_MAX: Final = 1000

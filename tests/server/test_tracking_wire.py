@@ -439,6 +439,66 @@ def test_metric_history_bulk_interval_on_the_wire(http: TestClient) -> None:
         ), params
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {"metrics": [{"key": "a", "value": 1, "timestamp": 1}, {"key": "b", "value": 1}]},
+            "Missing value for required parameter 'metrics[1].timestamp'.",
+        ),
+        (
+            {"metrics": [{"key": "a", "timestamp": 1}]},
+            "Missing value for required parameter 'metrics[0].value'.",
+        ),
+        (
+            {"metrics": [{"value": 1, "timestamp": 1}]},
+            "Missing value for required parameter 'metrics[0].key'.",
+        ),
+        (
+            {"params": [{"key": "a", "value": "1"}, {"value": "2"}]},
+            "Missing value for required parameter 'params[1].key'.",
+        ),
+        ({"tags": [{"key": ""}]}, "Missing value for required parameter 'tags[0].key'."),
+        (
+            {"metrics": [{"key": "a", "value": 1, "timestamp": -1}]},
+            "Invalid value -1 for parameter 'metrics[0].timestamp' supplied: metric 'a' "
+            "(value=1.0). Timestamp must be a nonnegative long (64-bit integer) ",
+        ),
+        (
+            {"params": [{"key": "d", "value": "1"}, {"key": "d", "value": "2"}]},
+            "Duplicate parameter keys have been submitted: ['d']. Please ensure the request "
+            "contains only one param value per param key.",
+        ),
+        (
+            {"tags": [{"key": f"t{i}", "value": "v"} for i in range(101)]},
+            "A batch logging request can contain at most 100 tags. Got 101 tags. Please split "
+            "up tags across multiple requests and try again.",
+        ),
+    ],
+)
+def test_log_batch_refusals_read_as_mlflows(
+    http: TestClient, body: dict[str, Any], message: str
+) -> None:
+    run_id = create_run(http)["info"]["run_id"]
+    response = http.post(f"{API}/runs/log-batch", json={"run_id": run_id, **body})
+    assert error(response, 400, "INVALID_PARAMETER_VALUE") == message
+    # Tags may repeat a key: the last value wins, as in MLflow.
+    tags = [{"key": "t", "value": "1"}, {"key": "t", "value": "2"}]
+    ok(http.post(f"{API}/runs/log-batch", json={"run_id": run_id, "tags": tags}))
+    run = ok(http.get(f"{API}/runs/get", params={"run_id": run_id}))["run"]
+    assert {"key": "t", "value": "2"} in run["data"]["tags"]
+
+
+def test_search_runs_page_size_messages(http: TestClient) -> None:
+    for value, message in (
+        (50_001, "Invalid value 50001 for parameter 'max_results' supplied. It must be at most"),
+        (0, "Invalid value 0 for parameter 'max_results' supplied. It must be a positive integer"),
+    ):
+        body = {"experiment_ids": ["0"], "max_results": value}
+        response = http.post(f"{API}/runs/search", json=body)
+        assert error(response, 400, "INVALID_PARAMETER_VALUE").startswith(message)
+
+
 # ----------------------------------------------------------- hostile requests
 @pytest.mark.parametrize(
     ("path", "body", "message"),
@@ -457,7 +517,7 @@ def test_metric_history_bulk_interval_on_the_wire(http: TestClient) -> None:
         ("runs/log-batch", {"run_id": "x", "params": [{"key": 5, "value": "1"}]}, "a string"),
         ("runs/log-inputs", {"run_id": "x", "datasets": [{"dataset": "d"}]}, "an object"),
         ("runs/outputs", {"run_id": "x"}, "Missing value for required parameter 'models'"),
-        ("runs/outputs", {"run_id": "x", "models": [{"step": 1}]}, "models.model_id"),
+        ("runs/outputs", {"run_id": "x", "models": [{"step": 1}]}, "'models[0].model_id'"),
         ("logged-models/search", {"experiment_ids": [0]}, "experiment ID strings"),
         ("logged-models/search", {"order_by": ["name"]}, "field_name, ascending"),
         ("experiments/create", {"name": ["x"]}, "expected a string"),

@@ -262,3 +262,73 @@ def test_bulk_interval_refuses_runs_that_do_not_exist(tracking: TrackingService)
     run_id = tracking.create_run().info.run_id
     with pytest.raises(NotFound, match=f"^Run with id={'0' * 32} not found$"):
         tracking.get_metric_history_bulk_interval([run_id, "0" * 32], "loss")
+
+
+# ----------------------------------------------------------- log_batch limits
+def _batch_limit(count: int, what: str, limit: int) -> str:
+    return (
+        f"^A batch logging request can contain at most {limit} {what}. Got {count} {what}. "
+        f"Please split up {what} across multiple requests and try again.$"
+    )
+
+
+@pytest.mark.parametrize(
+    ("metrics", "params", "tags", "message"),
+    [
+        (1001, 0, 0, _batch_limit(1001, "metrics", 1000)),
+        (0, 101, 0, _batch_limit(101, "params", 100)),
+        (0, 0, 101, _batch_limit(101, "tags", 100)),
+        (950, 51, 0, _batch_limit(1001, "metrics, params, and tags", 1000)),
+    ],
+)
+def test_log_batch_limits_are_mlflows(
+    tracking: TrackingService, metrics: int, params: int, tags: int, message: str
+) -> None:
+    run_id = tracking.create_run().info.run_id
+    with pytest.raises(InvalidArgument, match=message.replace("(", r"\(").replace(")", r"\)")):
+        tracking.log_batch(
+            run_id,
+            metrics=[Metric("m", 1.0, 1, i) for i in range(metrics)],
+            params={f"p{i}": "v" for i in range(params)},
+            tags={f"t{i}": "v" for i in range(tags)},
+        )
+    assert tracking.get_run(run_id).data.metrics == {}  # nothing was logged
+    # At the limits exactly, everything is logged.
+    tracking.log_batch(
+        run_id,
+        metrics=[Metric("m", 1.0, 1, i) for i in range(min(metrics, 1000 - min(params, 100)))],
+        params={f"p{i}": "v" for i in range(min(params, 100))},
+        tags={f"t{i}": "v" for i in range(min(tags, 100))},
+    )
+
+
+def test_metric_timestamps_must_be_nonnegative_as_in_mlflow(tracking: TrackingService) -> None:
+    run_id = tracking.create_run().info.run_id
+    with pytest.raises(
+        InvalidArgument,
+        match=r"^Invalid value -1 for parameter 'metrics\[1\]\.timestamp' supplied: metric 'b' "
+        r"\(value=2\.0\)\. Timestamp must be a nonnegative long \(64-bit integer\) $",
+    ):
+        tracking.log_batch(run_id, metrics=[Metric("a", 1.0, 0, 0), Metric("b", 2.0, -1, 0)])
+    with pytest.raises(InvalidArgument, match=r"^Invalid value -5 for parameter 'timestamp' "):
+        tracking.log_metric(run_id, "a", 1.0, timestamp=-5)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (0, "Invalid value 0 for parameter 'max_results' supplied. It must be a positive integer"),
+        (-3, "Invalid value -3 for parameter 'max_results' supplied. It must be a positive "),
+        (50_001, "Invalid value 50001 for parameter 'max_results' supplied. It must be at most "),
+    ],
+)
+def test_search_page_size_messages_are_mlflows(
+    tracking: TrackingService, value: int, message: str
+) -> None:
+    for search in (
+        lambda: tracking.search_runs(["0"], max_results=value),
+        lambda: tracking.search_experiments(max_results=value),
+    ):
+        with pytest.raises(InvalidArgument) as caught:
+            search()
+        assert caught.value.message.startswith(message)

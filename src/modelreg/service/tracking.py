@@ -24,6 +24,9 @@ from modelreg.errors import InvalidArgument, NotFound
 from modelreg.limits import (
     BULK_INTERVAL_RESULTS_MAX,
     BULK_INTERVAL_RUNS_MAX,
+    LOG_BATCH_ENTITIES_MAX,
+    LOG_BATCH_METRICS_MAX,
+    LOG_BATCH_PARAMS_TAGS_MAX,
     SEARCH_EXPERIMENTS_DEFAULT,
     SEARCH_EXPERIMENTS_MAX,
     SEARCH_LOGGED_MODELS_DEFAULT,
@@ -162,7 +165,7 @@ class TrackingService(Tracking):
         order_by: Sequence[str] | None = None,
     ) -> PagedList[Experiment]:
         stages = _view_stages(view_type)
-        limit = filters.validate_max_results(
+        limit = _page_size(
             max_results, maximum=SEARCH_EXPERIMENTS_MAX, default=SEARCH_EXPERIMENTS_DEFAULT
         )
         parsed = filters.parse_experiment_filter(filter_string)
@@ -391,9 +394,7 @@ class TrackingService(Tracking):
         page_token: str | None = None,
     ) -> PagedList[Run]:
         ids = [parse_experiment_id(e) for e in experiment_ids]
-        limit = filters.validate_max_results(
-            max_results, maximum=SEARCH_RUNS_MAX, default=SEARCH_RUNS_DEFAULT
-        )
+        limit = _page_size(max_results, maximum=SEARCH_RUNS_MAX, default=SEARCH_RUNS_DEFAULT)
         stages = _view_stages(run_view_type)
         parsed = filters.parse_run_filter(filter_string)
         order = filters.parse_run_order_by(order_by)
@@ -432,12 +433,29 @@ class TrackingService(Tracking):
         params: Mapping[str, Any] | None = None,
         tags: Mapping[str, Any] | None = None,
     ) -> None:
+        self._log(run_id, metrics, params, tags, metric_paths=True)
+
+    def _log(
+        self,
+        run_id: str,
+        metrics: Sequence[Metric],
+        params: Mapping[str, Any] | None,
+        tags: Mapping[str, Any] | None,
+        *,
+        metric_paths: bool,
+    ) -> None:
+        """``log_batch`` and the single-value calls. MLflow names a bad metric field
+        ``metrics[i].x`` in a batch and ``x`` in ``log_metric``; ``metric_paths`` says which."""
         run_id = _check_run_id(run_id)
         clean_params = {
             validation.validate_tag_key(k): _param_value(k, v) for k, v in (params or {}).items()
         }
         clean_tags = validation.validate_tags(tags)
-        clean_metrics = [_check_metric(m) for m in metrics]
+        clean_metrics = [
+            _check_metric(m, f"metrics[{i}]." if metric_paths else "")
+            for i, m in enumerate(metrics)
+        ]
+        _check_batch_limits(len(clean_metrics), len(clean_params), len(clean_tags))
         with self.db.write() as conn:
             store = TrackingStore(conn)
             self._require_active_run(store, run_id)
@@ -466,7 +484,7 @@ class TrackingService(Tracking):
                 self._record(conn, self.clock(), *recorded)
 
     def log_param(self, run_id: str, key: str, value: Any) -> None:
-        self.log_batch(run_id, params={key: value})
+        self._log(run_id, (), {key: value}, None, metric_paths=False)
 
     def log_metric(
         self,
@@ -488,10 +506,10 @@ class TrackingService(Tracking):
             dataset_name=dataset_name,
             dataset_digest=dataset_digest,
         )
-        self.log_batch(run_id, metrics=[metric])
+        self._log(run_id, [metric], None, None, metric_paths=False)
 
     def set_tag(self, run_id: str, key: str, value: Any) -> None:
-        self.log_batch(run_id, tags={key: value})
+        self._log(run_id, (), None, {key: value}, metric_paths=False)
 
     def delete_tag(self, run_id: str, key: str) -> None:
         run_id = _check_run_id(run_id)
@@ -807,7 +825,7 @@ class TrackingService(Tracking):
         datasets: Sequence[Mapping[str, Any]] | None = None,
     ) -> PagedList[LoggedModel]:
         ids = [parse_experiment_id(e) for e in experiment_ids]
-        limit = filters.validate_max_results(
+        limit = _page_size(
             max_results, maximum=SEARCH_LOGGED_MODELS_MAX, default=SEARCH_LOGGED_MODELS_DEFAULT
         )
         parsed = filters.parse_logged_model_filter(filter_string)
@@ -854,7 +872,8 @@ def _param_value(key: object, value: object) -> str:
     return text
 
 
-def _check_metric(metric: Metric) -> Metric:
+def _check_metric(metric: Metric, path: str = "") -> Metric:
+    """A metric as MLflow validates it; ``path`` (``metrics[3].``) prefixes field names."""
     validation.validate_tag_key(metric.key)
     if isinstance(metric.value, bool) or not isinstance(metric.value, int | float):
         raise InvalidArgument(
@@ -866,8 +885,52 @@ def _check_metric(metric: Metric) -> Metric:
         value = math.copysign(1.7976931348623157e308, value)
     if not isinstance(metric.timestamp, int) or not isinstance(metric.step, int):
         raise InvalidArgument(f"Metric {metric.key!r} needs integer timestamp and step.")
+    if metric.timestamp < 0:
+        raise InvalidArgument(
+            f"Invalid value {metric.timestamp} for parameter '{path}timestamp' supplied: "
+            f"metric '{metric.key}' (value={value}). "
+            "Timestamp must be a nonnegative long (64-bit integer) "
+        )
     _check_metric_dataset(metric)
     return replace(metric, value=value)
+
+
+def _check_batch_limits(metrics: int, params: int, tags: int) -> None:
+    """MLflow's log_batch limits, with its messages (``_validate_batch_log_limits``)."""
+    for what, limit, count in (
+        ("metrics", LOG_BATCH_METRICS_MAX, metrics),
+        ("params", LOG_BATCH_PARAMS_TAGS_MAX, params),
+        ("tags", LOG_BATCH_PARAMS_TAGS_MAX, tags),
+        ("metrics, params, and tags", LOG_BATCH_ENTITIES_MAX, metrics + params + tags),
+    ):
+        if count > limit:
+            raise InvalidArgument(
+                f"A batch logging request can contain at most {limit} {what}. Got {count} "
+                f"{what}. Please split up {what} across multiple requests and try again."
+            )
+
+
+def _page_size(value: object, *, maximum: int, default: int) -> int:
+    """``max_results`` of a tracking search, refused with MLflow's tracking-store words."""
+    if value is None:
+        return default
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,30}", value):
+        number = int(value)
+    shown = value if number is None else number
+    if number is None or number < 1:
+        raise InvalidArgument(
+            f"Invalid value {shown} for parameter 'max_results' supplied. It must be a "
+            "positive integer"
+        )
+    if number > maximum:
+        raise InvalidArgument(
+            f"Invalid value {number} for parameter 'max_results' supplied. It must be at most "
+            f"{maximum}"
+        )
+    return number
 
 
 def _check_metric_dataset(metric: Metric) -> None:

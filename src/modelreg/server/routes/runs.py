@@ -6,6 +6,7 @@ result with :mod:`modelreg.server.tracking_wire`; the table declares the routes.
 
 from __future__ import annotations
 
+from modelreg import validation
 from modelreg.codec import tracking as tc
 from modelreg.limits import BULK_INTERVAL_RESULTS_MAX, SEARCH_RUNS_DEFAULT
 from modelreg.server import tracking_wire as tw
@@ -126,8 +127,8 @@ def log_batch(call: Call) -> Body:
     call.tracking.log_batch(
         tw.run_id(p),
         metrics=tw.metrics(p),
-        params=tw.key_values(p, "params"),
-        tags=tw.key_values(p, "tags"),
+        params=validation.unique_params(tw.batch_pairs(p, "params")),
+        tags=dict(tw.batch_pairs(p, "tags")),  # the last value of a key wins
     )
     return OK
 
@@ -303,7 +304,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         "runs/log-batch",
         "logBatch",
-        "Log metrics, params and tags at once.",
+        "Log metrics, params and tags at once: at most 1000 metrics, 100 params and 100 "
+        "tags, 1000 in all (MLflow's limits); a param key given twice is refused.",
         EMPTY,
         (
             RUN_ID,
