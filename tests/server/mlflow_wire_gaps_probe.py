@@ -25,7 +25,7 @@ from typing import Any
 warnings.simplefilter("ignore")
 
 from mlflow import MlflowClient  # noqa: E402
-from mlflow.entities import LoggedModelInput, Metric, Param  # noqa: E402
+from mlflow.entities import LoggedModelInput, LoggedModelOutput, Metric, Param  # noqa: E402
 from mlflow.exceptions import MlflowException  # noqa: E402
 from mlflow.utils.rest_utils import http_request  # noqa: E402
 
@@ -359,6 +359,48 @@ case(
         client.log_param(run_id, "long", "x" * 6001),
         len(client.get_run(run_id).data.params["long"]),
     )[1],
+)
+
+case(
+    "set_tag, 8001 characters",
+    lambda: (
+        client.set_tag(run_id, "long", "x" * 8001),
+        len(client.get_run(run_id).data.tags["long"]),
+    )[1],
+)
+# MLflow's 1,000,000-byte check measures the parsed body (a dict of 2 keys), so a
+# bigger request passes there too.
+case(
+    "log-batch, more than 1,000,000 bytes",
+    lambda: log_batch(tags=[{"key": f"big{i}", "value": "x" * 100_000} for i in range(11)]),
+)
+
+# --------------------------------------------------------- ids that do not exist
+case(
+    "create_experiment, its own artifact_location",
+    lambda: bool(client.create_experiment("located", artifact_location=str(scratch / "mine"))),
+)
+client.create_registered_model("reg-c")
+
+
+def version_of_a_missing_model() -> Any:
+    try:
+        client.create_model_version("reg-c", "s3://bucket/m", model_id="m-" + "0" * 32)
+    except MlflowException as error:
+        refused: Any = error.error_code
+    else:
+        refused = None
+    return [refused, len(client.search_model_versions("name = 'reg-c'"))]
+
+
+case("create_model_version, a model_id that does not exist", version_of_a_missing_model)
+case(
+    "log_outputs, a model that does not exist",
+    lambda: client.log_outputs(run_id, [LoggedModelOutput("m-" + "0" * 32, 0)]),
+)
+case(
+    "get-history-bulk-interval, a malformed run id",
+    lambda: raw("GET", BULK, params={"run_ids": ["../x"], "metric_key": "loss"}),
 )
 
 # ------------------------------------------------------ search_runs max_results

@@ -44,7 +44,7 @@ GAPS: dict[str, tuple[str, ...]] = {
     "delete_experiment_tag": ("delete_experiment_tag",),
     "search_experiments order_by": ("search_experiments",),
     "metric history pages": ("get_metric_history", "get-history,"),
-    "model inputs": ("log_inputs",),
+    "model inputs": ("log_inputs", "log_outputs"),
     "metric datasets and the logged-model datasets filter": (
         "logged model metrics",
         "search_logged_models",
@@ -59,7 +59,14 @@ GAPS: dict[str, tuple[str, ...]] = {
         "list_logged_model_artifacts",
     ),
     "get-history-bulk-interval": ("get-history-bulk-interval",),
-    "log-batch limits and wording": ("log-batch", "log_batch", "log_param", "search_runs"),
+    "log-batch limits and wording": (
+        "log-batch",
+        "log_batch",
+        "log_param",
+        "set_tag",
+        "search_runs",
+    ),
+    "ids that do not exist, artifact locations": ("create_experiment",),
 }
 
 
@@ -121,12 +128,32 @@ def _long_param_refused(mlflow: Outcome, modelreg: Outcome) -> None:
     assert error["message"].startswith("Param value for key 'long' is 6001 characters long")
 
 
+def _long_tag_kept(mlflow: Outcome, modelreg: Outcome) -> None:
+    assert (mlflow, modelreg) == ({"ok": 8000}, {"ok": 8001})
+
+
+def _own_location_refused(mlflow: Outcome, modelreg: Outcome) -> None:
+    assert mlflow == {"ok": True}
+    error = _error(modelreg)
+    assert error["code"] == "INVALID_PARAMETER_VALUE"
+    assert "cannot choose their own artifact_location" in error["message"]
+
+
+def _malformed_run_refused(mlflow: Outcome, modelreg: Outcome) -> None:
+    assert mlflow == {"ok": {}}
+    assert _error(modelreg)["code"] == "INVALID_PARAMETER_VALUE"
+
+
 # The deliberate differences of docs/server.md, each checked as it stands.
 DIFFERENCES: dict[str, Callable[[Outcome, Outcome], None]] = {
     "log_inputs, a model that does not exist": _missing_is_404,
+    "log_outputs, a model that does not exist": _missing_is_404,
     "get-history-bulk-interval, a run that does not exist": _missing_is_404,
+    "get-history-bulk-interval, a malformed run id": _malformed_run_refused,
+    "create_experiment, its own artifact_location": _own_location_refused,
     "search_logged_models, a dataset name only": _name_only_matches_any_digest,
     "log_param, 6001 characters": _long_param_refused,
+    "set_tag, 8001 characters": _long_tag_kept,
 }
 
 
