@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,6 +11,43 @@ import pytest
 from modelreg import MlflowClient
 from modelreg.errors import InvalidArgument
 from modelreg.tracking_entities import Metric, Param, RunTag
+
+# The tracking methods of mlflow.MlflowClient (3.17) the wire gaps of issue 7 touch,
+# with their parameters in order: code ported from mlflow calls them positionally too.
+MLFLOW_TRACKING_METHODS: dict[str, list[str]] = {
+    "log_metric": [
+        "run_id",
+        "key",
+        "value",
+        "timestamp",
+        "step",
+        "synchronous",
+        "dataset_name",
+        "dataset_digest",
+        "model_id",
+    ],
+    "log_batch": ["run_id", "metrics", "params", "tags", "synchronous"],
+    "log_inputs": ["run_id", "datasets", "models"],
+    "log_outputs": ["run_id", "models"],
+    "get_metric_history": ["run_id", "key"],
+    "search_experiments": ["view_type", "max_results", "filter_string", "order_by", "page_token"],
+    "search_logged_models": [
+        "experiment_ids",
+        "filter_string",
+        "datasets",
+        "max_results",
+        "order_by",
+        "page_token",
+    ],
+    "list_artifacts": ["run_id", "path"],
+    "list_logged_model_artifacts": ["model_id", "path"],
+}
+
+
+@pytest.mark.parametrize("method", sorted(MLFLOW_TRACKING_METHODS))
+def test_method_signature_matches_mlflow(method: str) -> None:
+    signature = inspect.signature(getattr(MlflowClient, method))
+    assert [p for p in signature.parameters if p != "self"] == MLFLOW_TRACKING_METHODS[method]
 
 
 class _Recorder:
