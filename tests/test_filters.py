@@ -481,35 +481,34 @@ def test_model_version_rejections(text: str) -> None:
             "column 24; values must be quoted strings like 'bar'",
         ),
         (
-            "name = 'a' OR name = 'b'",
-            "Invalid clause(s) in filter string: OR at column 12 of filter 'name = "
-            "'a' OR name = 'b''; conditions can only be joined with AND (OR and "
-            "parentheses are not supported)",
-        ),
-        (
-            "name = 'a' or name = 'b'",
-            "Invalid clause(s) in filter string: OR at column 12 of filter 'name = "
-            "'a' or name = 'b''; conditions can only be joined with AND (OR and "
-            "parentheses are not supported)",
-        ),
-        (
-            "(name = 'a')",
-            "Invalid clause(s) in filter string: '(' at column 1 of filter '(name = "
-            "'a')'; conditions can only be joined with AND, and parentheses are only "
-            "allowed around the list after IN or NOT IN",
-        ),
-        (
-            "name = 'a' AND (tag.x = 'b' OR tag.x = 'c')",
-            "Invalid clause(s) in filter string: '(' at column 16 of filter 'name = "
-            "'a' AND (tag.x = 'b' OR tag.x = 'c')'; conditions can only be joined "
-            "with AND, and parentheses are only allowed around the list after IN or "
-            "NOT IN",
-        ),
-        (
             "name = 'a')",
-            "Invalid clause(s) in filter string: ')' at column 11 of filter 'name = "
-            "'a')'; conditions can only be joined with AND, and parentheses are only "
-            "allowed around the list after IN or NOT IN",
+            "Invalid filter 'name = 'a')': unexpected token ')' at column 11; it closes "
+            "no open parenthesis",
+        ),
+        (
+            "(name = 'a' OR tag.x = 'b'",
+            "Invalid filter '(name = 'a' OR tag.x = 'b'': unexpected end of filter at "
+            "column 27; expected ')' to close the group",
+        ),
+        (
+            "name = 'a' OR",
+            "Invalid filter 'name = 'a' OR': unexpected end of filter at column 14; "
+            "expected an identifier like name, attribute.name or tag.`key`",
+        ),
+        (
+            "()",
+            "Invalid filter '()': unexpected token ')' at column 2; expected an "
+            "identifier like name, attribute.name or tag.`key`",
+        ),
+        (
+            "name = 'a' OR OR name = 'b'",
+            "Invalid filter 'name = 'a' OR OR name = 'b'': unexpected token 'OR' at "
+            "column 15; expected an identifier like name, attribute.name or tag.`key`",
+        ),
+        (
+            "(name = 'a') (name = 'b')",
+            "Invalid filter '(name = 'a') (name = 'b')': unexpected token '(' at column "
+            "14; expected AND, OR or the end of the text",
         ),
         (
             "name IS NULL",
@@ -526,8 +525,8 @@ def test_model_version_rejections(text: str) -> None:
         (
             "name = 'a'; DROP TABLE x",
             "Invalid filter 'name = 'a'; DROP TABLE x': unexpected character ';' at "
-            "column 11; a filter is a single expression, conditions can only be "
-            "joined with AND",
+            "column 11; a filter is a single expression, conditions are joined "
+            "with AND or OR and grouped with parentheses",
         ),
         (
             "name = 'abc",
@@ -573,7 +572,7 @@ def test_model_version_rejections(text: str) -> None:
         (
             "name = 'a' name = 'b'",
             "Invalid filter 'name = 'a' name = 'b'': unexpected token 'name' at "
-            "column 12; expected AND or the end of the text",
+            "column 12; expected AND, OR or the end of the text",
         ),
         (
             "name IN ()",
@@ -644,7 +643,7 @@ def test_model_version_rejections(text: str) -> None:
         (
             "name = 'a' && tag.x = 'b'",
             "Invalid filter 'name = 'a' && tag.x = 'b'': unexpected character '&' at "
-            "column 12; expected AND or the end of the text",
+            "column 12; expected AND, OR or the end of the text",
         ),
     ],
 )
@@ -657,9 +656,7 @@ def test_syntax_errors_are_the_same_for_model_versions() -> None:
         "Invalid filter 'run_id = abc': unexpected token 'abc' at column 10; values "
         "must be quoted strings like 'abc'"
     )
-    assert mv_error("name = 'a' OR version_number = 1").startswith(
-        "Invalid clause(s) in filter string: OR at column 12"
-    )
+    assert mv_error("(name = 'a' OR version_number = 1").endswith("expected ')' to close the group")
 
 
 def test_column_counts_across_lines() -> None:
@@ -1087,8 +1084,6 @@ AGREED_RM_FILTERS = [
     "creation_timestamp > 1",
     "foo.bar = 'x'",
     "attribute.`name` = 'x'",
-    "name = 'a' OR name = 'b'",
-    "(name = 'a')",
     "name = 'a'; name = 'b'",
     "name IN ()",
     "name = 'abc",
@@ -1124,7 +1119,8 @@ AGREED_MV_ORDER = [
     ["name", "name DESC"],
 ]
 # Deliberate differences from MLflow 3.17.2, kept out of the lists above: MLflow
-# rejects a blank filter (modelreg: no conditions); accepts a leading or trailing
+# rejects OR and parentheses (modelreg's documented extension); rejects a blank
+# filter (modelreg: no conditions); accepts a leading or trailing
 # "AND", an empty tag key and unquoted "tag.1x"; fails with a 500 on IS NULL and on
 # "name = ('a')"; rejects "tag.in", offset-0 page tokens and "attribute.name" in
 # registered-model order_by; and accepts negative page offsets.

@@ -14,11 +14,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from modelreg.errors import InvalidArgument
+from modelreg.filters import DEFAULT_FILTER_LIMITS, FilterLimits
 
 TRACKING_URI_ENV = "MODELREG_TRACKING_URI"
 REGISTRY_URI_ENV = "MODELREG_REGISTRY_URI"
 ARTIFACT_ROOT_ENV = "MODELREG_ARTIFACT_ROOT"
 ACTOR_ENV = "MODELREG_USER"
+STATEMENT_TIMEOUT_ENV = "MODELREG_STATEMENT_TIMEOUT"
+FILTER_MAX_LENGTH_ENV = "MODELREG_FILTER_MAX_LENGTH"
+FILTER_MAX_CONDITIONS_ENV = "MODELREG_FILTER_MAX_CONDITIONS"
+DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
 DEFAULT_HOME = ".modelreg"
 DEFAULT_DB_NAME = "modelreg.db"
 
@@ -134,6 +139,42 @@ def tracking_credentials() -> Credentials:
     )
 
 
+def statement_timeout_ms() -> int:
+    """``MODELREG_STATEMENT_TIMEOUT`` (seconds, fractions allowed, 0: none) in ms."""
+    raw = os.environ.get(STATEMENT_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_STATEMENT_TIMEOUT_MS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86_400:
+        raise InvalidArgument(
+            f"{STATEMENT_TIMEOUT_ENV}={raw!r} is not a number of seconds from 0 (no "
+            "timeout) to 86400."
+        )
+    return round(seconds * 1000)
+
+
+def filter_limits() -> FilterLimits:
+    """``MODELREG_FILTER_MAX_LENGTH`` and ``MODELREG_FILTER_MAX_CONDITIONS``."""
+    values: dict[str, int] = {}
+    for name, field_name in (
+        (FILTER_MAX_LENGTH_ENV, "max_length"),
+        (FILTER_MAX_CONDITIONS_ENV, "max_conditions"),
+    ):
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            continue
+        if not raw.isdecimal():
+            raise InvalidArgument(f"{name}={raw!r} is not a whole number.")
+        values[field_name] = int(raw)
+    try:
+        return FilterLimits(**values)
+    except ValueError as error:
+        raise InvalidArgument(f"Invalid filter limit setting: {error}.") from None
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a registry process needs to know, built once and passed down.
@@ -149,6 +190,9 @@ class Settings:
     artifact_root: str
     actor: str = "unknown"
     auto_upgrade_sqlite: bool = True
+    # Bounds on what one request may ask of the database (docs/security.md).
+    statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS
+    filter_limits: FilterLimits = DEFAULT_FILTER_LIMITS
     # Locations are artifact-proxy URIs (mlflow-artifacts:/…) served by this process.
     serve_artifacts: bool = False
     # Local folders may be registered, and experiments may choose their own artifact
@@ -168,4 +212,6 @@ class Settings:
             tracking_uri=uri,
             artifact_root=artifact_root or default_artifact_root(uri),
             actor=current_actor(),
+            statement_timeout_ms=statement_timeout_ms(),
+            filter_limits=filter_limits(),
         )

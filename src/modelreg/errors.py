@@ -11,6 +11,7 @@
     ├── PermissionDenied               PERMISSION_DENIED
     ├── Unauthenticated                UNAUTHENTICATED
     ├── TemporarilyUnavailable         TEMPORARILY_UNAVAILABLE
+    ├── QueryTimeout                   DEADLINE_EXCEEDED
     └── IntegrityFailure               DATA_LOSS
 
 Every class carries the MLflow error code it stands for (``error_code``), so the
@@ -82,6 +83,16 @@ class TemporarilyUnavailable(RegistryError):
     error_code = "TEMPORARILY_UNAVAILABLE"
 
 
+class QueryTimeout(RegistryError):
+    """A read ran past the statement timeout and was cancelled; repeating it would too.
+
+    Not a "try again later": the same request against the same data takes as long
+    again, so it must be narrowed (a more selective filter, a smaller page).
+    """
+
+    error_code = "DEADLINE_EXCEEDED"
+
+
 class IntegrityFailure(RegistryError):
     """Stored model files no longer match the manifest recorded at registration."""
 
@@ -99,6 +110,7 @@ _BY_CODE: dict[str, type[RegistryError]] = {
         PermissionDenied,
         Unauthenticated,
         TemporarilyUnavailable,
+        QueryTimeout,
         IntegrityFailure,
     )
 }
@@ -132,6 +144,7 @@ __all__ = [
     "InvalidState",
     "NotFound",
     "PermissionDenied",
+    "QueryTimeout",
     "RegistryError",
     "TemporarilyUnavailable",
     "Unauthenticated",

@@ -2,9 +2,17 @@
 
 The registry searches (registered models, model versions) and the tracking searches
 (runs, logged models, experiments) accept a small SQL-like filter language: conditions
-joined with ``AND``, each ``<identifier> <comparator> <value>``. This module turns the
-text into typed :class:`Comparison`, :class:`OrderKey` and :class:`RunOrderKey` values
-and never builds SQL; the store compiles them.
+``<identifier> <comparator> <value>`` joined with ``AND``. modelreg extends MLflow's
+language with ``OR`` and parentheses, in every search (MLflow refuses them; its clients
+pass filter strings through untouched, so they work from the real ``mlflow`` client
+too). ``AND`` binds tighter than ``OR``, as in SQL: ``a OR b AND c`` is ``a OR (b AND
+c)``. This module turns the text into typed :class:`Comparison` leaves combined by
+:class:`AllOf` / :class:`AnyOf`, and :class:`OrderKey` and :class:`RunOrderKey`
+values; it never builds SQL, the store compiles them.
+
+A filter is bounded before it can cost anything: :class:`FilterLimits` caps its length
+(checked before parsing) and its number of conditions, and parentheses nest at most
+:data:`MAX_NESTING` deep.
 
 MLflow tokenises filters with ``sqlparse`` and then inspects the token soup. Here a real
 LALR grammar (lark) does the tokenising and the structure, so every syntax error can
@@ -51,7 +59,14 @@ if TYPE_CHECKING:
     from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
 __all__ = [
+    "DEFAULT_FILTER_LIMITS",
+    "MAX_LIST_VALUES",
+    "MAX_NESTING",
+    "AllOf",
+    "AnyOf",
     "Comparison",
+    "Condition",
+    "FilterLimits",
     "OrderKey",
     "RunOrderKey",
     "decode_page_token",
@@ -71,7 +86,7 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """One ``AND``-ed condition of a search filter.
+    """One condition of a search filter: a leaf of the filter's ``AND`` / ``OR`` tree.
 
     ``kind`` is ``"attribute"`` or ``"tag"`` in every search, ``"param"`` and
     ``"metric"`` in run and logged-model searches, ``"dataset"`` in run searches.
@@ -87,6 +102,86 @@ class Comparison:
     key: str
     op: str
     value: str | int | float | tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """Terms joined with ``OR`` (at least two; never an ``AnyOf`` directly inside)."""
+
+    terms: tuple[Comparison | AllOf, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    """Terms joined with ``AND`` inside an ``OR`` (at least two; never an ``AllOf``
+    directly inside). The top level of a parsed filter is a list of ``AND``-ed
+    conditions instead, so a filter without ``OR`` parses to plain comparisons."""
+
+    terms: tuple[Comparison | AnyOf, ...]
+
+
+Condition = Comparison | AnyOf | AllOf
+"""One element of a parsed filter: every ``parse_*_filter`` returns the list of the
+filter's ``AND``-ed conditions, each a comparison or an ``OR`` group."""
+
+
+def comparisons(conditions: Sequence[Condition]) -> list[Comparison]:
+    """Every comparison of a parsed filter, in the order written."""
+    found: list[Comparison] = []
+    for condition in conditions:
+        if isinstance(condition, Comparison):
+            found.append(condition)
+        else:
+            found += comparisons(condition.terms)
+    return found
+
+
+# Defaults for FilterLimits, and the most an administrator may allow. The ceilings keep
+# every compiled statement inside what every supported database parses: SQLite allows
+# 500 terms in one compound SELECT and expressions 1,000 deep. (Tag values may be
+# 100,000 characters long; a filter comparing one in full needs a raised max_length.)
+DEFAULT_MAX_FILTER_LENGTH: Final = 16_384
+DEFAULT_MAX_FILTER_CONDITIONS: Final = 100
+MAX_FILTER_LENGTH_CEILING: Final = 262_144
+MAX_FILTER_CONDITIONS_CEILING: Final = 500
+MAX_LIST_VALUES: Final = 10_000
+"""How many values the IN / NOT IN lists of one filter may hold in all, whatever the
+limits: each is a bound parameter, and SQLite binds at most 32,766 per statement."""
+MAX_NESTING: Final = 16
+"""How deep parentheses may nest in a filter (a fixed bound: each level is a nested
+subquery or parenthesis in the compiled SQL, and the parser walks the levels
+recursively)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FilterLimits:
+    """How large a filter this process accepts (a 400 with the limit beyond either).
+
+    ``max_length`` counts characters and is checked before the text is parsed, so a
+    huge filter costs nothing; ``max_conditions`` counts comparisons (an ``IN`` list is
+    one). Searches compile to statements whose cost grows linearly with both. The
+    values of ``IN`` lists are bounded separately, by :data:`MAX_LIST_VALUES`.
+
+    Raises:
+        ValueError: a limit is below 1 or above its ceiling
+            (:data:`MAX_FILTER_LENGTH_CEILING`, :data:`MAX_FILTER_CONDITIONS_CEILING`).
+    """
+
+    max_length: int = DEFAULT_MAX_FILTER_LENGTH
+    max_conditions: int = DEFAULT_MAX_FILTER_CONDITIONS
+
+    def __post_init__(self) -> None:
+        for name, value, ceiling in (
+            ("max_length", self.max_length, MAX_FILTER_LENGTH_CEILING),
+            ("max_conditions", self.max_conditions, MAX_FILTER_CONDITIONS_CEILING),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= ceiling:
+                raise ValueError(
+                    f"filter {name} must be an integer from 1 to {ceiling}, got {value!r}"
+                )
+
+
+DEFAULT_FILTER_LIMITS: Final = FilterLimits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,29 +212,43 @@ _QUOTED: Final = {
     "`": r"`(?:[^`]|``)*`",
 }
 
-_GRAMMAR_TEMPLATE: Final = r"""
-filter: condition (AND condition)*
+# The filter rules, kept out of the order_by grammar: lark keeps every rule of a
+# grammar that some rule refers to, and the grouping rules refer to each other, so
+# with them the order_by lexer would learn the filter's tokens (quotes, commas) and
+# report them as misplaced tokens instead of unexpected characters.
+_FILTER_RULES: Final = r"""
+// AND binds tighter than OR; parentheses group.
+filter: any_of
+any_of: all_of (OR all_of)*
+all_of: term (AND term)*
+?term: condition
+     | LPAR any_of RPAR                     -> group
 condition: identifier comparator value      -> compare
          | identifier IN value_list         -> in_list
          | identifier NOT IN value_list     -> not_in_list
 
+comparator: EQ | NE | LTGT | LT | LE | GT | GE | LIKE | ILIKE
+value: SQ_STRING | DQ_STRING | NUMBER
+value_list: LPAR value (COMMA value)* COMMA? RPAR
+"""
+_ORDER_RULES: Final = r"""
+order_entry: order_key direction?
+order_key: identifier | BACKTICK_NAME | DQ_STRING
+direction: ASC | DESC
+"""
+# Identifiers, keywords and tokens: shared by both grammars.
+_GRAMMAR_TEMPLATE: Final = r"""
 identifier: NAME                            -> bare_identifier
           | NAME "." key                    -> prefixed_identifier
 key: key_part ("." key_part)*               -> plain_key
    | BACKTICK_NAME                          -> quoted_key
    | DQ_STRING                              -> quoted_key
 
-comparator: EQ | NE | LTGT | LT | LE | GT | GE | LIKE | ILIKE
-value: SQ_STRING | DQ_STRING | NUMBER
-value_list: LPAR value (COMMA value)* COMMA? RPAR
 // Keywords are reserved everywhere except after "tag.", where any word is a key.
-?key_part: NAME | AND | IN | NOT | LIKE | ILIKE | ASC | DESC
-
-order_entry: order_key direction?
-order_key: identifier | BACKTICK_NAME | DQ_STRING
-direction: ASC | DESC
+?key_part: NAME | AND | OR | IN | NOT | LIKE | ILIKE | ASC | DESC
 
 AND: "AND"i
+OR: "OR"i
 IN: "IN"i
 NOT: "NOT"i
 LIKE: "LIKE"i
@@ -183,7 +292,8 @@ def _parser(start: str) -> Lark:
     # words: a stray AND or NOT is reported as itself, never misread as a name.
     from lark import Lark
 
-    return Lark(_GRAMMAR, parser="lalr", lexer="basic", start=start)
+    rules = _FILTER_RULES if start == "filter" else _ORDER_RULES
+    return Lark(rules + _GRAMMAR, parser="lalr", lexer="basic", start=start)
 
 
 def _parse(text: str, start: str, subject: str, wording: _Wording) -> Tree[Token]:
@@ -202,7 +312,7 @@ def _parse(text: str, start: str, subject: str, wording: _Wording) -> Tree[Token
 # ------------------------------------------------------------------- syntax errors
 
 _ALL_COMPARATORS: Final = "=, !=, <, <=, >, >=, LIKE, ILIKE, IN, NOT IN"
-_AND_ONLY: Final = "conditions can only be joined with AND"
+_JOINED: Final = "conditions are joined with AND or OR and grouped with parentheses"
 _MAX_QUOTED_TEXT: Final = 300
 
 
@@ -255,16 +365,23 @@ def _expected(accepts: set[str], subject: str, wording: _Wording) -> str:
     elif key_position:
         phrases.append(wording.identifier)
     if "AND" in accepts and not key_position:
-        phrases.append("AND")
-    if "LPAR" in accepts:
+        phrases += ["AND", "OR"] if "OR" in accepts else ["AND"]
+    # A "(" is also accepted where a condition starts; the identifier says enough there.
+    if "LPAR" in accepts and not key_position:
         phrases.append("a list like ('a', 'b')")
-    if "COMMA" in accepts or "RPAR" in accepts:
+    if "COMMA" in accepts:
         phrases.append("',' or ')'")
+    elif "RPAR" in accepts:
+        phrases.append("')' to close the group")
     if "ASC" in accepts and not key_position:
         phrases.append("ASC or DESC")
     if "$END" in accepts:
         phrases.append("the end of the text")
-    return "expected " + " or ".join(phrases) if phrases else "the text cannot continue"
+    if not phrases:
+        return "the text cannot continue"
+    if len(phrases) > 2:
+        return f"expected {', '.join(phrases[:-1])} or {phrases[-1]}"
+    return "expected " + " or ".join(phrases)
 
 
 def _accepts(exc: UnexpectedToken | UnexpectedCharacters) -> set[str]:
@@ -280,21 +397,14 @@ def _accepts(exc: UnexpectedToken | UnexpectedCharacters) -> set[str]:
 def _misplaced_clause(
     text: str, subject: str, token: Token, accepts: set[str]
 ) -> InvalidArgument | None:
-    """Errors for SQL that MLflow's grammar leaves out: OR, grouping, IS NULL."""
+    """Errors that deserve more than "expected ...": a stray ")" and IS NULL."""
     if subject != "filter":
         return None
     value = str(token)
-    where = f"at column {_column(token)} of {subject} {_quote(text)}"
-    # The prefix is MLflow's own message, which clients may already match on.
-    if token.type == "NAME" and value.upper() == "OR" and "AND" in accepts:
+    if token.type == "RPAR" and accepts and accepts <= {"AND", "OR", "$END"}:
         return InvalidArgument(
-            f"Invalid clause(s) in filter string: OR {where}; {_AND_ONLY} "
-            "(OR and parentheses are not supported)"
-        )
-    if token.type in ("LPAR", "RPAR") and accepts & {"NAME", "AND", "$END"}:
-        return InvalidArgument(
-            f"Invalid clause(s) in filter string: '{value}' {where}; {_AND_ONLY}, "
-            "and parentheses are only allowed around the list after IN or NOT IN"
+            f"Invalid {subject} {_quote(text)}: unexpected token ')' at column "
+            f"{_column(token)}; it closes no open parenthesis"
         )
     if token.type == "NAME" and value.upper() == "IS" and "EQ" in accepts:
         return InvalidArgument(
@@ -351,7 +461,7 @@ def _unexpected_character(
     if char == ";" and subject == "filter":
         return InvalidArgument(
             f"{prefix}: unexpected character ';' at column {column}; a filter is a "
-            f"single expression, {_AND_ONLY}"
+            f"single expression, {_JOINED}"
         )
     return InvalidArgument(
         f"{prefix}: unexpected character '{char}' at column {column}; "
@@ -456,9 +566,36 @@ def _condition(tree: Tree[Token]) -> _Condition:
     return _Condition(identifier, op, _column(op_tokens[0]), values)
 
 
-def _conditions(text: str, wording: _Wording) -> list[_Condition]:
+_Node = _Condition | tuple[Literal["AND", "OR"], tuple["_Node", ...]]
+
+
+def _node(tree: Tree[Token], depth: int, text: str) -> _Node:
+    """The parse tree as nested ("AND" | "OR", terms) tuples over conditions.
+
+    Single-term groups are dropped, so ``((a))`` is ``a``. The depth check comes before
+    the recursion, which therefore never goes deeper than :data:`MAX_NESTING` groups.
+    """
+    if tree.data == "group":
+        if depth >= MAX_NESTING:
+            opening = _tokens(tree)[0]
+            raise InvalidArgument(
+                f"Invalid filter {_quote(text)}: parentheses nest more than {MAX_NESTING} "
+                f"levels deep at column {_column(opening)}; at most {MAX_NESTING} are allowed"
+            )
+        (inner,) = _subtrees(tree)
+        return _node(inner, depth + 1, text)
+    if tree.data in ("any_of", "all_of"):
+        terms = tuple(_node(child, depth, text) for child in _subtrees(tree))
+        if len(terms) == 1:
+            return terms[0]
+        return ("OR" if tree.data == "any_of" else "AND", terms)
+    return _condition(tree)
+
+
+def _conditions(text: str, wording: _Wording) -> _Node:
     tree = _parse(text, "filter", "filter", wording)
-    return [_condition(condition) for condition in _subtrees(tree)]
+    (root,) = _subtrees(tree)
+    return _node(root, 0, text)
 
 
 # ----------------------------------------------------------------- per-search rules
@@ -841,45 +978,148 @@ def _comparison(condition: _Condition, search: _Search, text: str) -> Comparison
     return Comparison(kind, key, condition.op, _typed_value(condition, rule, what, text))
 
 
-def _parse_filter(text: str | None, search: _Search) -> list[Comparison]:
+def _typed(node: _Node, search: _Search, text: str) -> Condition:
+    """Check each condition against the search's rules; flatten same-operator nesting."""
+    if isinstance(node, _Condition):
+        return _comparison(node, search, text)
+    operator, nodes = node
+    terms: list[Condition] = []
+    for term in (_typed(child, search, text) for child in nodes):
+        # (a AND b) AND c is a AND b AND c: nested groups of one operator merge.
+        same = AllOf if operator == "AND" else AnyOf
+        terms += term.terms if isinstance(term, same) else (term,)
+    if operator == "AND":
+        return AllOf(tuple(t for t in terms if not isinstance(t, AllOf)))
+    return AnyOf(tuple(t for t in terms if not isinstance(t, AnyOf)))
+
+
+def _either(terms: Sequence[Condition]) -> Condition:
+    """``terms`` joined with OR, flattened; a single term as itself."""
+    flat: list[Comparison | AllOf] = []
+    for term in terms:
+        flat += term.terms if isinstance(term, AnyOf) else (term,)
+    return flat[0] if len(flat) == 1 else AnyOf(tuple(flat))
+
+
+def _both(terms: Sequence[Condition]) -> Condition:
+    """``terms`` joined with AND, flattened; a single term as itself."""
+    flat: list[Comparison | AnyOf] = []
+    for term in terms:
+        flat += term.terms if isinstance(term, AllOf) else (term,)
+    return flat[0] if len(flat) == 1 else AllOf(tuple(flat))
+
+
+# MLflow's clients add their prompt condition to a registered-model filter as text:
+# search_registered_models appends " AND <not a prompt>" (unless the filter mentions
+# the prompt tag), search_prompts prepends "<a prompt> AND ". Meant for the whole
+# filter, the condition would bind to one OR branch only once OR exists, so a filter
+# ending (or starting) with exactly that text gets it applied to the whole filter.
+_PROMPT_KEY: Final = "mlflow.prompt.is_prompt"
+_CLIENT_NOT_PROMPT: Final = (" AND tag.`mlflow.prompt.is_prompt` != 'true'", "!=")
+_CLIENT_PROMPT: Final = ("tags.`mlflow.prompt.is_prompt` = 'true' AND ", "=")
+
+
+def _with_client_prompt_clause(text: str, root: Condition) -> Condition:
+    if not isinstance(root, AnyOf):
+        return root  # no OR at the top: precedence changes nothing
+    suffix, not_prompt = _CLIENT_NOT_PROMPT
+    prefix, prompt = _CLIENT_PROMPT
+    if text.endswith(suffix):
+        clause, index = Comparison("tag", _PROMPT_KEY, not_prompt, "true"), -1
+    elif text.startswith(prefix):
+        clause, index = Comparison("tag", _PROMPT_KEY, prompt, "true"), 0
+    else:
+        return root
+    branch = root.terms[index]
+    if not isinstance(branch, AllOf) or branch.terms[index] != clause:
+        return root
+    rest = branch.terms[:-1] if index == -1 else branch.terms[1:]
+    branches: list[Condition] = [*root.terms]
+    branches[index] = _both(rest)
+    return _both([clause, _either(branches)] if index == 0 else [_either(branches), clause])
+
+
+def _check_length(text: str, limits: FilterLimits) -> None:
+    if len(text) > limits.max_length:
+        raise InvalidArgument(
+            f"Invalid filter: it is {len(text):,} characters long, and this server accepts "
+            f"filters of at most {limits.max_length:,} characters. Split the search into "
+            "several smaller ones"
+        )
+
+
+def _check_values(values: int) -> None:
+    if values > MAX_LIST_VALUES:
+        raise InvalidArgument(
+            f"Invalid filter: its IN lists hold {values:,} values, and a filter may hold "
+            f"at most {MAX_LIST_VALUES:,}. Split the search into several smaller ones"
+        )
+
+
+def _check_conditions(count: int, limits: FilterLimits) -> None:
+    if count > limits.max_conditions:
+        raise InvalidArgument(
+            f"Invalid filter: it has {count:,} conditions, and this server "
+            f"accepts at most {limits.max_conditions:,} per filter (a condition is one "
+            "comparison such as name = 'a'; an IN list counts as one). Split the search "
+            "into several smaller ones"
+        )
+
+
+def _parse_filter(text: str | None, search: _Search, limits: FilterLimits) -> list[Condition]:
     if text is None:
         return []
     if not isinstance(text, str):
         raise InvalidArgument(f"filter must be a string, got {type(text).__name__}")
+    # Before anything else: the cost of everything below grows with the length.
+    _check_length(text, limits)
     # No filter matches everything. Blank text counts as none (MLflow 3.17 answers a
     # blank filter with a 400, which helps nobody).
     if not text.strip():
         return []
     # Clients repeat the same few filters (a dashboard polling one model): parsing is
     # the costliest part of a small search, and its result is immutable, so keep it.
+    # The cache holds parses under any limit; the condition count is checked per call.
     key = (id(search), text)
     cached = _PARSED.get(key)
     if cached is None:
-        conditions = _conditions(text, search.wording)
-        cached = tuple(_comparison(condition, search, text) for condition in conditions)
+        root = _typed(_conditions(text, search.wording), search, text)
+        if search is _REGISTERED_MODELS:
+            root = _with_client_prompt_clause(text, root)
+        top: tuple[Condition, ...] = root.terms if isinstance(root, AllOf) else (root,)
+        leaves = comparisons(top)
+        _check_values(sum(len(c.value) for c in leaves if isinstance(c.value, tuple)))
+        cached = (top, len(leaves))
         if len(_PARSED) >= _PARSED_LIMIT:
             _PARSED.clear()
         _PARSED[key] = cached
-    return list(cached)
+    conditions, count = cached
+    _check_conditions(count, limits)
+    return list(conditions)
 
 
-_PARSED: dict[tuple[int, str], tuple[Comparison, ...]] = {}
+_PARSED: dict[tuple[int, str], tuple[tuple[Condition, ...], int]] = {}
 _PARSED_LIMIT = 4096
 
 
-def parse_registered_model_filter(text: str | None) -> list[Comparison]:
+def parse_registered_model_filter(
+    text: str | None, limits: FilterLimits = DEFAULT_FILTER_LIMITS
+) -> list[Condition]:
     """Parse a ``search_registered_models`` filter.
 
     Attribute ``name`` (``=``, ``!=``, ``LIKE``, ``ILIKE``, ``IN``, ``NOT IN``) and tags
     (``=``, ``!=``, ``LIKE``, ``ILIKE``). ``None`` or blank text means no conditions.
 
     Raises:
-        InvalidArgument: the text is not a valid filter; the message says why.
+        InvalidArgument: the text is not a valid filter, or exceeds ``limits``; the
+            message says why.
     """
-    return _parse_filter(text, _REGISTERED_MODELS)
+    return _parse_filter(text, _REGISTERED_MODELS, limits)
 
 
-def parse_model_version_filter(text: str | None) -> list[Comparison]:
+def parse_model_version_filter(
+    text: str | None, limits: FilterLimits = DEFAULT_FILTER_LIMITS
+) -> list[Condition]:
     """Parse a ``search_model_versions`` filter.
 
     Attributes ``name`` and ``run_id`` (string comparators plus ``IN`` / ``NOT IN``),
@@ -887,12 +1127,15 @@ def parse_model_version_filter(text: str | None) -> list[Comparison]:
     integer or quoted integer value); tags as for registered models.
 
     Raises:
-        InvalidArgument: the text is not a valid filter; the message says why.
+        InvalidArgument: the text is not a valid filter, or exceeds ``limits``; the
+            message says why.
     """
-    return _parse_filter(text, _MODEL_VERSIONS)
+    return _parse_filter(text, _MODEL_VERSIONS, limits)
 
 
-def parse_run_filter(text: str | None) -> list[Comparison]:
+def parse_run_filter(
+    text: str | None, limits: FilterLimits = DEFAULT_FILTER_LIMITS
+) -> list[Condition]:
     """Parse a ``search_runs`` filter.
 
     * ``metrics.<key>`` (or ``metric.``): kind ``"metric"``, comparators ``=``, ``!=``,
@@ -915,12 +1158,15 @@ def parse_run_filter(text: str | None) -> list[Comparison]:
     ``None`` or blank text means no conditions.
 
     Raises:
-        InvalidArgument: the text is not a valid filter; the message says why.
+        InvalidArgument: the text is not a valid filter, or exceeds ``limits``; the
+            message says why.
     """
-    return _parse_filter(text, _RUNS)
+    return _parse_filter(text, _RUNS, limits)
 
 
-def parse_logged_model_filter(text: str | None) -> list[Comparison]:
+def parse_logged_model_filter(
+    text: str | None, limits: FilterLimits = DEFAULT_FILTER_LIMITS
+) -> list[Condition]:
     """Parse a ``search_logged_models`` filter (MLflow 3).
 
     Attributes, bare or after ``attributes.``: ``name``, ``model_id``, ``status``,
@@ -932,12 +1178,15 @@ def parse_logged_model_filter(text: str | None) -> list[Comparison]:
     plural only. ``None`` or blank text means no conditions.
 
     Raises:
-        InvalidArgument: the text is not a valid filter; the message says why.
+        InvalidArgument: the text is not a valid filter, or exceeds ``limits``; the
+            message says why.
     """
-    return _parse_filter(text, _LOGGED_MODELS)
+    return _parse_filter(text, _LOGGED_MODELS, limits)
 
 
-def parse_experiment_filter(text: str | None) -> list[Comparison]:
+def parse_experiment_filter(
+    text: str | None, limits: FilterLimits = DEFAULT_FILTER_LIMITS
+) -> list[Condition]:
     """Parse a ``search_experiments`` filter.
 
     Attributes, bare or after ``attribute.``: ``name`` (``=``, ``!=``, ``LIKE``,
@@ -946,9 +1195,10 @@ def parse_experiment_filter(text: str | None) -> list[Comparison]:
     ``=``, ``!=``, ``LIKE``, ``ILIKE``. ``None`` or blank text means no conditions.
 
     Raises:
-        InvalidArgument: the text is not a valid filter; the message says why.
+        InvalidArgument: the text is not a valid filter, or exceeds ``limits``; the
+            message says why.
     """
-    return _parse_filter(text, _EXPERIMENTS)
+    return _parse_filter(text, _EXPERIMENTS, limits)
 
 
 # ------------------------------------------------------------------------- order_by

@@ -99,6 +99,9 @@ def test_search_registered_models(api: Registry) -> None:
         "name != 'x' AND tag.`mlflow.prompt.is_prompt` != 'true'"
     )
     assert [m.name for m in prompt_free] == ["alpha", "beta", "gamma"]
+    # modelreg's extension: OR and parentheses, on both transports.
+    either = api.search_registered_models("name = 'alpha' OR (tag.team = 'b' AND name != 'prompt')")
+    assert [m.name for m in either] == ["alpha", "gamma"]
 
     first = api.search_registered_models(max_results=2)
     assert [m.name for m in first] == ["alpha", "beta"] and first.token
@@ -107,8 +110,8 @@ def test_search_registered_models(api: Registry) -> None:
 
     with pytest.raises(InvalidArgument, match="at most 1000"):
         api.search_registered_models(max_results=1001)
-    with pytest.raises(InvalidArgument):
-        api.search_registered_models("name = 'a' OR name = 'b'")
+    with pytest.raises(InvalidArgument, match="close the group"):
+        api.search_registered_models("(name = 'a' OR name = 'b'")
     with pytest.raises(InvalidArgument, match="Invalid page token"):
         api.search_registered_models(page_token="not-a-token")
 
@@ -364,7 +367,9 @@ CASES: dict[str, Call] = {
     "tag key long": lambda r: r.set_model_version_tag("m", 1, "k" * 251, "v"),
     "tag value long": lambda r: r.set_registered_model_tag("m", "k", "v" * 100_001),
     "tag null": lambda r: r.create_registered_model("n", {"k": None}),
-    "bad filter": lambda r: r.search_model_versions("name = 'a' OR name = 'b'"),
+    "bad filter": lambda r: r.search_model_versions("name = 'a' OR"),
+    "long filter": lambda r: r.search_model_versions("name = 'a' OR " * 2000),
+    "many conditions": lambda r: r.search_model_versions(" OR ".join(["name = 'a'"] * 101)),
     "bad attribute": lambda r: r.search_registered_models("run_id = 'x'"),
     "bad order": lambda r: r.search_model_versions(order_by=["run_id"]),
     "bad token": lambda r: r.search_model_versions(page_token="eyJvZmZzZXQiOiAtMX0="),

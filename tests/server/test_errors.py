@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from starlette.applications import Starlette
 
 from modelreg import errors
-from modelreg.server import ServerSettings
+from modelreg.config import Settings
+from modelreg.server import ServerSettings, create_app
 from modelreg.server.app import endpoints
 from modelreg.server.errors import STATUS_BY_CLASS, PayloadTooLarge, status_for
 from modelreg.service import RegistryService
+from modelreg.store.registry import RegistryStore
 from tests.server.asgi import TestClient, asgi_client
 
 API = "/api/2.0/mlflow"
@@ -29,6 +32,8 @@ EXPECTED_STATUS = {
     errors.PermissionDenied: 403,
     errors.Unauthenticated: 401,
     errors.TemporarilyUnavailable: 503,
+    # A read cancelled by the statement timeout would time out again: not retryable.
+    errors.QueryTimeout: 400,
     errors.IntegrityFailure: 409,
     errors.RegistryError: 500,
     PayloadTooLarge: 413,
@@ -65,6 +70,8 @@ def test_service_errors_render_as_envelopes(
     assert envelope(response) == {"error_code": cls.error_code, "message": f"{cls.__name__} for m"}
     if cls is errors.TemporarilyUnavailable:
         assert response.headers["retry-after"] == "1"
+    else:
+        assert "retry-after" not in response.headers
 
 
 def test_unknown_route_is_json_endpoint_not_found(http: TestClient) -> None:
@@ -253,3 +260,54 @@ def test_hostile_input_never_yields_a_5xx(
             response = http.request(method, path, json=body)
         assert response.status_code < 500, (value, response.text)
         assert "Traceback" not in response.text
+
+
+# ----------------------------------------------------- search limits and timeouts
+
+
+def test_a_filter_beyond_the_limits_is_a_400_that_says_the_limit(http: TestClient) -> None:
+    # Issue 8: about 1,000 clauses came back as a 503 with Retry-After (SQLite refused
+    # the statement), so clients retried a request that could never succeed.
+    many = " AND ".join(f"tag.k{i} = 'v'" for i in range(1000))
+    for path in ("model-versions/search", "registered-models/search"):
+        response = http.get(f"{API}/{path}", params={"filter": many})
+        assert response.status_code == 400
+        assert "retry-after" not in response.headers
+        body = envelope(response)
+        assert body["error_code"] == "INVALID_PARAMETER_VALUE"
+        assert "at most 16,384 characters" in body["message"]
+    within_length = " AND ".join(f"tag.k{i} = 'v'" for i in range(300))
+    response = http.get(f"{API}/model-versions/search", params={"filter": within_length})
+    assert response.status_code == 400
+    assert "this server accepts at most 100 per filter" in envelope(response)["message"]
+
+
+@pytest.fixture
+def slow_searches(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    """A server whose version search runs an endless statement under a 0.2 s limit."""
+
+    def endless(self: RegistryStore, *_args: Any) -> list[Any]:
+        self.conn.exec_driver_sql(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c"
+        ).all()
+        return []
+
+    monkeypatch.setattr(RegistryStore, "search_versions", endless)
+    app = create_app(replace(settings, statement_timeout_ms=200))
+    with asgi_client(app) as client:
+        yield client
+
+
+def test_a_search_cancelled_by_the_statement_timeout_is_not_retryable(
+    slow_searches: TestClient,
+) -> None:
+    response = slow_searches.get(f"{API}/model-versions/search", params={"filter": "name='m'"})
+    assert response.status_code == 400
+    assert "retry-after" not in response.headers
+    body = envelope(response)
+    assert body["error_code"] == "DEADLINE_EXCEEDED"
+    assert body["message"].startswith(
+        "The query ran longer than the 0.2 s statement timeout and was cancelled."
+    )
+    # The server and its connection pool carry on.
+    assert slow_searches.get(f"{API}/registered-models/search").status_code == 200

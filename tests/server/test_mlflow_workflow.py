@@ -179,7 +179,7 @@ assert error_code(lambda: c.set_registered_model_alias("scratch2", "v7", "1")) =
 assert error_code(lambda: c.transition_model_version_stage("scratch2", "1", "prod")) == (
     "INVALID_PARAMETER_VALUE"
 )
-assert error_code(lambda: c.search_model_versions("name = 'a' OR name = 'b'")) == (
+assert error_code(lambda: c.search_model_versions("(name = 'a' OR name = 'b'")) == (
     "INVALID_PARAMETER_VALUE"
 )
 assert error_code(lambda: c.create_model_version("scratch2", "/etc")) == (

@@ -52,6 +52,25 @@ def _versions(
             "name LIKE '%' AND tag.`mlflow.prompt.is_prompt` != 'true'",
             ["Churn-EU", "churn", "fraud", "ltv"],
         ),
+        # modelreg's extension: OR and parentheses, AND binding tighter.
+        ("name = 'ltv' OR tag.team = 'risk'", ["fraud", "ltv"]),
+        ("tag.team = 'risk' OR tag.team LIKE 'gr%'", ["Churn-EU", "churn", "fraud"]),
+        ("name = 'ltv' OR tag.team = 'growth' AND name ILIKE '%eu'", ["Churn-EU", "ltv"]),
+        ("(name = 'ltv' OR tag.team = 'growth') AND name ILIKE '%eu'", ["Churn-EU"]),
+        (
+            "(tag.team = 'growth' OR tag.team = 'risk') AND tag.team != 'risk'",
+            ["Churn-EU", "churn"],
+        ),
+        ("tag.team = 'growth' AND (tag.team = 'risk' OR name = 'churn')", ["churn"]),
+        ("(name = 'x' OR name = 'y') OR (name IN ('ltv') OR tag.nope = 'z')", ["ltv"]),
+        (
+            "(name = 'ltv' OR tag.team = 'risk') AND tag.`mlflow.prompt.is_prompt` != 'true'",
+            ["fraud", "ltv"],
+        ),
+        (
+            "name = 'ltv' OR tag.`mlflow.prompt.is_prompt` != 'true'",
+            ["Churn-EU", "churn", "fraud", "ltv"],
+        ),
     ],
 )
 def test_registered_model_filters(
@@ -79,6 +98,21 @@ def test_prompt_models_are_excluded_by_the_appended_prompt_term(catalogue: Regis
         ("tag.env = 'prod'", [("churn", 2), ("fraud", 1)]),
         ("tag.env != 'prod'", [("fraud", 2)]),
         ("tag.env ILIKE 'PR%' AND name = 'fraud'", [("fraud", 1)]),
+        ("run_id = 'run0' OR tag.env = 'dev'", [("churn", 1), ("fraud", 2)]),
+        (
+            "name = 'fraud' AND (version_number = 2 OR run_id = 'run9')",
+            [("fraud", 1), ("fraud", 2)],
+        ),
+        ("tag.env = 'prod' AND (tag.env = 'dev' OR version_number > 1)", [("churn", 2)]),
+        ("(tag.env = 'prod' OR tag.env = 'dev') AND name = 'churn'", [("churn", 2)]),
+        (
+            "tag.env = 'prod' OR tag.env = 'dev' AND version_number = 1",
+            [("churn", 2), ("fraud", 1)],
+        ),
+        (
+            "(tag.env = 'dev' OR version_number = 3) AND name LIKE '%r%'",
+            [("churn", 3), ("fraud", 2)],
+        ),
     ],
 )
 def test_model_version_filters(
@@ -170,8 +204,9 @@ def test_paging_through_versions(service: RegistryService) -> None:
 @pytest.mark.parametrize(
     ("filter_string", "message"),
     [
-        ("name = 'a' OR name = 'b'", "OR"),
-        ("(name = 'a')", "arenthes"),
+        ("name = 'a' OR", "end of filter"),
+        ("(name = 'a'", "close the group"),
+        ("name = 'a')", "closes no open parenthesis"),
         ("name = a", "'a'"),
         ("creation_timestamp > 1", "creation_timestamp"),
         ("tag.x IS NULL", "IS"),

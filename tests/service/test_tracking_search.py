@@ -44,6 +44,17 @@ def _search(tracking: TrackingService, text: str = "", **kw: object) -> list[str
         ("datasets.context = 'training'", ["run-0"]),
         ("datasets.context IN ('eval', 'training')", ["run-0"]),
         ("attributes.start_time >= 1001 AND metrics.acc < 0.85", ["run-2"]),
+        # modelreg's extension: OR and parentheses, AND binding tighter.
+        ("metrics.acc > 0.85 OR params.C = '10'", ["run-2", "run-1"]),
+        ("datasets.name = 'train' OR status = 'FINISHED'", ["run-2", "run-0"]),
+        ("tags.team = 'growth' AND (metrics.acc < 0.8 OR params.C = '1.0')", ["run-1", "run-0"]),
+        ("(tags.team = 'risk' OR metrics.acc >= 0.9) AND params.C LIKE '1%'", ["run-2", "run-1"]),
+        ("run_name = 'run-0' OR tags.team = 'risk' AND metrics.acc > 0.9", ["run-0"]),
+        (
+            "(params.C = '0.1' OR params.C = '10') AND "
+            "(tags.team = 'risk' OR datasets.digest = 'd1')",
+            ["run-2", "run-0"],
+        ),
     ],
 )
 def test_run_filters(
@@ -74,8 +85,8 @@ def test_deleted_runs_follow_the_view_type(tracking: TrackingService, runs: list
 
 
 def test_bad_run_filter_is_explained(tracking: TrackingService) -> None:
-    with pytest.raises(InvalidArgument, match="OR"):
-        _search(tracking, "metrics.a > 1 OR metrics.b > 1")
+    with pytest.raises(InvalidArgument, match="end of filter"):
+        _search(tracking, "metrics.a > 1 OR")
 
 
 def test_search_logged_models(tracking: TrackingService, runs: list[str]) -> None:
@@ -87,6 +98,12 @@ def test_search_logged_models(tracking: TrackingService, runs: list[str]) -> Non
     assert [m.name for m in found] == ["other"]
     found = tracking.search_logged_models(["0"], "params.C = '1'")
     assert [m.name for m in found] == ["model"]
+    found = tracking.search_logged_models(["0"], "params.C = '1' OR tags.k = 'v'")
+    assert sorted(m.name for m in found) == ["model", "other"]
+    found = tracking.search_logged_models(
+        ["0"], "(params.C = '1' OR tags.k = 'v') AND name != 'model'"
+    )
+    assert [m.name for m in found] == ["other"]
     ordered = tracking.search_logged_models(
         ["0"], order_by=[{"field_name": "name", "ascending": False}]
     )
@@ -102,6 +119,8 @@ def test_search_experiments(tracking: TrackingService) -> None:
     assert sorted(e.name for e in found) == ["churn-a", "churn-b"]
     found = tracking.search_experiments(filter_string="tags.team = 'growth'")
     assert [e.name for e in found] == ["churn-a"]
+    found = tracking.search_experiments(filter_string="tags.team = 'growth' OR name = 'Default'")
+    assert sorted(e.name for e in found) == ["Default", "churn-a"]
     everything = tracking.search_experiments()
     assert {e.name for e in everything} == {"Default", "churn-a", "churn-b"}
 

@@ -160,6 +160,49 @@ def test_searches_do_not_grow_with_models(service: RegistryService) -> None:
     assert all(model.aliases for model in page)
 
 
+# The exact statement count of the hottest reads: a small search costs what a get
+# costs. A version's or a page's tags and aliases come in one statement.
+EXACT_STATEMENTS = {
+    "get_model_version": 2,  # the row; its tags and aliases
+    "get_model_version_by_alias": 4,  # model id; alias; the row; tags and aliases
+    "get_registered_model": 4,  # the row; tags and aliases; latest per stage; their tags
+    "search_model_versions[name]": 2,  # the page; its tags and aliases
+    "search_model_versions[tag]": 2,
+    "search_model_versions[name OR tag]": 2,
+    "search_registered_models[name LIKE]": 3,  # the page; tags and aliases; latest
+    "search_registered_models[tag OR tag]": 3,
+}
+
+
+def test_small_reads_cost_a_fixed_few_statements(service: RegistryService) -> None:
+    for i in range(3):
+        populate_model(service, f"exact-{i}", SMALL)
+    reads: dict[str, Read] = {
+        **version_reads("exact-0"),
+        "search_model_versions[name OR tag]": lambda s: s.search_model_versions(
+            "name = 'exact-0' OR tag.build = 'exact-1-build-2'"
+        ),
+        "search_registered_models[name LIKE]": lambda s: s.search_registered_models(
+            "name LIKE 'exact-%'"
+        ),
+        "search_registered_models[tag OR tag]": lambda s: s.search_registered_models(
+            "tag.team = 'exact' OR tag.x = '2'"
+        ),
+    }
+    counts = {label: statement_count(service, reads[label]) for label in EXACT_STATEMENTS}
+    assert counts == EXACT_STATEMENTS
+    (version,) = service.search_model_versions("name = 'exact-0' AND version_number = 3")
+    assert version.tags == {"build": "exact-0-build-3", "group": "exact"}
+    assert version.aliases == ["champion"]
+    found = service.search_model_versions("name = 'exact-0' OR tag.build = 'exact-1-build-2'")
+    assert len(found) == SMALL + 1
+    (model, *_) = service.search_registered_models("name LIKE 'exact-%'")
+    assert (model.tags, model.aliases) == (
+        {"team": "exact", "x": "1"},
+        {"champion": "3", "challenger": "1"},
+    )
+
+
 def test_a_page_of_the_search_costs_the_same_as_the_whole(
     service: RegistryService,
 ) -> None:

@@ -26,6 +26,7 @@ from modelreg.errors import (
     InvalidState,
     NotFound,
     PermissionDenied,
+    QueryTimeout,
     RegistryError,
     TemporarilyUnavailable,
     Unauthenticated,
@@ -53,6 +54,9 @@ STATUS_BY_CLASS: Final[dict[type[RegistryError], int]] = {
     PermissionDenied: 403,
     Unauthenticated: 401,
     TemporarilyUnavailable: 503,
+    # DEADLINE_EXCEEDED is a 504 in MLflow's table, which its client retries; a read
+    # cancelled by the statement timeout would only time out again, so it is a 400.
+    QueryTimeout: 400,
     # DATA_LOSS is a 500 in MLflow's table, but files that no longer match their manifest
     # stay that way: retrying cannot help, so it is reported as a conflict with stored state.
     IntegrityFailure: 409,

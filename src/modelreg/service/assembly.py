@@ -46,7 +46,10 @@ def build_services(settings: Settings, *, database: Database | None = None) -> S
             " give sqlite:///…, postgresql://… or mysql://…."
         )
     db = database or Database(
-        settings.tracking_uri, auto_upgrade_sqlite=settings.auto_upgrade_sqlite
+        settings.tracking_uri,
+        auto_upgrade_sqlite=settings.auto_upgrade_sqlite,
+        statement_timeout_ms=settings.statement_timeout_ms,
+        filter_limits=settings.filter_limits,
     )
     # Served, locations are artifact-proxy URIs (mlflow-artifacts:/…) that clients read
     # and write through the server; embedded, they are paths under the artifact root.

@@ -168,7 +168,7 @@ class TrackingService(Tracking):
         limit = _page_size(
             max_results, maximum=SEARCH_EXPERIMENTS_MAX, default=SEARCH_EXPERIMENTS_DEFAULT
         )
-        parsed = filters.parse_experiment_filter(filter_string)
+        parsed = filters.parse_experiment_filter(filter_string, self.db.filter_limits)
         order = filters.parse_experiment_order_by(order_by)
 
         def fetch(offset: int, count: int) -> list[Experiment]:
@@ -396,7 +396,7 @@ class TrackingService(Tracking):
         ids = [parse_experiment_id(e) for e in experiment_ids]
         limit = _page_size(max_results, maximum=SEARCH_RUNS_MAX, default=SEARCH_RUNS_DEFAULT)
         stages = _view_stages(run_view_type)
-        parsed = filters.parse_run_filter(filter_string)
+        parsed = filters.parse_run_filter(filter_string, self.db.filter_limits)
         order = filters.parse_run_order_by(order_by)
 
         def fetch(offset: int, count: int) -> list[Run]:
@@ -828,7 +828,7 @@ class TrackingService(Tracking):
         limit = _page_size(
             max_results, maximum=SEARCH_LOGGED_MODELS_MAX, default=SEARCH_LOGGED_MODELS_DEFAULT
         )
-        parsed = filters.parse_logged_model_filter(filter_string)
+        parsed = filters.parse_logged_model_filter(filter_string, self.db.filter_limits)
         on = _dataset_filters(datasets)
 
         def fetch(offset: int, count: int) -> list[LoggedModel]:

@@ -15,8 +15,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect, pool
 
-from modelreg.config import sqlalchemy_url
-from modelreg.errors import RegistryError, TemporarilyUnavailable
+from modelreg.config import DEFAULT_STATEMENT_TIMEOUT_MS, sqlalchemy_url
+from modelreg.errors import QueryTimeout, RegistryError, TemporarilyUnavailable
+from modelreg.filters import DEFAULT_FILTER_LIMITS, FilterLimits
+from modelreg.store import timeouts
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -76,11 +78,28 @@ def make_engine(uri: str) -> Engine:
 
 
 class Database:
-    """One database: a connection pool, transaction scopes and the schema check."""
+    """One database: a connection pool, transaction scopes and the schema check.
 
-    def __init__(self, uri: str, *, auto_upgrade_sqlite: bool = True) -> None:
+    ``statement_timeout_ms`` bounds every statement (0: no limit; see
+    :mod:`modelreg.store.timeouts`); ``filter_limits`` bound the search filters the
+    services compile against this database.
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        auto_upgrade_sqlite: bool = True,
+        statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
+        filter_limits: FilterLimits = DEFAULT_FILTER_LIMITS,
+    ) -> None:
         self.uri = uri
         self.engine = make_engine(uri)
+        # ---- statement timeouts and search limits (begin)
+        timeouts.install(self.engine, statement_timeout_ms)
+        self.statement_timeout_ms = statement_timeout_ms
+        self.filter_limits = filter_limits
+        # ---- statement timeouts and search limits (end)
         self._auto_upgrade = auto_upgrade_sqlite
         self._schema_checked = False
         self._schema_lock = threading.Lock()
@@ -122,10 +141,10 @@ class Database:
         """A read-write transaction, committed on success and rolled back on any error."""
         self.ensure_schema()
         if self.dialect != "sqlite":
-            with _translated_errors(), self.engine.connect() as conn, conn.begin():
+            with self._errors(writing=True), self.engine.connect() as conn, conn.begin():
                 yield conn
             return
-        with self._sqlite_writer, _translated_errors(), self.engine.connect() as conn:
+        with self._sqlite_writer, self._errors(writing=True), self.engine.connect() as conn:
             conn.info["modelreg_begin"] = "BEGIN IMMEDIATE"
             with conn.begin():
                 yield conn
@@ -134,17 +153,44 @@ class Database:
     def read(self) -> Iterator[Connection]:
         """A read-only scope: one consistent snapshot for the fixed few queries of a read."""
         self.ensure_schema()
-        with _translated_errors(), self.engine.connect() as conn, conn.begin():
+        with self._errors(writing=False), self.engine.connect() as conn, conn.begin():
             yield conn
+
+    @contextmanager
+    def _errors(self, *, writing: bool) -> Iterator[None]:
+        """Driver errors as RegistryErrors; a statement timeout as what it means here."""
+        try:
+            with _translated_errors():
+                yield
+        except _StatementTimedOut:
+            seconds = f"{self.statement_timeout_ms / 1000:g} s"
+            if writing:
+                # A change that long waits for a lock another change holds: it
+                # may well go through once that one is done.
+                raise TemporarilyUnavailable(
+                    f"The change did not finish within the {seconds} statement timeout "
+                    "(most likely waiting for a lock that another change holds) and was "
+                    "cancelled; nothing was written. Retry it later."
+                ) from None
+            raise QueryTimeout(
+                f"The query ran longer than the {seconds} statement timeout and was "
+                "cancelled. It would take as long again: narrow the request (a more "
+                "selective filter, fewer results per page) instead of retrying it."
+            ) from None
 
     def upgrade_schema(self, revision: str = "head") -> tuple[str | None, str | None]:
         """Migrate to ``revision``; returns the revisions before and after."""
         from modelreg.store import migrations
 
-        with _translated_errors():
-            before = migrations.current_revision(self.engine)
-            migrations.upgrade(self.engine, revision)
-            return before, migrations.current_revision(self.engine)
+        # Migrations may rewrite big tables: they run without the statement timeout.
+        engine = make_engine(self.uri)
+        try:
+            with _translated_errors():
+                before = migrations.current_revision(engine)
+                migrations.upgrade(engine, revision)
+                return before, migrations.current_revision(engine)
+        finally:
+            engine.dispose()
 
     def schema_revisions(self) -> tuple[str | None, str]:
         """The schema revision of the database, and the one this code needs."""
@@ -157,6 +203,10 @@ class Database:
         self.engine.dispose()
 
 
+class _StatementTimedOut(Exception):
+    """A statement was cancelled by the statement timeout (Database says what it means)."""
+
+
 @contextmanager
 def _translated_errors() -> Iterator[None]:
     try:
@@ -164,6 +214,8 @@ def _translated_errors() -> Iterator[None]:
     except RegistryError:
         raise
     except exc.OperationalError as error:
+        if timeouts.is_timeout(error):
+            raise _StatementTimedOut() from None
         raise TemporarilyUnavailable(
             f"The registry database is unavailable or busy: {_first_line(error)}"
         ) from None

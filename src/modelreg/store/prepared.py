@@ -10,10 +10,10 @@ still returns ordinary rows with named columns.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult
+from sqlalchemy import Connection, CursorResult, bindparam
 from sqlalchemy.sql import ClauseElement
 
 
@@ -64,3 +64,59 @@ class Prepared:
 
     def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:
         return self.execute(conn, params).scalar()
+
+
+class PreparedCache:
+    """Prepared statements built on first use, one per key (a search filter's shape).
+
+    Searches repeat a handful of shapes (``name = ?``, ``tag.k = ?``) with ever new
+    values; keyed by shape, each is built and compiled once instead of per call. The
+    cache is bounded: past ``limit`` keys it starts over.
+    """
+
+    def __init__(self, limit: int = 1024) -> None:
+        self._limit = limit
+        self._statements: dict[Hashable, Prepared] = {}
+
+    def get(self, key: Hashable, build: Callable[[], ClauseElement]) -> Prepared:
+        found = self._statements.get(key)
+        if found is None:
+            if len(self._statements) >= self._limit:
+                self._statements.clear()
+            found = self._statements[key] = Prepared(build())
+        return found
+
+    def __len__(self) -> int:
+        return len(self._statements)
+
+
+class PreparedLists:
+    """A statement with ``IN`` lists, compiled once per bucket of list lengths.
+
+    SQLAlchemy's expanding parameters re-render the SQL on every execution, which
+    costs more than a search page's whole query on SQLite. Here each list becomes
+    placeholders ``<name>_0`` .. ``<name>_<n-1>`` with ``n`` the next power of two,
+    padded by repeating the last value (a repeated value changes nothing in an IN
+    list), so a handful of compiled statements serve every page size.
+    ``build(**placeholders)`` returns the statement for one set of placeholder lists.
+    """
+
+    def __init__(self, build: Callable[..., ClauseElement]) -> None:
+        self._build = build
+        self._by_sizes: dict[tuple[int, ...], Prepared] = {}
+
+    def all(self, conn: Connection, lists: Mapping[str, list[Any]]) -> list[Any]:
+        """Every row for these (non-empty) lists."""
+        sizes = tuple(1 << (len(values) - 1).bit_length() for values in lists.values())
+        found = self._by_sizes.get(sizes)
+        if found is None:
+            placeholders: dict[str, list[Any]] = {
+                name: [bindparam(f"{name}_{i}") for i in range(size)]
+                for name, size in zip(lists, sizes, strict=True)
+            }
+            found = self._by_sizes[sizes] = Prepared(self._build(**placeholders))
+        params: dict[str, Any] = {}
+        for (name, values), size in zip(lists.items(), sizes, strict=True):
+            padded = [*values, *[values[-1]] * (size - len(values))]
+            params.update({f"{name}_{i}": value for i, value in enumerate(padded)})
+        return found.all(conn, params)

@@ -7,16 +7,18 @@ commit (the service owns the unit of work).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Table,
     and_,
     bindparam,
     delete,
     func,
     insert,
+    null,
     select,
     tuple_,
     union_all,
@@ -26,10 +28,15 @@ from sqlalchemy.exc import IntegrityError
 
 from modelreg.entities import STAGES, ModelVersion, RegisteredModel
 from modelreg.errors import AlreadyExists
-from modelreg.filters import Comparison, OrderKey
+from modelreg.filters import Condition, OrderKey
 from modelreg.store import search
-from modelreg.store.prepared import Prepared
-from modelreg.store.rows import VERSION_COLUMN_NAMES, model_from_row, version_from_row
+from modelreg.store.prepared import Prepared, PreparedCache, PreparedLists
+from modelreg.store.rows import (
+    MODEL_COLUMN_NAMES,
+    VERSION_COLUMN_NAMES,
+    model_from_row,
+    version_from_row,
+)
 from modelreg.store.tables import (
     VALUE_PREFIX_LENGTH,
     model_aliases,
@@ -45,20 +52,37 @@ mv = model_versions
 _VERSION_COLUMNS = (rm.c.name, *[c for c in mv.c if c.name != "model_id"], mv.c.model_id)
 if tuple(c.name for c in _VERSION_COLUMNS) != VERSION_COLUMN_NAMES:  # pragma: no cover
     raise RuntimeError("model_versions columns changed: update store/rows.py to match")
+if tuple(c.name for c in rm.c) != MODEL_COLUMN_NAMES:  # pragma: no cover
+    raise RuntimeError("registered_models columns changed: update store/rows.py to match")
 _VERSIONS_WITH_NAME = mv.join(rm, rm.c.id == mv.c.model_id)
 _MID: Any = bindparam("mid")
 
 # The single-entity reads every get goes through, compiled once per dialect.
 _MODEL_ID = Prepared(select(rm.c.id).where(rm.c.name == bindparam("name")))
 _MODEL_ROW = Prepared(select(rm).where(rm.c.name == bindparam("name")))
-_MODEL_TAGS = Prepared(
-    select(registered_model_tags.c.key, registered_model_tags.c.value).where(
-        registered_model_tags.c.model_id == _MID
+
+
+def _model_extras(where: Callable[[Table], Any]) -> Any:
+    """A model's tags and aliases in one statement: rows (model id, tag key or alias,
+    tag value or NULL, NULL or aliased version); a NULL value marks an alias."""
+    t, a = registered_model_tags, model_aliases
+    return union_all(
+        select(t.c.model_id, t.c.key, t.c.value, null().label("version")).where(where(t)),
+        select(a.c.model_id, a.c.alias, null(), a.c.version).where(where(a)),
     )
-)
-_MODEL_ALIASES = Prepared(
-    select(model_aliases.c.alias, model_aliases.c.version).where(model_aliases.c.model_id == _MID)
-)
+
+
+def _version_extras(where: Callable[[Table], Any]) -> Any:
+    """Versions' tags and aliases in one statement: rows (model id, version, tag key or
+    alias, tag value or NULL); tag values are never NULL, so a NULL marks an alias."""
+    t, a = model_version_tags, model_aliases
+    return union_all(
+        select(t.c.model_id, t.c.version, t.c.key, t.c.value).where(where(t)),
+        select(a.c.model_id, a.c.version, a.c.alias, null()).where(where(a)),
+    )
+
+
+_MODEL_EXTRAS = Prepared(_model_extras(lambda table: table.c.model_id == _MID))
 _VERSION_ROW = Prepared(
     select(*_VERSION_COLUMNS)
     .select_from(_VERSIONS_WITH_NAME)
@@ -77,10 +101,8 @@ _FEW_VERSION_TAGS = Prepared(
         model_version_tags.c.version, model_version_tags.c.key, model_version_tags.c.value
     ).where(model_version_tags.c.model_id == _MID, model_version_tags.c.version.in_(_SLOTS))
 )
-_FEW_VERSION_ALIASES = Prepared(
-    select(model_aliases.c.version, model_aliases.c.alias).where(
-        model_aliases.c.model_id == _MID, model_aliases.c.version.in_(_SLOTS)
-    )
+_FEW_VERSION_EXTRAS = Prepared(
+    _version_extras(lambda table: and_(table.c.model_id == _MID, table.c.version.in_(_SLOTS)))
 )
 # The write path of create_model_version, the registry's hottest write.
 _BUMP_COUNTER = Prepared(
@@ -104,60 +126,42 @@ _INSERT_VERSION_TAG = Prepared(
     insert(model_version_tags).values({c: bindparam(f"p_{c.name}") for c in model_version_tags.c})
 )
 
-# Tags and aliases of a page of versions (see RegistryStore._for_versions).
+# Tags and aliases of a page of versions (see RegistryStore._version_extras).
 _RANGE: tuple[Any, Any] = (bindparam("lo"), bindparam("hi"))
-_MODEL_RANGE_TAGS = Prepared(
-    select(
-        model_version_tags.c.model_id,
-        model_version_tags.c.version,
-        model_version_tags.c.key,
-        model_version_tags.c.value,
-    ).where(model_version_tags.c.model_id == _MID, model_version_tags.c.version.between(*_RANGE))
+_MODEL_RANGE_EXTRAS = Prepared(
+    _version_extras(lambda table: and_(table.c.model_id == _MID, table.c.version.between(*_RANGE)))
 )
-_MODEL_RANGE_ALIASES = Prepared(
-    select(model_aliases.c.model_id, model_aliases.c.version, model_aliases.c.alias).where(
-        model_aliases.c.model_id == _MID, model_aliases.c.version.between(*_RANGE)
+_PAGE_VERSION_EXTRAS = PreparedLists(
+    lambda mids, versions: _version_extras(
+        lambda table: and_(table.c.model_id.in_(mids), table.c.version.in_(versions))
     )
-)
-_PAGE_VERSION_TAGS = select(
-    model_version_tags.c.model_id,
-    model_version_tags.c.version,
-    model_version_tags.c.key,
-    model_version_tags.c.value,
-).where(
-    model_version_tags.c.model_id.in_(bindparam("mids", expanding=True)),
-    model_version_tags.c.version.in_(bindparam("versions", expanding=True)),
-)
-_PAGE_VERSION_ALIASES = select(
-    model_aliases.c.model_id, model_aliases.c.version, model_aliases.c.alias
-).where(
-    model_aliases.c.model_id.in_(bindparam("mids", expanding=True)),
-    model_aliases.c.version.in_(bindparam("versions", expanding=True)),
 )
 
 # Tags, aliases and latest version per stage of a page of models.
-_MIDS: Any = bindparam("mids", expanding=True)
-_PAGE_MODEL_TAGS = select(
-    registered_model_tags.c.model_id, registered_model_tags.c.key, registered_model_tags.c.value
-).where(registered_model_tags.c.model_id.in_(_MIDS))
-_PAGE_MODEL_ALIASES = select(
-    model_aliases.c.model_id, model_aliases.c.alias, model_aliases.c.version
-).where(model_aliases.c.model_id.in_(_MIDS))
-_NEWEST = (
-    select(
-        mv.c.model_id.label("mid"),
-        mv.c.current_stage.label("stage"),
-        func.max(mv.c.version).label("top"),
-    )
-    .where(mv.c.model_id.in_(_MIDS), mv.c.current_stage.in_(bindparam("stages", expanding=True)))
-    .group_by(mv.c.model_id, mv.c.current_stage)
-    .subquery()
+_PAGE_MODEL_EXTRAS = PreparedLists(
+    lambda mids: _model_extras(lambda table: table.c.model_id.in_(mids))
 )
-_PAGE_LATEST = select(*_VERSION_COLUMNS).select_from(
-    _NEWEST.join(mv, (mv.c.model_id == _NEWEST.c.mid) & (mv.c.version == _NEWEST.c.top)).join(
-        rm, rm.c.id == mv.c.model_id
+
+
+def _page_latest(mids: list[Any], stages: list[Any]) -> Any:
+    newest = (
+        select(
+            mv.c.model_id.label("mid"),
+            mv.c.current_stage.label("stage"),
+            func.max(mv.c.version).label("top"),
+        )
+        .where(mv.c.model_id.in_(mids), mv.c.current_stage.in_(stages))
+        .group_by(mv.c.model_id, mv.c.current_stage)
+        .subquery()
     )
-)
+    return select(*_VERSION_COLUMNS).select_from(
+        newest.join(mv, (mv.c.model_id == newest.c.mid) & (mv.c.version == newest.c.top)).join(
+            rm, rm.c.id == mv.c.model_id
+        )
+    )
+
+
+_PAGE_LATEST = PreparedLists(_page_latest)
 
 # The latest version in each stage: one indexed LIMIT 1 probe per stage, in one statement.
 _LATEST_PER_STAGE = {
@@ -183,6 +187,15 @@ _LATEST_PER_STAGE = {
     )
     for stages in [STAGES, *[(stage,) for stage in STAGES]]
 }
+
+
+# Search pages, compiled once per filter shape and ordering (see store/search.py).
+_MODEL_SEARCHES = PreparedCache()
+_VERSION_SEARCHES = PreparedCache()
+
+
+def _paged(query: Any) -> Any:
+    return query.offset(bindparam("offset")).limit(bindparam("limit"))
 
 
 class RegistryStore:
@@ -264,27 +277,32 @@ class RegistryStore:
         row = self.model_row(name)
         if row is None:
             return None
-        params = {"mid": row.id}
-        tags = {row.key: row.value for row in _MODEL_TAGS.all(self.conn, params)}
-        aliases = {row.alias: row.version for row in _MODEL_ALIASES.all(self.conn, params)}
+        found = self.model_tags_and_aliases([row.id], _MODEL_EXTRAS.all(self.conn, {"mid": row.id}))
+        tags, aliases = found[0][row.id], found[1][row.id]
         latest = self.latest_of_model(row.id, STAGES, aliases)
         return model_from_row(row, tags, aliases, latest)
 
     def search_models(
         self,
-        filters: Sequence[Comparison],
+        filters: Sequence[Condition],
         order: Sequence[OrderKey],
         offset: int,
         limit: int,
     ) -> list[RegisteredModel]:
-        query = select(rm).where(*search.registered_model_conditions(filters))
-        query = search.order_registered_models(query, order).offset(offset).limit(limit)
-        rows = self.conn.execute(query).all()
-        ids = [row.id for row in rows]
-        tags = self.model_tags(ids)
-        aliases = self.model_aliases(ids)
+        def build() -> Any:
+            query = select(rm).where(*search.where(filters, search.REGISTERED_MODELS))
+            return _paged(search.order_registered_models(query, order))
+
+        statement = _MODEL_SEARCHES.get((search.shape(filters), tuple(order)), build)
+        params = {**search.filter_params(filters), "offset": offset, "limit": limit}
+        rows = statement.all(self.conn, params)
+        ids = [row[0] for row in rows]  # by position (MODEL_COLUMN_NAMES): cheaper
+        tags, aliases = self.model_tags_and_aliases(ids)
         latest = self.latest_versions(ids)
-        return [model_from_row(r, tags[r.id], aliases[r.id], latest.get(r.id, [])) for r in rows]
+        return [
+            model_from_row(row, tags[id_], aliases[id_], latest.get(id_, ()))
+            for row, id_ in zip(rows, ids, strict=True)
+        ]
 
     # --------------------------------------------------------------- versions
     def allocate_version_by_name(self, name: str, now: int) -> tuple[int, int] | None:
@@ -327,16 +345,20 @@ class RegistryStore:
         for i, slot in enumerate(_SLOTS):
             params[slot.key] = rows[i].version if i < len(rows) else 0
         tags: dict[int, dict[str, str]] = defaultdict(dict)
-        for version, key, value in _FEW_VERSION_TAGS.all(self.conn, params):
-            tags[version][key] = value
         aliases: dict[int, list[str]] = defaultdict(list)
         if model_aliases is None:
-            for version, alias in _FEW_VERSION_ALIASES.all(self.conn, params):
-                aliases[version].append(alias)
+            for _, version, key, value in _FEW_VERSION_EXTRAS.all(self.conn, params):
+                if value is None:
+                    aliases[version].append(key)
+                else:
+                    tags[version][key] = value
         else:
+            for version, key, value in _FEW_VERSION_TAGS.all(self.conn, params):
+                tags[version][key] = value
             for alias, version in model_aliases.items():
                 aliases[version].append(alias)
-        return [version_from_row(r, tags[r.version], aliases[r.version]) for r in rows]
+        # Rows are unpacked by position: attribute lookups on rows cost more.
+        return [version_from_row(r, tags[r[1]], aliases[r[1]]) for r in rows]
 
     def latest_of_model(
         self,
@@ -399,54 +421,70 @@ class RegistryStore:
         found: dict[int, list[Any]] = defaultdict(list)
         if not model_ids:
             return found
-        params = {"mids": list(model_ids), "stages": list(stages)}
-        for row in self.conn.execute(_PAGE_LATEST, params):
+        lists: dict[str, list[Any]] = {"mids": list(model_ids), "stages": list(stages)}
+        for row in _PAGE_LATEST.all(self.conn, lists):
             found[row[-1]].append(row)
         return found
 
     def search_versions(
         self,
-        filters: Sequence[Comparison],
+        filters: Sequence[Condition],
         order: Sequence[OrderKey],
         offset: int,
         limit: int,
     ) -> list[ModelVersion]:
-        query = (
-            select(*_VERSION_COLUMNS)
-            .select_from(mv.join(rm, rm.c.id == mv.c.model_id))
-            .where(*search.model_version_conditions(filters))
-        )
-        query = search.order_model_versions(query, order).offset(offset).limit(limit)
-        rows = self.conn.execute(query).all()
-        keys = [(row.model_id, row.version) for row in rows]
-        tags = self.version_tags(keys)
-        aliases = self.version_aliases(keys)
+        def build() -> Any:
+            query = (
+                select(*_VERSION_COLUMNS)
+                .select_from(_VERSIONS_WITH_NAME)
+                .where(*search.where(filters, search.MODEL_VERSIONS))
+            )
+            return _paged(search.order_model_versions(query, order))
+
+        statement = _VERSION_SEARCHES.get((search.shape(filters), tuple(order)), build)
+        params = {**search.filter_params(filters), "offset": offset, "limit": limit}
+        rows = statement.all(self.conn, params)
+        # Positions per VERSION_COLUMN_NAMES: 1 is the version, the last the model id.
+        keys = [(row[-1], row[1]) for row in rows]
+        tags, aliases = self.version_tags_and_aliases(keys)
         return [
-            version_from_row(r, tags[(r.model_id, r.version)], aliases[(r.model_id, r.version)])
-            for r in rows
+            version_from_row(r, tags[key], aliases[key]) for r, key in zip(rows, keys, strict=True)
         ]
 
     # ------------------------------------------------------------------- tags
-    def model_tags(self, model_ids: Sequence[int]) -> dict[int, dict[str, str]]:
-        found: dict[int, dict[str, str]] = defaultdict(dict)
-        if model_ids:
-            for model_id, key, value in self.conn.execute(_PAGE_MODEL_TAGS, {"mids": model_ids}):
-                found[model_id][key] = value
-        return found
+    def model_tags_and_aliases(
+        self, model_ids: Sequence[int], rows: Iterable[Any] | None = None
+    ) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, int]]]:
+        """Tags and aliases of many models (a search page), in one statement.
 
-    def version_tags(
+        ``rows`` are the rows of a ``_model_extras`` statement already run.
+        """
+        tags: dict[int, dict[str, str]] = defaultdict(dict)
+        aliases: dict[int, dict[str, int]] = defaultdict(dict)
+        if rows is None and model_ids:
+            rows = _PAGE_MODEL_EXTRAS.all(self.conn, {"mids": list(model_ids)})
+        for model_id, name, value, version in rows or ():
+            if value is None:
+                aliases[model_id][name] = version
+            else:
+                tags[model_id][name] = value
+        return tags, aliases
+
+    def version_tags_and_aliases(
         self, keys: Sequence[tuple[int, int]]
-    ) -> dict[tuple[int, int], dict[str, str]]:
-        found: dict[tuple[int, int], dict[str, str]] = defaultdict(dict)
-        rows = self._for_versions(_PAGE_VERSION_TAGS, _MODEL_RANGE_TAGS, keys)
-        for model_id, version, key, value in rows:
-            found[(model_id, version)][key] = value
-        return found
+    ) -> tuple[dict[tuple[int, int], dict[str, str]], dict[tuple[int, int], list[str]]]:
+        """Tags and aliases of a page of versions, one statement per chunk of the page."""
+        tags: dict[tuple[int, int], dict[str, str]] = defaultdict(dict)
+        aliases: dict[tuple[int, int], list[str]] = defaultdict(list)
+        for model_id, version, name, value in self._version_extras(keys):
+            if value is None:
+                aliases[(model_id, version)].append(name)
+            else:
+                tags[(model_id, version)][name] = value
+        return tags, aliases
 
-    def _for_versions(
-        self, statement: Any, one_model: Prepared, keys: Sequence[tuple[int, int]]
-    ) -> list[Any]:
-        """Rows of ``statement`` for a page of versions, per-column IN lists then exact pairs.
+    def _version_extras(self, keys: Sequence[tuple[int, int]]) -> list[Any]:
+        """Tag and alias rows of a page of versions: per-column IN lists, then exact pairs.
 
         Per-column lists let every backend probe the (model_id, version) index with a
         statement compiled once; pairs outside the page are dropped here. A page of one
@@ -459,18 +497,16 @@ class RegistryStore:
             versions = sorted({version for _, version in chunk})
             if len(mids) == 1:
                 bounds = {"mid": mids[0], "lo": versions[0], "hi": versions[-1]}
-                rows += [r for r in one_model.all(self.conn, bounds) if (r[0], r[1]) in wanted]
+                found = _MODEL_RANGE_EXTRAS.all(self.conn, bounds)
+                rows += [r for r in found if (r[0], r[1]) in wanted]
                 continue
             if len(mids) * len(versions) > 4 * len(chunk):
                 # A page scattered over many models and version numbers: the column
                 # lists would match far more than the page, so filter on exact pairs.
-                exact = statement.where(
-                    _key_filter(statement.selected_columns[0], statement.selected_columns[1], chunk)
-                )
-                rows += list(self.conn.execute(exact, {"mids": mids, "versions": versions}))
+                rows += list(self.conn.execute(_version_extras(_pairs_of(chunk))))
                 continue
-            params = {"mids": mids, "versions": versions}
-            rows += [r for r in self.conn.execute(statement, params) if (r[0], r[1]) in wanted]
+            page = _PAGE_VERSION_EXTRAS.all(self.conn, {"mids": mids, "versions": versions})
+            rows += [r for r in page if (r[0], r[1]) in wanted]
         return rows
 
     def set_model_tags(self, model_id: int, tags: Mapping[str, str]) -> None:
@@ -514,21 +550,6 @@ class RegistryStore:
         return delete_pair(self.conn, model_version_tags, owner, key)
 
     # ---------------------------------------------------------------- aliases
-    def model_aliases(self, model_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-        found: dict[int, dict[str, int]] = defaultdict(dict)
-        if model_ids:
-            rows = self.conn.execute(_PAGE_MODEL_ALIASES, {"mids": model_ids})
-            for model_id, alias, version in rows:
-                found[model_id][alias] = version
-        return found
-
-    def version_aliases(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], list[str]]:
-        found: dict[tuple[int, int], list[str]] = defaultdict(list)
-        rows = self._for_versions(_PAGE_VERSION_ALIASES, _MODEL_RANGE_ALIASES, keys)
-        for model_id, version, alias in rows:
-            found[(model_id, version)].append(alias)
-        return found
-
     def alias_version(self, model_id: int, alias: str) -> int | None:
         found: int | None = _ALIAS_VERSION.scalar(self.conn, {"mid": model_id, "alias": alias})
         return found
@@ -561,6 +582,12 @@ KEYS_PER_STATEMENT = 2_000
 def _chunks(keys: Sequence[tuple[int, int]]) -> Iterator[Sequence[tuple[int, int]]]:
     for start in range(0, len(keys), KEYS_PER_STATEMENT):
         yield keys[start : start + KEYS_PER_STATEMENT]
+
+
+def _pairs_of(keys: Iterable[tuple[int, int]]) -> Callable[[Table], Any]:
+    """Rows of a (model_id, version)-keyed table that are exactly ``keys``."""
+    pairs = list(keys)
+    return lambda table: _key_filter(table.c.model_id, table.c.version, pairs)
 
 
 def _key_filter(model_col: Any, version_col: Any, keys: Iterable[tuple[int, int]]) -> Any:

@@ -74,18 +74,31 @@ def version_from_row(
     )
 
 
+# The column order of every registered-model read (the table's own order).
+MODEL_COLUMN_NAMES = (
+    "id",
+    "name",
+    "creation_timestamp",
+    "last_updated_timestamp",
+    "description",
+    "user_id",
+    "last_version",
+)
+
+
 def model_from_row(
     row: Any,
     tags: Mapping[str, str],
     aliases: Mapping[str, int],
     latest: Sequence[ModelVersion],
 ) -> RegisteredModel:
+    _id, name, created, updated, description, user_id, _last_version = row
     return RegisteredModel(
-        name=row.name,
-        creation_timestamp=row.creation_timestamp,
-        last_updated_timestamp=row.last_updated_timestamp,
-        description=row.description or "",
-        user_id=row.user_id or "",
+        name=name,
+        creation_timestamp=created,
+        last_updated_timestamp=updated,
+        description=description or "",
+        user_id=user_id or "",
         tags=dict(tags),
         aliases={alias: str(version) for alias, version in sorted(aliases.items())},
         latest_versions=sorted(latest, key=lambda mv: mv.number),

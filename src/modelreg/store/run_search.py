@@ -1,14 +1,20 @@
-"""Compile parsed run and logged-model filters (``modelreg.filters``) into SQL."""
+"""Compile parsed run, logged-model and experiment filters (``modelreg.filters``) into SQL.
+
+The compilation is :func:`modelreg.store.search.where`'s: params, tags, metrics and
+datasets are sets of owner keys combined per ``AND`` / ``OR`` group, attributes are
+plain terms; every value is a bound parameter, passed with :func:`filter_params`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from modelreg.errors import InvalidArgument
-from modelreg.store.search import compare
+from modelreg.filters import Comparison, comparisons
+from modelreg.store.search import Target, compare, filter_params, key_param, value_param, where
 from modelreg.store.tables import (
     datasets,
     experiment_tags,
@@ -23,6 +29,18 @@ from modelreg.store.tables import (
     run_tags,
     runs,
 )
+
+if TYPE_CHECKING:
+    from modelreg.filters import Condition, RunOrderKey
+
+__all__ = [
+    "experiment_conditions",
+    "filter_params",
+    "logged_model_conditions",
+    "logged_model_order",
+    "run_conditions",
+    "run_order",
+]
 
 _RUN_ATTRIBUTES = {
     "run_id": runs.c.run_id,
@@ -40,47 +58,57 @@ _DATASET_COLUMNS = {
     "context": run_inputs.c.context,
 }
 
-if TYPE_CHECKING:
-    from modelreg.filters import Comparison, RunOrderKey
+
+def _keyed(tables: Mapping[str, Any]) -> Callable[[Comparison, int], Select[Any] | None]:
+    """Sets for conditions on keyed values: per kind, the (key, value) table's owner
+    column; the set is the owners with a ``key`` row whose value satisfies the
+    condition. Other kinds are not sets here."""
+
+    def member(cond: Comparison, index: int) -> Select[Any] | None:
+        owner = tables.get(cond.kind)
+        if owner is None:
+            return None
+        table = owner.table
+        matches = compare(table.c.value, cond.op, value_param(index, cond))
+        return select(owner).where(table.c.key == key_param(index), matches)
+
+    return member
 
 
-def _keyed(table: Any, owner_col: Any, key: str, op: str, value: Any) -> Any:
-    return owner_col.in_(
-        select(table.c[owner_col.name]).where(table.c.key == key, compare(table.c.value, op, value))
-    )
+def _attributes(columns: Mapping[str, Any]) -> Callable[[Comparison, int], ColumnElement[bool]]:
+    def plain(cond: Comparison, index: int) -> ColumnElement[bool]:
+        return compare(columns[cond.key], cond.op, value_param(index, cond))
+
+    return plain
+
+
+_run_keyed = _keyed(
+    {
+        "param": run_params.c.run_id,
+        "tag": run_tags.c.run_id,
+        "metric": latest_metrics.c.run_id,
+    }
+)
+
+
+def _run_member(cond: Comparison, index: int) -> Select[Any] | None:
+    if cond.kind == "dataset":
+        clause = compare(_DATASET_COLUMNS[cond.key], cond.op, value_param(index, cond))
+        return select(run_inputs.c.run_id).select_from(run_inputs.join(datasets)).where(clause)
+    return _run_keyed(cond, index)
+
+
+_RUNS = Target(owner=runs.c.run_id, member=_run_member, plain=_attributes(_RUN_ATTRIBUTES))
 
 
 def run_conditions(
-    experiment_ids: Sequence[int], stages: Sequence[str], parsed: Sequence[Comparison]
+    experiment_ids: Sequence[int], stages: Sequence[str], parsed: Sequence[Condition]
 ) -> list[Any]:
-    conditions: list[Any] = [
+    return [
         runs.c.experiment_id.in_(experiment_ids),
         runs.c.lifecycle_stage.in_(stages),
+        *where(parsed, _RUNS),
     ]
-    for cond in parsed:
-        if cond.kind == "attribute":
-            conditions.append(compare(_RUN_ATTRIBUTES[cond.key], cond.op, cond.value))
-        elif cond.kind == "param":
-            conditions.append(_keyed(run_params, runs.c.run_id, cond.key, cond.op, cond.value))
-        elif cond.kind == "tag":
-            conditions.append(_keyed(run_tags, runs.c.run_id, cond.key, cond.op, cond.value))
-        elif cond.kind == "metric":
-            conditions.append(
-                runs.c.run_id.in_(
-                    select(latest_metrics.c.run_id).where(
-                        latest_metrics.c.key == cond.key,
-                        compare(latest_metrics.c.value, cond.op, cond.value),
-                    )
-                )
-            )
-        elif cond.kind == "dataset":
-            clause = compare(_DATASET_COLUMNS[cond.key], cond.op, cond.value)
-            conditions.append(
-                runs.c.run_id.in_(
-                    select(run_inputs.c.run_id).select_from(run_inputs.join(datasets)).where(clause)
-                )
-            )
-    return conditions
 
 
 def run_order(order: Sequence[RunOrderKey]) -> list[Any]:
@@ -118,7 +146,7 @@ _MODEL_ATTRIBUTES = {
 }
 
 
-def _on_datasets(datasets: Sequence[tuple[str, str | None]]) -> list[Any]:
+def _on_datasets(datasets: Sequence[tuple[str, str | None]]) -> list[ColumnElement[bool]]:
     """Metric rows computed on one of ``datasets`` ((name, digest); no digest: any)."""
     if not datasets:
         return []
@@ -135,9 +163,32 @@ def _on_datasets(datasets: Sequence[tuple[str, str | None]]) -> list[Any]:
     ]
 
 
+_model_keyed = _keyed(
+    {
+        "param": logged_model_params.c.model_id,
+        "tag": logged_model_tags.c.model_id,
+        "metric": run_metrics.c.model_id,
+    }
+)
+
+
+def _logged_models(on: Sequence[ColumnElement[bool]]) -> Target:
+    """The logged-model target, its metric sets limited to the metric rows ``on``."""
+
+    def member(cond: Comparison, index: int) -> Select[Any] | None:
+        found = _model_keyed(cond, index)
+        if found is not None and cond.kind == "metric":
+            return found.where(*on)
+        return found
+
+    return Target(
+        owner=logged_models.c.model_id, member=member, plain=_attributes(_MODEL_ATTRIBUTES)
+    )
+
+
 def logged_model_conditions(
     experiment_ids: Sequence[int],
-    parsed: Sequence[Comparison],
+    parsed: Sequence[Condition],
     datasets: Sequence[tuple[str, str | None]] = (),
 ) -> list[Any]:
     """``datasets`` (MLflow's ``search_logged_models(datasets=)``) limits metric
@@ -146,30 +197,10 @@ def logged_model_conditions(
     conditions: list[Any] = []
     if experiment_ids:
         conditions.append(logged_models.c.experiment_id.in_(experiment_ids))
-    owner = logged_models.c.model_id
-    on_datasets = _on_datasets(datasets)
-    if on_datasets and not any(cond.kind == "metric" for cond in parsed):
-        conditions.append(owner.in_(select(run_metrics.c.model_id).where(*on_datasets)))
-    for cond in parsed:
-        if cond.kind == "attribute":
-            conditions.append(compare(_MODEL_ATTRIBUTES[cond.key], cond.op, cond.value))
-        elif cond.kind == "param":
-            conditions.append(_keyed(logged_model_params, owner, cond.key, cond.op, cond.value))
-        elif cond.kind == "tag":
-            conditions.append(_keyed(logged_model_tags, owner, cond.key, cond.op, cond.value))
-        else:
-            conditions.append(
-                owner.in_(
-                    select(run_metrics.c.model_id).where(
-                        and_(
-                            run_metrics.c.key == cond.key,
-                            compare(run_metrics.c.value, cond.op, cond.value),
-                        ),
-                        *on_datasets,
-                    )
-                )
-            )
-    return conditions
+    on = _on_datasets(datasets)
+    if on and not any(cond.kind == "metric" for cond in comparisons(parsed)):
+        conditions.append(logged_models.c.model_id.in_(select(run_metrics.c.model_id).where(*on)))
+    return conditions + where(parsed, _logged_models(on))
 
 
 def logged_model_order(order_by: Sequence[Mapping[str, Any]] | None) -> list[Any]:
@@ -189,20 +220,18 @@ def logged_model_order(order_by: Sequence[Mapping[str, Any]] | None) -> list[Any
     return clauses
 
 
-_EXPERIMENT_ATTRIBUTES = {
-    "name": experiments.c.name,
-    "creation_time": experiments.c.creation_time,
-    "last_update_time": experiments.c.last_update_time,
-}
+_EXPERIMENTS = Target(
+    owner=experiments.c.experiment_id,
+    member=_keyed({"tag": experiment_tags.c.experiment_id}),
+    plain=_attributes(
+        {
+            "name": experiments.c.name,
+            "creation_time": experiments.c.creation_time,
+            "last_update_time": experiments.c.last_update_time,
+        }
+    ),
+)
 
 
-def experiment_conditions(parsed: Sequence[Comparison]) -> list[Any]:
-    conditions: list[Any] = []
-    for cond in parsed:
-        if cond.kind == "tag":
-            conditions.append(
-                _keyed(experiment_tags, experiments.c.experiment_id, cond.key, cond.op, cond.value)
-            )
-        else:
-            conditions.append(compare(_EXPERIMENT_ATTRIBUTES[cond.key], cond.op, cond.value))
-    return conditions
+def experiment_conditions(parsed: Sequence[Condition]) -> list[Any]:
+    return where(parsed, _EXPERIMENTS)

@@ -51,7 +51,7 @@ from modelreg.tracking_entities import (
 )
 
 if TYPE_CHECKING:
-    from modelreg.filters import Comparison, OrderKey, RunOrderKey
+    from modelreg.filters import Condition, OrderKey, RunOrderKey
 
 
 DATASET_CONTEXT_TAG = "mlflow.data.context"
@@ -120,7 +120,7 @@ class TrackingStore:
     def search_experiments(
         self,
         stages: Sequence[str],
-        parsed: Sequence[Comparison],
+        parsed: Sequence[Condition],
         order: Sequence[OrderKey],
         offset: int,
         limit: int,
@@ -135,7 +135,8 @@ class TrackingStore:
                 for key in order
             )
         )
-        rows = self.conn.execute(query.offset(offset).limit(limit)).all()
+        params = run_search.filter_params(parsed)
+        rows = self.conn.execute(query.offset(offset).limit(limit), params).all()
         ids = [row.experiment_id for row in rows]
         tags: dict[int, dict[str, str]] = defaultdict(dict)
         if ids:
@@ -234,7 +235,7 @@ class TrackingStore:
         self,
         experiment_ids: Sequence[int],
         stages: Sequence[str],
-        parsed: Sequence[Comparison],
+        parsed: Sequence[Condition],
         order: Sequence[RunOrderKey],
         offset: int,
         limit: int,
@@ -246,7 +247,7 @@ class TrackingStore:
             .offset(offset)
             .limit(limit)
         )
-        return list(self.conn.execute(query).all())
+        return list(self.conn.execute(query, run_search.filter_params(parsed)).all())
 
     def _dataset_inputs(self, run_ids: Sequence[str]) -> dict[str, list[DatasetInput]]:
         found: dict[str, list[DatasetInput]] = defaultdict(list)
@@ -580,7 +581,7 @@ class TrackingStore:
     def search_logged_model_rows(
         self,
         experiment_ids: Sequence[int],
-        parsed: Sequence[Comparison],
+        parsed: Sequence[Condition],
         order_by: Sequence[Mapping[str, Any]] | None,
         offset: int,
         limit: int,
@@ -593,7 +594,7 @@ class TrackingStore:
             .offset(offset)
             .limit(limit)
         )
-        return list(self.conn.execute(query).all())
+        return list(self.conn.execute(query, run_search.filter_params(parsed)).all())
 
     def add_run_outputs(self, run_id: str, outputs: Sequence[LoggedModelOutput]) -> None:
         for output in outputs:

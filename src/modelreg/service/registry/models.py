@@ -96,7 +96,7 @@ class RegisteredModels(RegistryBase):
         limit = filters.validate_max_results(
             max_results, maximum=SEARCH_MODELS_MAX, default=SEARCH_MODELS_DEFAULT
         )
-        conditions = filters.parse_registered_model_filter(filter_string)
+        conditions = filters.parse_registered_model_filter(filter_string, self.db.filter_limits)
         order = filters.parse_registered_model_order_by(order_by)
 
         def fetch(offset: int, count: int) -> list[RegisteredModel]:

@@ -262,7 +262,7 @@ class ModelVersions(RegistryBase):
         limit = filters.validate_max_results(
             max_results, maximum=SEARCH_VERSIONS_MAX, default=SEARCH_VERSIONS_DEFAULT
         )
-        conditions = filters.parse_model_version_filter(filter_string)
+        conditions = filters.parse_model_version_filter(filter_string, self.db.filter_limits)
         order = filters.parse_model_version_order_by(order_by)
 
         def fetch(offset: int, count: int) -> list[ModelVersion]:
