@@ -356,6 +356,16 @@ def test_metrics_on_datasets_filter_logged_models(tracking_api: Tracking) -> Non
     assert names({"dataset_name": "test"}, text="metrics.acc > 0.9") == []
     assert names({"dataset_name": "eval"}, text="metrics.acc > 0.9") == ["t"]
     assert names(text="metrics.acc > 0.9") == ["b", "t"]
+    # Inside OR groups too (an extension of MLflow's grammar): t's 0.95 is on eval.
+    assert names({"dataset_name": "test"}, text="metrics.acc > 0.9 OR metrics.acc < 0.5") == []
+    assert names({"dataset_name": "eval"}, text="metrics.acc < 0.7 OR name = 'b'") == []
+    assert names(text="metrics.acc < 0.7 OR name = 'b'") == ["b", "t"]
+    # Every model found has a metric on the datasets, whichever OR branch matched it.
+    assert names({"dataset_name": "test"}, text="metrics.acc < 0.7 OR name = 'e'") == ["t"]
+    assert names({"dataset_name": "eval"}, text="(metrics.acc > 0.9 OR name = 'e')") == [
+        "e",
+        "t",
+    ]
     with pytest.raises(InvalidArgument, match="must be provided if one is provided"):
         tracking_api.log_metric(run_id, "acc", 1.0, dataset_name="eval")
     with pytest.raises(InvalidArgument, match="`dataset_name` in the `datasets` clause"):

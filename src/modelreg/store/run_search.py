@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from modelreg.errors import InvalidArgument
-from modelreg.filters import Comparison, comparisons
+from modelreg.filters import AllOf, Comparison
 from modelreg.store.search import Target, compare, filter_params, key_param, value_param, where
 from modelreg.store.tables import (
     datasets,
@@ -186,19 +186,31 @@ def _logged_models(on: Sequence[ColumnElement[bool]]) -> Target:
     )
 
 
+def _needs_metric(condition: Condition) -> bool:
+    """Whether every model matching ``condition`` has a metric that matches one of
+    its metric comparisons (an ``OR`` needs it only if each of its branches does)."""
+    if isinstance(condition, Comparison):
+        return condition.kind == "metric"
+    if isinstance(condition, AllOf):
+        return any(_needs_metric(term) for term in condition.terms)
+    return all(_needs_metric(term) for term in condition.terms)
+
+
 def logged_model_conditions(
     experiment_ids: Sequence[int],
     parsed: Sequence[Condition],
     datasets: Sequence[tuple[str, str | None]] = (),
 ) -> list[Any]:
     """``datasets`` (MLflow's ``search_logged_models(datasets=)``) limits metric
-    conditions to values computed on those datasets, and without metric conditions
-    keeps the models with any metric on one of them."""
+    comparisons to values computed on those datasets, and keeps only models with a
+    metric on one of them: MLflow adds that test when the filter has no metric
+    comparison; a filter whose every match needs a metric comparison implies it, an
+    ``OR`` with a branch free of metrics does not."""
     conditions: list[Any] = []
     if experiment_ids:
         conditions.append(logged_models.c.experiment_id.in_(experiment_ids))
     on = _on_datasets(datasets)
-    if on and not any(cond.kind == "metric" for cond in comparisons(parsed)):
+    if on and not any(_needs_metric(cond) for cond in parsed):
         conditions.append(logged_models.c.model_id.in_(select(run_metrics.c.model_id).where(*on)))
     return conditions + where(parsed, _logged_models(on))
 
