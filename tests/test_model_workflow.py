@@ -45,6 +45,11 @@ def test_seed_workflow(tracking_uri: str, data: tuple[Any, Any, Any, Any]) -> No
     assert result.version == "2"
     assert (result.run_id, result.model_id) == (run.info.run_id, info.model_id)
     client = MlflowClient()
+    files = client.list_logged_model_artifacts(info.model_id)
+    assert {"MLmodel", "model.skops"} <= {f.path for f in files}
+    assert client.get_logged_model(info.model_id).tags["mlflow.modelVersions"] == (
+        '[{"name": "churn-predictor", "version": 1}, {"name": "churn-predictor", "version": 2}]'
+    )
     client.transition_model_version_stage("churn-predictor", 2, "Production")
     client.set_registered_model_alias("churn-predictor", "champion", 1)
     expected = model.predict(x_test)

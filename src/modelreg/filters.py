@@ -72,6 +72,7 @@ __all__ = [
     "decode_page_token",
     "encode_page_token",
     "parse_experiment_filter",
+    "parse_experiment_order_by",
     "parse_logged_model_filter",
     "parse_model_version_filter",
     "parse_model_version_order_by",
@@ -1235,6 +1236,20 @@ _MODEL_VERSION_ORDER: Final = _OrderRules(
 )
 
 
+# MLflow orders experiments by creation_time DESC, experiment_id ASC unless told
+# otherwise, and appends experiment_id DESC as the tie-break to any other order.
+_EXPERIMENT_ORDER: Final = _OrderRules(
+    keys={
+        "name": "name",
+        "experiment_id": "experiment_id",
+        "creation_time": "creation_time",
+        "last_update_time": "last_update_time",
+    },
+    default=(OrderKey("creation_time", False), OrderKey("experiment_id", True)),
+    tie_breaks=(OrderKey("experiment_id", False),),
+)
+
+
 def _order_entry(entry: str, wording: _Wording) -> tuple[_Identifier, bool]:
     from lark import Token
 
@@ -1309,6 +1324,21 @@ def parse_model_version_order_by(order_by: Sequence[str] | None) -> list[OrderKe
         InvalidArgument: an entry is malformed, unknown or repeated.
     """
     return _parse_order_by(order_by, _MODEL_VERSION_ORDER)
+
+
+def parse_experiment_order_by(order_by: Sequence[str] | None) -> list[OrderKey]:
+    """Parse ``search_experiments``' ``order_by``, adding MLflow's tie-break.
+
+    Keys: ``name``, ``experiment_id``, ``creation_time``, ``last_update_time``
+    (optionally ``attribute.``-prefixed), each optionally followed by ``ASC`` or
+    ``DESC``. Empty means ``creation_time DESC, experiment_id ASC``; otherwise
+    ``experiment_id DESC`` is appended unless ``experiment_id`` is already present.
+
+    Raises:
+        InvalidArgument: an entry is malformed, unknown (tags cannot order
+            experiments, as in MLflow) or repeated.
+    """
+    return _parse_order_by(order_by, _EXPERIMENT_ORDER)
 
 
 # Runs order by the searchable attributes and MLflow's "created" alias (not by the

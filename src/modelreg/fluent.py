@@ -7,7 +7,6 @@ an :class:`~modelreg.client.MlflowClient` for the tracking URI in force.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import threading
@@ -315,12 +314,11 @@ def register_model(
     with contextlib.suppress(AlreadyExists):
         c.create_registered_model(name)
     source, run_id, model_id = resolve_registration_source(c, model_uri)
-    version = c.create_model_version(
+    # The server (or the embedded service) records the version on the logged model's
+    # mlflow.modelVersions tag, in the same transaction, as MLflow's server does.
+    return c.create_model_version(
         name, source, run_id=run_id, tags=dict(tags or {}), model_id=model_id
     )
-    if model_id is not None:
-        _record_version_on_logged_model(c, model_id, version)
-    return version
 
 
 def resolve_registration_source(
@@ -341,14 +339,6 @@ def resolve_registration_source(
         return model_uri, run_id, None
     found_id = logged_model_for_run(c, run, path)
     return f"models:/{found_id}", run_id, found_id
-
-
-def _record_version_on_logged_model(c: MlflowClient, model_id: str, version: ModelVersion) -> None:
-    # Same bookkeeping tag as MLflow, so either tool shows which versions a model became.
-    logged = c.get_logged_model(model_id)
-    previous = json.loads(logged.tags.get("mlflow.modelVersions", "[]"))
-    previous.append({"name": version.name, "version": version.version})
-    c.set_logged_model_tags(model_id, {"mlflow.modelVersions": json.dumps(previous)})
 
 
 def log_model_output(run_id: str, model_id: str, step: int = 0) -> None:

@@ -18,3 +18,16 @@ SEARCH_RUNS_DEFAULT: Final = 1000
 SEARCH_RUNS_MAX: Final = 50_000
 SEARCH_LOGGED_MODELS_DEFAULT: Final = 100
 SEARCH_LOGGED_MODELS_MAX: Final = 1000
+# MlflowClient.get_metric_history reads a metric's history in pages of this size,
+# as mlflow's client does (GET_METRIC_HISTORY_MAX_RESULTS).
+METRIC_HISTORY_PAGE: Final = 25_000
+# metrics/get-history-bulk-interval: runs per request and values sampled per run
+# (MLflow's MAX_RUNS_GET_METRIC_HISTORY_BULK and MAX_RESULTS_PER_RUN).
+BULK_INTERVAL_RUNS_MAX: Final = 100
+BULK_INTERVAL_RESULTS_MAX: Final = 2500
+# One log_batch call: MLflow's MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH (each of
+# params and tags) and MAX_ENTITIES_PER_BATCH (all three together). MlflowClient
+# splits bigger batches into calls within them, as mlflow's client does.
+LOG_BATCH_METRICS_MAX: Final = 1000
+LOG_BATCH_PARAMS_TAGS_MAX: Final = 100
+LOG_BATCH_ENTITIES_MAX: Final = 1000

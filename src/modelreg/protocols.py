@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from modelreg.entities import ModelVersion, PagedList, RegisteredModel
 from modelreg.limits import (
+    BULK_INTERVAL_RESULTS_MAX,
     SEARCH_EXPERIMENTS_DEFAULT,
     SEARCH_LOGGED_MODELS_DEFAULT,
     SEARCH_MODELS_DEFAULT,
@@ -29,9 +30,11 @@ from modelreg.limits import (
     SEARCH_VERSIONS_DEFAULT,
 )
 from modelreg.tracking_entities import (
+    ArtifactListing,
     DatasetInput,
     Experiment,
     LoggedModel,
+    LoggedModelInput,
     LoggedModelOutput,
     Metric,
     Run,
@@ -158,7 +161,11 @@ class Tracking(Protocol):
         max_results: int = SEARCH_EXPERIMENTS_DEFAULT,
         filter_string: str | None = None,
         page_token: str | None = None,
-    ) -> PagedList[Experiment]: ...
+        order_by: Sequence[str] | None = None,
+    ) -> PagedList[Experiment]:
+        """MLflow's ``order_by`` (``name``, ``experiment_id``, ``creation_time``,
+        ``last_update_time``); by default the newest first."""
+        ...
 
     def set_experiment_tag(self, experiment_id: str | int, key: str, value: Any) -> None: ...
 
@@ -223,19 +230,56 @@ class Tracking(Protocol):
         timestamp: int | None = None,
         step: int | None = None,
         model_id: str | None = None,
-    ) -> None: ...
+        dataset_name: str | None = None,
+        dataset_digest: str | None = None,
+    ) -> None:
+        """``dataset_name`` and ``dataset_digest`` (both or neither) name the dataset the
+        value was computed on; logged-model searches filter on it."""
+        ...
 
     def set_tag(self, run_id: str, key: str, value: Any) -> None: ...
 
     def delete_tag(self, run_id: str, key: str) -> None: ...
 
     def get_metric_history(
-        self, run_id: str, key: str, max_results: int | None = None
-    ) -> list[Metric]: ...
+        self,
+        run_id: str,
+        key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Metric]:
+        """Values in MLflow's order (timestamp, step, value); the whole history unless
+        ``max_results`` asks for a page (``.token`` then fetches the next)."""
+        ...
 
-    def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None: ...
+    def get_metric_history_bulk_interval(
+        self,
+        run_ids: Sequence[str],
+        metric_key: str,
+        max_results: int = BULK_INTERVAL_RESULTS_MAX,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> list[Metric]:
+        """Up to ``max_results`` values of one metric per run (at most 100 runs), evenly
+        sampled over the steps (``start_step``..``end_step`` inclusive, both or neither)
+        keeping each run's last value, as MLflow's UI charts read them."""
+        ...
+
+    def log_inputs(
+        self,
+        run_id: str,
+        dataset_inputs: Sequence[DatasetInput] = (),
+        models: Sequence[LoggedModelInput] | None = None,
+    ) -> None:
+        """Link datasets, and logged models (which must exist), to a run as its inputs."""
+        ...
 
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None: ...
+
+    def list_artifacts(self, run_id: str, path: str | None = None) -> ArtifactListing:
+        """One level of the run's artifacts under ``path`` (paths relative to the run's
+        artifact root, ``root_uri`` that root); a missing folder lists as ``[]``."""
+        ...
 
     # ---------------------------------------------------------- logged models
     def create_logged_model(
@@ -260,6 +304,12 @@ class Tracking(Protocol):
 
     def delete_logged_model(self, model_id: str) -> None: ...
 
+    def list_logged_model_artifacts(
+        self, model_id: str, path: str | None = None
+    ) -> ArtifactListing:
+        """One level of the logged model's artifacts, as :meth:`list_artifacts`."""
+        ...
+
     def search_logged_models(
         self,
         experiment_ids: Sequence[str | int],
@@ -267,7 +317,11 @@ class Tracking(Protocol):
         max_results: int = SEARCH_LOGGED_MODELS_DEFAULT,
         order_by: Sequence[Mapping[str, Any]] | None = None,
         page_token: str | None = None,
-    ) -> PagedList[LoggedModel]: ...
+        datasets: Sequence[Mapping[str, Any]] | None = None,
+    ) -> PagedList[LoggedModel]:
+        """``datasets`` (``[{"dataset_name", "dataset_digest"?}]``) keeps models with
+        metrics on those datasets and limits metric conditions to them."""
+        ...
 
 
 __all__ = ["Registry", "Tracking", "Version"]

@@ -9,7 +9,7 @@ for an unset ``source_run_id``, :class:`LoggedModelStatus` for a logged model's 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 LIFECYCLE_ACTIVE = "active"
@@ -73,11 +73,19 @@ class Experiment:
 
 @dataclass(frozen=True, slots=True)
 class Metric:
+    """One metric value; the arguments in the order of ``mlflow.entities.Metric``.
+
+    ``dataset_name`` and ``dataset_digest`` name the dataset the value was computed on
+    (both or neither); ``run_id`` is filled in when read back.
+    """
+
     key: str
     value: float
     timestamp: int
     step: int = 0
     model_id: str | None = None
+    dataset_name: str | None = None
+    dataset_digest: str | None = None
     run_id: str | None = None
 
 
@@ -107,6 +115,13 @@ class Dataset:
 class DatasetInput:
     dataset: Dataset
     tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedModelInput:
+    """A logged model a run used as an input (``mlflow.entities.LoggedModelInput``)."""
+
+    model_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +159,7 @@ class RunData:
 @dataclass(frozen=True, slots=True)
 class RunInputs:
     dataset_inputs: list[DatasetInput] = field(default_factory=list)
+    model_inputs: list[LoggedModelInput] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +194,30 @@ class LoggedModel:
     @property
     def model_uri(self) -> str:
         return f"models:/{self.model_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    """One artifact listing entry, shaped like MLflow's ``FileInfo``.
+
+    ``path`` is relative to the root listed from (as MLflow's artifact repositories
+    list it, e.g. ``"model/MLmodel"`` when listing ``"model"``); ``file_size`` is
+    ``None`` for directories.
+    """
+
+    path: str
+    is_dir: bool
+    file_size: int | None
+
+
+class ArtifactListing(list[FileInfo]):
+    """One folder of a run's or logged model's artifacts: a plain list of
+    :class:`FileInfo` (paths relative to the artifact root) whose ``root_uri`` is
+    that root, as MLflow's ``artifacts/list`` answers."""
+
+    def __init__(self, files: Iterable[FileInfo], root_uri: str) -> None:
+        super().__init__(files)
+        self.root_uri = root_uri
 
 
 @dataclass(frozen=True, slots=True)

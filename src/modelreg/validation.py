@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -124,6 +124,23 @@ def validate_tags(tags: object) -> dict[str, str]:
     else:
         raise InvalidArgument("Tags must be a mapping of tag keys to values.")
     return {validate_tag_key(k): validate_tag_value(str(k), v) for k, v in pairs}
+
+
+def unique_params(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """Params of one log_batch as a mapping; a key given twice is refused, as in MLflow
+    (a param is logged once, so two values in one request cannot both be meant)."""
+    found: dict[str, Any] = {}
+    duplicates: list[str] = []
+    for key, value in pairs:
+        if key in found:
+            duplicates.append(key)
+        found[key] = value
+    if duplicates:
+        raise InvalidArgument(
+            f"Duplicate parameter keys have been submitted: {duplicates}. Please ensure "
+            "the request contains only one param value per param key."
+        )
+    return found
 
 
 def validate_alias(alias: object) -> str:

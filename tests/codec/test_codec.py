@@ -12,6 +12,7 @@ from modelreg.tracking_entities import (
     DatasetInput,
     Experiment,
     LoggedModel,
+    LoggedModelInput,
     LoggedModelOutput,
     LoggedModelStatus,
     Metric,
@@ -83,11 +84,15 @@ def test_run_round_trip_with_special_floats() -> None:
             tags={"t": "v"},
             metric_objects=metrics,
         ),
-        inputs=RunInputs([DatasetInput(Dataset("d", "x1", "local", "src"), {"k": "v"})]),
+        inputs=RunInputs(
+            [DatasetInput(Dataset("d", "x1", "local", "src"), {"k": "v"})],
+            [LoggedModelInput("m-0")],
+        ),
         outputs=RunOutputs([LoggedModelOutput("m-1", 2)]),
     )
     data = tc.run_json(run)
     assert data["data"]["metrics"][0]["value"] == "Infinity"
+    assert data["inputs"]["model_inputs"] == [{"model_id": "m-0"}]
     assert tc.run_from_json(data) == run
 
 
@@ -104,10 +109,22 @@ def test_logged_model_and_experiment_round_trip() -> None:
         source_run_id="r",
         params={"p": "1"},
         tags={"t": "v"},
-        metrics=[Metric("acc", 0.5, 6, 2, model_id="m-1", run_id="r")],
+        metrics=[Metric("acc", 0.5, 6, 2, "m-1", "eval", "d1", run_id="r")],
     )
     data = tc.logged_model_json(model)
     assert data["info"]["status"] == "LOGGED_MODEL_READY"
+    assert data["data"]["metrics"] == [
+        {
+            "key": "acc",
+            "value": 0.5,
+            "timestamp": 6,
+            "step": 2,
+            "dataset_name": "eval",
+            "dataset_digest": "d1",
+            "model_id": "m-1",
+            "run_id": "r",
+        }
+    ]
     assert tc.logged_model_from_json(data) == model
     experiment = Experiment("1", "e", "s3://x/1", "active", 1, 2, {"a": "b"})
     assert tc.experiment_from_json(tc.experiment_json(experiment)) == experiment

@@ -16,7 +16,7 @@ import pytest
 
 from modelreg.entities import ModelVersion, RegisteredModel
 from modelreg.errors import AlreadyExists, InvalidArgument, NotFound, RegistryError
-from tests.contract.conftest import ACTOR, Registry
+from tests.contract.conftest import ACTOR, Registry, Tracking
 
 S3 = "s3://bucket/models/churn"
 
@@ -117,7 +117,8 @@ def test_search_registered_models(api: Registry) -> None:
 
 
 # --------------------------------------------------------------- model versions
-def test_create_and_get_model_version(api: Registry) -> None:
+def test_create_and_get_model_version(api: Registry, tracking_api: Tracking) -> None:
+    logged = tracking_api.create_logged_model("0", "model")  # the same database
     api.create_registered_model("m")
     created = api.create_model_version(
         "m",
@@ -126,11 +127,17 @@ def test_create_and_get_model_version(api: Registry) -> None:
         tags={"build": 7},
         run_link="http://ci/1",
         description="d",
-        model_id="m-123",
+        model_id=logged.model_id,
     )
     assert (created.version, created.status, created.current_stage) == ("1", "READY", "None")
     assert (created.run_id, created.run_link, created.description) == ("r1", "http://ci/1", "d")
-    assert (created.tags, created.user_id, created.model_id) == ({"build": "7"}, ACTOR, "m-123")
+    assert (created.tags, created.user_id) == ({"build": "7"}, ACTOR)
+    assert created.model_id == logged.model_id
+    # Recorded on the logged model by the registry itself, as MLflow's server does.
+    recorded = tracking_api.get_logged_model(logged.model_id).tags["mlflow.modelVersions"]
+    assert recorded == '[{"name": "m", "version": 1}]'
+    with pytest.raises(NotFound, match="^Logged model with ID 'm-nope' not found.$"):
+        api.create_model_version("m", S3, model_id="m-nope")
     assert _public(api.get_model_version("m", 1)) == _public(created)
     assert _public(api.get_model_version("m", "1")) == _public(created)
     second = api.create_model_version("m", S3)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,9 @@ from modelreg.tracking_entities import (
     Dataset,
     DatasetInput,
     Experiment,
+    FileInfo,
     LoggedModel,
+    LoggedModelInput,
     LoggedModelOutput,
     LoggedModelStatus,
     Metric,
@@ -85,6 +88,21 @@ def test_experiment_search_filters_and_pages(tracking_api: Tracking) -> None:
     last = rest.token
     assert len(rest) == 2 and last is None
     assert {e.name for e in first + rest} == {"Default", "churn-a", "churn-b", "fraud"}
+
+
+def test_experiment_search_orders_as_mlflow(tracking_api: Tracking) -> None:
+    for name in ("b", "c", "a"):
+        tracking_api.create_experiment(name)
+    by_name = tracking_api.search_experiments(order_by=["name"])
+    assert [e.name for e in by_name] == ["Default", "a", "b", "c"]
+    newest = tracking_api.search_experiments(order_by=["experiment_id DESC"], max_results=2)
+    assert [e.experiment_id for e in newest] == ["3", "2"]
+    rest = tracking_api.search_experiments(
+        order_by=["experiment_id DESC"], max_results=2, page_token=newest.token
+    )
+    assert [e.experiment_id for e in rest] == ["1", "0"]
+    with pytest.raises(InvalidArgument, match="^Invalid order by key 'tags.x'"):
+        tracking_api.search_experiments(order_by=["tags.x"])
 
 
 def test_experiments_cannot_choose_artifact_locations(tracking_api: Tracking) -> None:
@@ -156,11 +174,42 @@ def test_params_metrics_tags(tracking_api: Tracking) -> None:
     history = tracking_api.get_metric_history(run_id, "loss")
     assert [(m.step, m.value, m.timestamp) for m in history] == [
         (0, 0.9, 10),
-        (1, 0.7, 30),
         (2, 0.5, 20),
+        (1, 0.7, 30),
     ]
-    assert tracking_api.get_metric_history(run_id, "loss", max_results=1) == history[:1]
+    assert history.token is None
+    first = tracking_api.get_metric_history(run_id, "loss", max_results=2)
+    assert first == history[:2] and first.token
+    rest = tracking_api.get_metric_history(run_id, "loss", max_results=2, page_token=first.token)
+    assert rest == history[2:] and rest.token is None
     assert tracking_api.get_metric_history(run_id, "none") == []
+    with pytest.raises(InvalidArgument, match="^Invalid value 0 for parameter 'max_results'"):
+        tracking_api.get_metric_history(run_id, "loss", max_results=0)
+
+
+def test_metric_history_bulk_interval(tracking_api: Tracking) -> None:
+    runs = [tracking_api.create_run().info.run_id for _ in range(2)]
+    for n, run_id in enumerate(runs, start=1):
+        points = [Metric("loss", i / 10, 100 + i, n * i) for i in range(12)]
+        tracking_api.log_batch(run_id, metrics=points)
+    found = tracking_api.get_metric_history_bulk_interval(runs, "loss", max_results=3)
+    assert [(m.run_id, m.step) for m in found] == [
+        (runs[0], 0),
+        (runs[0], 4),
+        (runs[0], 11),
+        (runs[1], 0),
+        (runs[1], 8),
+        (runs[1], 22),
+    ]
+    assert found[2] == Metric("loss", 1.1, 111, 11, run_id=runs[0])
+    window = tracking_api.get_metric_history_bulk_interval(
+        runs[1:], "loss", max_results=2, start_step=4, end_step=10
+    )
+    assert [m.step for m in window] == [4, 10]
+    with pytest.raises(InvalidArgument, match="^max_results must be between 1 and 2500.$"):
+        tracking_api.get_metric_history_bulk_interval(runs, "loss", max_results=0)
+    with pytest.raises(NotFound, match="^Run with id=0+ not found$"):
+        tracking_api.get_metric_history_bulk_interval([MISSING_RUN], "loss")
 
 
 def test_log_batch_is_all_or_nothing(tracking_api: Tracking) -> None:
@@ -232,6 +281,10 @@ def test_logged_model_lifecycle(tracking_api: Tracking) -> None:
     assert ready == tracking_api.get_logged_model(model.model_id)
     tracking_api.set_logged_model_tags(model.model_id, {"u": "2", "path/key": "x"})
     tracking_api.delete_logged_model_tag(model.model_id, "t")
+    with pytest.raises(
+        NotFound, match=f"^No tag with key 't' found for model with ID '{model.model_id}'.$"
+    ):
+        tracking_api.delete_logged_model_tag(model.model_id, "t")
     tracking_api.log_logged_model_params(model.model_id, {"D": 2})
     tracking_api.log_metric(run_id, "acc", 0.9, timestamp=1, model_id=model.model_id)
     fetched = tracking_api.get_logged_model(model.model_id)
@@ -260,6 +313,124 @@ def test_search_logged_models(tracking_api: Tracking) -> None:
     rest = tracking_api.search_logged_models(["0"], max_results=2, page_token=token)
     last = rest.token
     assert len(first) == 2 and len(rest) == 1 and last is None
+
+
+def test_metrics_on_datasets_filter_logged_models(tracking_api: Tracking) -> None:
+    run_id = tracking_api.create_run().info.run_id
+    on_eval, on_test, bare = (tracking_api.create_logged_model("0", n, run_id) for n in "etb")
+    tracking_api.log_metric(
+        run_id, "acc", 0.9, 1, 0, on_eval.model_id, dataset_name="eval", dataset_digest="d1"
+    )
+    tracking_api.log_batch(
+        run_id,
+        metrics=[
+            Metric("acc", 0.6, 2, 0, on_test.model_id, "test", "d2"),
+            Metric("acc", 0.95, 3, 0, on_test.model_id, "eval", "d9"),
+            Metric("acc", 0.99, 4, 0, bare.model_id),
+        ],
+    )
+    (metric,) = tracking_api.get_logged_model(on_eval.model_id).metrics
+    assert (metric.dataset_name, metric.dataset_digest, metric.run_id) == ("eval", "d1", run_id)
+    history = tracking_api.get_metric_history(run_id, "acc")
+    assert [(m.dataset_name, m.dataset_digest) for m in history] == [
+        ("eval", "d1"),
+        ("test", "d2"),
+        ("eval", "d9"),
+        (None, None),
+    ]
+
+    def names(*datasets: dict[str, str], text: str | None = None) -> list[str]:
+        found = tracking_api.search_logged_models(
+            ["0"], text, order_by=[{"field_name": "name"}], datasets=list(datasets)
+        )
+        return [m.name for m in found]
+
+    assert names({"dataset_name": "eval", "dataset_digest": "d1"}) == ["e"]
+    assert names({"dataset_name": "eval"}) == ["e", "t"]  # any digest
+    assert names({"dataset_name": "test"}, {"dataset_name": "eval", "dataset_digest": "d1"}) == [
+        "e",
+        "t",
+    ]
+    assert names({"dataset_name": "nope"}) == []
+    # Metric conditions hold on the given datasets only.
+    assert names({"dataset_name": "test"}, text="metrics.acc > 0.9") == []
+    assert names({"dataset_name": "eval"}, text="metrics.acc > 0.9") == ["t"]
+    assert names(text="metrics.acc > 0.9") == ["b", "t"]
+    # Inside OR groups too (an extension of MLflow's grammar): t's 0.95 is on eval.
+    assert names({"dataset_name": "test"}, text="metrics.acc > 0.9 OR metrics.acc < 0.5") == []
+    assert names({"dataset_name": "eval"}, text="metrics.acc < 0.7 OR name = 'b'") == []
+    assert names(text="metrics.acc < 0.7 OR name = 'b'") == ["b", "t"]
+    # Every model found has a metric on the datasets, whichever OR branch matched it.
+    assert names({"dataset_name": "test"}, text="metrics.acc < 0.7 OR name = 'e'") == ["t"]
+    assert names({"dataset_name": "eval"}, text="(metrics.acc > 0.9 OR name = 'e')") == [
+        "e",
+        "t",
+    ]
+    with pytest.raises(InvalidArgument, match="must be provided if one is provided"):
+        tracking_api.log_metric(run_id, "acc", 1.0, dataset_name="eval")
+    with pytest.raises(InvalidArgument, match="`dataset_name` in the `datasets` clause"):
+        tracking_api.search_logged_models(["0"], datasets=[{"dataset_digest": "d1"}])
+
+
+def test_logged_models_as_run_inputs(tracking_api: Tracking) -> None:
+    run_id = tracking_api.create_run().info.run_id
+    base = tracking_api.create_logged_model("0", "base")
+    tracking_api.log_inputs(run_id, models=[LoggedModelInput(base.model_id)])
+    tracking_api.log_inputs(run_id, [], [LoggedModelInput(base.model_id)])  # idempotent
+    run = tracking_api.get_run(run_id)
+    assert run.inputs.model_inputs == [LoggedModelInput(base.model_id)]
+    assert run.inputs.dataset_inputs == []
+    with pytest.raises(NotFound, match="Logged model with ID 'm-nope' not found"):
+        tracking_api.log_inputs(run_id, models=[LoggedModelInput("m-nope")])
+    tracking_api.delete_logged_model(base.model_id)
+    assert tracking_api.get_run(run_id).inputs.model_inputs == []
+
+
+# ------------------------------------------------------------- artifact lists
+def _write(root: Path, relative: str, data: bytes) -> None:
+    target = root / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def test_list_artifacts_of_runs_and_logged_models(
+    tracking_api: Tracking, artifact_root: Path
+) -> None:
+    run = tracking_api.create_run()
+    run_dir = f"0/{run.info.run_id}/artifacts"  # under the served artifact destination
+    _write(artifact_root, f"{run_dir}/top.txt", b"1")
+    _write(artifact_root, f"{run_dir}/model/MLmodel", b"flavors")
+    _write(artifact_root, f"{run_dir}/model/sub/w.bin", b"123")
+
+    root = tracking_api.list_artifacts(run.info.run_id)
+    assert root == [FileInfo("model", True, None), FileInfo("top.txt", False, 1)]
+    assert root.root_uri == run.info.artifact_uri
+    model = tracking_api.list_artifacts(run.info.run_id, "model")
+    assert model == [FileInfo("model/MLmodel", False, 7), FileInfo("model/sub", True, None)]
+    assert tracking_api.list_artifacts(run.info.run_id, "model/sub/") == [
+        FileInfo("model/sub/w.bin", False, 3)
+    ]
+    assert tracking_api.list_artifacts(run.info.run_id, "missing") == []  # as MLflow
+    assert tracking_api.list_artifacts(run.info.run_id, "top.txt") == []  # a file
+    for bad in ("../x", "/etc", "model/../../x", "a\\b", "%2e%2e/x"):
+        with pytest.raises(InvalidArgument, match="^Invalid path"):
+            tracking_api.list_artifacts(run.info.run_id, bad)
+    with pytest.raises(NotFound, match="Run with id=0+ not found"):
+        tracking_api.list_artifacts(MISSING_RUN)
+
+    logged = tracking_api.create_logged_model("0", "m", run.info.run_id)
+    _write(artifact_root, f"0/models/{logged.model_id}/artifacts/MLmodel", b"x")
+    _write(artifact_root, f"0/models/{logged.model_id}/artifacts/data/model.pkl", b"xy")
+    files = tracking_api.list_logged_model_artifacts(logged.model_id)
+    assert files == [FileInfo("MLmodel", False, 1), FileInfo("data", True, None)]
+    assert files.root_uri == logged.artifact_location
+    assert tracking_api.list_logged_model_artifacts(logged.model_id, "data") == [
+        FileInfo("data/model.pkl", False, 2)
+    ]
+    with pytest.raises(InvalidArgument, match="^Invalid path"):
+        tracking_api.list_logged_model_artifacts(logged.model_id, "../../x")
+    with pytest.raises(NotFound, match="Logged model with ID 'm-nope' not found"):
+        tracking_api.list_logged_model_artifacts("m-nope")
 
 
 # ------------------------------------------------- same outcome, side by side

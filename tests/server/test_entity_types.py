@@ -21,15 +21,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.mlflow_env import require_mlflow_python
-from tests.server.asgi import free_port
+from tests.server import live_mlflow
 
 pytestmark = pytest.mark.mlflow
 
@@ -126,7 +124,6 @@ NOT_IMPLEMENTED = {
     "deployment_job_id",
     "metrics",  # ModelVersion.metrics/params: logged-model metrics mirrored on versions
     "params",
-    "model_inputs",  # RunInputs.model_inputs: logged models as run inputs
 }
 
 
@@ -153,53 +150,8 @@ def _probe(python: str, uri: str, flavor: str, tmp_path: Path) -> dict[str, dict
 @pytest.fixture
 def mlflow_server(tmp_path: Path) -> Iterator[str]:
     """A live ``mlflow server`` 3.17.2 on 127.0.0.1 and a free port, own SQLite file."""
-    python = require_mlflow_python()
-    port = free_port()
-    home = tmp_path / "mlflow-server"
-    home.mkdir()
-    log = (home / "server.log").open("wb")
-    process = subprocess.Popen(
-        [
-            str(python),
-            "-m",
-            "mlflow",
-            "server",
-            "--backend-store-uri",
-            f"sqlite:///{home / 'mlflow.db'}",
-            "--artifacts-destination",
-            str(home / "artifacts"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=home,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert process.poll() is None, (home / "server.log").read_text()[-4000:]
-            assert time.monotonic() < deadline, "mlflow server did not start in 180 s"
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
+    with live_mlflow.mlflow_server(tmp_path / "mlflow-server") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def test_field_types_match_the_real_mlflow_client(

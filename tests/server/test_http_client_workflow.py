@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 
 import modelreg
 from modelreg import fluent
-from modelreg.client import MlflowClient, embedded
+from modelreg.client import MlflowClient, embedded, tracking_client
 from modelreg.client import http as http_module
 from modelreg.client.http_artifacts import HttpArtifactRepository
 from modelreg.client.http_tracking import HttpTracking
@@ -74,6 +74,11 @@ def test_fluent_log_register_load(
     assert finished.info.status == "FINISHED"
     assert finished.outputs.model_outputs[0].model_id == info.model_id
     assert client.get_logged_model(info.model_id).status == "READY"
+    listed = [f.path for f in client.list_logged_model_artifacts(info.model_id)]
+    assert "MLmodel" in listed and "model.skops" in listed
+    # Registering recorded the version on the logged model, on the server.
+    versions = client.get_logged_model(info.model_id).tags["mlflow.modelVersions"]
+    assert versions == '[{"name": "churn", "version": 1}]'
 
     # Registered files were copied into the registry's own storage on the server.
     uri = client.get_model_version_download_uri("churn", 1)
@@ -160,3 +165,19 @@ def test_repository_streams_and_checks_paths(served: tuple[MlflowClient, TestCli
         HttpArtifactRepository("s3://b/k", BASE_URL, http=http)
     remote = HttpArtifactRepository("mlflow-artifacts://other:1234/x", BASE_URL, http=http)
     assert remote._files == "http://other:1234/api/2.0/mlflow-artifacts/artifacts"
+
+
+def test_metric_history_is_read_page_by_page(
+    served: tuple[MlflowClient, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, http = served
+    monkeypatch.setattr(tracking_client, "METRIC_HISTORY_PAGE", 2)
+    run_id = client.create_run("0").info.run_id
+    for step in range(5):
+        client.log_metric(run_id, "loss", 1.0 / (step + 1), timestamp=10 + step, step=step)
+    seen: list[str] = []
+    http.event_hooks["request"].append(lambda request: seen.append(str(request.url)))
+    history = client.get_metric_history(run_id, "loss")
+    assert [m.step for m in history] == [0, 1, 2, 3, 4]
+    pages = [url for url in seen if "metrics/get-history" in url]
+    assert len(pages) == 3 and all("max_results=2" in url for url in pages)

@@ -167,7 +167,7 @@ def test_t05_source_lfi_direct(
     found = http.get(f"{API}/model-versions/search", params={"filter": "name = 'lfi'"})
     assert found.json() == {}
     # MLflow's own file-serving routes do not exist here at all.
-    for path in ("/model-versions/get-artifact", "/get-artifact", f"{API}/artifacts/list"):
+    for path in ("/model-versions/get-artifact", "/get-artifact"):
         response = http.get(path, params={"name": "lfi", "version": "1", "path": "secret.txt"})
         rejected(response, status=404, code="ENDPOINT_NOT_FOUND")
 
@@ -329,6 +329,39 @@ def test_t10_proxy_list_traversal(
     # MLflow's UI upload route is not served.
     upload = http.post("/ajax-api/2.0/mlflow/upload-artifact", params={"path": "../../x"})
     rejected(upload, status=404, code="ENDPOINT_NOT_FOUND")
+
+
+def test_t10_run_and_logged_model_listings_stay_under_their_roots(
+    http: TestClient, app: Starlette, tmp_path: Path, untouched: None
+) -> None:
+    """``artifacts/list`` and ``logged-models/{id}/artifacts/directories`` list under the
+    run's (model's) root only, with MLflow's "Invalid path" refusal for the rest."""
+    run_id = _run(http)["run_id"]
+    model = http.post(f"{API}/logged-models", json={"experiment_id": "0"}).json()["model"]
+    runs_list = (f"{API}/artifacts/list", "path", {"run_id": run_id})
+    model_list = (
+        f"{API}/logged-models/{model['info']['model_id']}/artifacts/directories",
+        "artifact_directory_path",
+        {},
+    )
+    for url, field, extra in (runs_list, model_list):
+        for path in (
+            str(tmp_path / "mr-canary"),
+            "C:/",
+            "..",
+            "../../../mr-canary",
+            "a/../../../../mr-canary",
+            "%2e%2e/%2e%2e/%2e%2e/mr-canary",
+            "..\\..\\mr-canary",
+            "..;/mr-canary",
+            "a#/../..",
+        ):
+            response = http.get(url, params={**extra, field: path})
+            assert rejected(response).startswith("Invalid path"), (url, path)
+        query = f"{field}=%252e%252e%252f%252e%252e%252fmr-canary"
+        joiner = "&" if extra else "?"
+        target = url + ("?run_id=" + run_id if extra else "") + joiner + query
+        assert rejected(raw_request(app, "GET", target)).startswith("Invalid path")
 
 
 def test_t10_same_rules_under_ajax_api(app: Starlette, tmp_path: Path, untouched: None) -> None:

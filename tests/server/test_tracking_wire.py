@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from modelreg.config import Settings
 from tests.server.asgi import TestClient
 
 API = "/api/2.0/mlflow"
@@ -71,16 +73,18 @@ def test_missing_experiment_by_name_is_404(http: TestClient) -> None:
 def test_experiment_search_post_and_get(http: TestClient) -> None:
     for name in ("a", "b"):
         ok(http.post(f"{API}/experiments/create", json={"name": name}))
-    body = {"max_results": 2, "view_type": "ACTIVE_ONLY", "order_by": ["name"]}
+    body = {"max_results": 2, "view_type": "ACTIVE_ONLY", "order_by": ["name DESC"]}
     first = ok(http.post(f"{API}/experiments/search", json=body))
-    assert len(first["experiments"]) == 2 and first["next_page_token"]
-    rest = ok(
-        http.get(
-            f"{API}/experiments/search",
-            params={"max_results": "2", "page_token": first["next_page_token"], "view_type": "1"},
-        )
-    )
-    assert len(rest["experiments"]) == 1 and "next_page_token" not in rest
+    assert [e["name"] for e in first["experiments"]] == ["b", "a"] and first["next_page_token"]
+    query = {"max_results": "2", "page_token": first["next_page_token"], "view_type": "1"}
+    rest = ok(http.get(f"{API}/experiments/search", params={**query, "order_by": "name DESC"}))
+    assert [e["name"] for e in rest["experiments"]] == ["Default"]
+    assert "next_page_token" not in rest
+    both = {"order_by": ["creation_time ASC", "experiment_id DESC"]}
+    oldest = ok(http.get(f"{API}/experiments/search", params=both))["experiments"]
+    assert [e["name"] for e in oldest][0] == "Default"
+    bad = http.post(f"{API}/experiments/search", json={"order_by": ["tags.team"]})
+    assert error(bad, 400, "INVALID_PARAMETER_VALUE").startswith("Invalid order by key")
     none = ok(http.post(f"{API}/experiments/search", json={"view_type": "DELETED_ONLY"}))
     assert none == {}
 
@@ -192,6 +196,20 @@ def test_log_batch_history_and_search(http: TestClient) -> None:
                 "max_results": 25000,
             },
         )
+    )
+    page = ok(
+        http.get(
+            f"{API}/metrics/get-history",
+            params={"run_id": run_id, "metric_key": "loss", "max_results": 1},
+        )
+    )
+    assert page["metrics"] == history["metrics"][:1]
+    query = {"run_id": run_id, "metric_key": "loss", "page_token": page["next_page_token"]}
+    rest = ok(http.get(f"{API}/metrics/get-history", params={**query, "max_results": 1}))
+    assert rest == {"metrics": history["metrics"][1:]}  # the last page has no token
+    bad = http.get(f"{API}/metrics/get-history", params={**query, "max_results": "0"})
+    assert error(bad, 400, "INVALID_PARAMETER_VALUE") == (
+        "Invalid value 0 for parameter 'max_results' supplied. It must be a positive integer."
     )
     assert history == {
         "metrics": [
@@ -313,6 +331,174 @@ def test_search_logged_models_as_register_model_does(http: TestClient) -> None:
     assert ordered["next_page_token"]
 
 
+def test_metric_datasets_and_model_inputs_on_the_wire(http: TestClient) -> None:
+    run_id = create_run(http)["info"]["run_id"]
+    model_id = create_model(http, source_run_id=run_id)["info"]["model_id"]
+    on_eval = {"model_id": model_id, "dataset_name": "eval", "dataset_digest": "d1"}
+    metric = {"run_id": run_id, "key": "acc", "value": 0.9, "timestamp": 1, **on_eval}
+    ok(http.post(f"{API}/runs/log-metric", json=metric))
+    batch = [{"key": "f1", "value": 0.5, "timestamp": 2, **on_eval}]
+    ok(http.post(f"{API}/runs/log-batch", json={"run_id": run_id, "metrics": batch}))
+    got = ok(http.get(f"{API}/logged-models/{model_id}"))["model"]["data"]["metrics"]
+    assert [(m["key"], m["dataset_name"], m["dataset_digest"]) for m in got] == [
+        ("acc", "eval", "d1"),
+        ("f1", "eval", "d1"),
+    ]
+    search = {"experiment_ids": ["0"], "datasets": [{"dataset_name": "eval"}]}
+    found = ok(http.post(f"{API}/logged-models/search", json=search))["models"]
+    assert [m["info"]["model_id"] for m in found] == [model_id]
+    search["datasets"] = [{"dataset_name": "eval", "dataset_digest": "other"}]
+    assert ok(http.post(f"{API}/logged-models/search", json=search)) == {}
+    search["datasets"] = [{"dataset_digest": "d1"}]
+    refused = http.post(f"{API}/logged-models/search", json=search)
+    assert error(refused, 400, "INVALID_PARAMETER_VALUE") == (
+        "`dataset_name` in the `datasets` clause must be specified."
+    )
+    half = {"run_id": run_id, "key": "x", "value": 1, "timestamp": 1, "dataset_name": "eval"}
+    assert error(
+        http.post(f"{API}/runs/log-metric", json=half), 400, "INVALID_PARAMETER_VALUE"
+    ) == ("Both dataset_name and dataset_digest must be provided if one is provided")
+
+    inputs = {"run_id": run_id, "models": [{"model_id": model_id}]}
+    ok(http.post(f"{API}/runs/log-inputs", json=inputs))
+    run = ok(http.get(f"{API}/runs/get", params={"run_id": run_id}))["run"]
+    assert run["inputs"] == {"model_inputs": [{"model_id": model_id}]}
+    missing = {"run_id": run_id, "models": [{"model_id": "m-nope"}]}
+    response = http.post(f"{API}/runs/log-inputs", json=missing)
+    assert error(response, 404, "RESOURCE_DOES_NOT_EXIST") == (
+        "Logged model with ID 'm-nope' not found."
+    )
+
+
+def test_artifact_lists_of_runs_and_logged_models(http: TestClient, settings: Settings) -> None:
+    run = create_run(http)["info"]
+    root = Path(settings.artifact_root) / "0" / run["run_id"] / "artifacts"
+    (root / "model").mkdir(parents=True)
+    (root / "model" / "MLmodel").write_bytes(b"abc")
+    (root / "empty").mkdir()
+    listed = ok(http.get(f"{API}/artifacts/list", params={"run_id": run["run_id"]}))
+    assert listed == {
+        "root_uri": run["artifact_uri"],
+        "files": [{"path": "empty", "is_dir": True}, {"path": "model", "is_dir": True}],
+    }
+    query = {"run_uuid": run["run_id"], "path": "model", "page_token": "ignored"}
+    listed = ok(http.get("/ajax-api/2.0/mlflow/artifacts/list", params=query))
+    assert listed["files"] == [{"path": "model/MLmodel", "is_dir": False, "file_size": 3}]
+    empty = ok(http.get(f"{API}/artifacts/list", params={"run_id": run["run_id"], "path": "empty"}))
+    assert empty == {"root_uri": run["artifact_uri"]}
+    for bad in ("../x", "/etc/passwd", "model%2F..%2F..%2Fx", "C:/x", "model\\..\\x"):
+        response = http.get(f"{API}/artifacts/list", params={"run_id": run["run_id"], "path": bad})
+        assert error(response, 400, "INVALID_PARAMETER_VALUE").startswith("Invalid path")
+    missing = http.get(f"{API}/artifacts/list", params={"run_id": "0" * 32})
+    assert error(missing, 404, "RESOURCE_DOES_NOT_EXIST") == f"Run with id={'0' * 32} not found"
+    no_run = http.get(f"{API}/artifacts/list")
+    assert error(no_run, 400, "INVALID_PARAMETER_VALUE") == (
+        "Missing value for required parameter 'run_id'."
+    )
+
+    model = create_model(http)["info"]
+    (Path(settings.artifact_root) / "0" / "models" / model["model_id"] / "artifacts").mkdir(
+        parents=True
+    )
+    directories = f"{API}/logged-models/{model['model_id']}/artifacts/directories"
+    assert ok(http.get(directories)) == {"root_uri": model["artifact_uri"]}
+    bad = http.get(directories, params={"artifact_directory_path": "../../etc"})
+    assert error(bad, 400, "INVALID_PARAMETER_VALUE").startswith("Invalid path")
+    gone = http.get(f"{API}/logged-models/m-nope/artifacts/directories")
+    assert error(gone, 404, "RESOURCE_DOES_NOT_EXIST") == "Logged model with ID 'm-nope' not found."
+
+
+def test_metric_history_bulk_interval_on_the_wire(http: TestClient) -> None:
+    runs = [create_run(http)["info"]["run_id"] for _ in range(2)]
+    for run_id in runs:
+        points = [{"key": "loss", "value": i, "timestamp": 10 + i, "step": i} for i in range(4)]
+        ok(http.post(f"{API}/runs/log-batch", json={"run_id": run_id, "metrics": points}))
+    url = f"{API}/metrics/get-history-bulk-interval"
+    query: dict[str, Any] = {"run_ids": runs, "metric_key": "loss", "max_results": "2"}
+    found = ok(http.get(url, params=query))
+    assert found == {
+        "metrics": [
+            {"key": "loss", "value": value, "timestamp": 10 + step, "step": step, "run_id": run}
+            for run in runs
+            for value, step in ((0.0, 0), (3.0, 3))
+        ]
+    }
+    ranged = ok(http.get(url, params={**query, "start_step": "1", "end_step": "2"}))
+    assert [m["step"] for m in ranged["metrics"]] == [1, 2, 1, 2]
+    assert ok(http.get(url, params={**query, "metric_key": "nope"})) == {}
+    for params, message in (
+        ({"metric_key": "loss"}, "Missing value for required parameter 'run_ids'."),
+        ({"run_ids": runs}, "Missing value for required parameter 'metric_key'."),
+        ({**query, "max_results": "2501"}, "max_results must be between 1 and 2500."),
+        ({**query, "end_step": "1"}, "If either start step or end step are specified"),
+        ({**query, "run_ids": [runs[0]] * 101}, "GetMetricHistoryBulkInterval request must"),
+        ({**query, "max_results": "abc"}, "Invalid value \"abc\" for parameter 'max_results'"),
+    ):
+        assert error(http.get(url, params=params), 400, "INVALID_PARAMETER_VALUE").startswith(
+            message
+        ), params
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {"metrics": [{"key": "a", "value": 1, "timestamp": 1}, {"key": "b", "value": 1}]},
+            "Missing value for required parameter 'metrics[1].timestamp'.",
+        ),
+        (
+            {"metrics": [{"key": "a", "timestamp": 1}]},
+            "Missing value for required parameter 'metrics[0].value'.",
+        ),
+        (
+            {"metrics": [{"value": 1, "timestamp": 1}]},
+            "Missing value for required parameter 'metrics[0].key'.",
+        ),
+        (
+            {"params": [{"key": "a", "value": "1"}, {"value": "2"}]},
+            "Missing value for required parameter 'params[1].key'.",
+        ),
+        ({"tags": [{"key": ""}]}, "Missing value for required parameter 'tags[0].key'."),
+        (
+            {"metrics": [{"key": "a", "value": 1, "timestamp": -1}]},
+            "Invalid value -1 for parameter 'metrics[0].timestamp' supplied: metric 'a' "
+            "(value=1.0). Timestamp must be a nonnegative long (64-bit integer) ",
+        ),
+        (
+            {"params": [{"key": "d", "value": "1"}, {"key": "d", "value": "2"}]},
+            "Duplicate parameter keys have been submitted: ['d']. Please ensure the request "
+            "contains only one param value per param key.",
+        ),
+        (
+            {"tags": [{"key": f"t{i}", "value": "v"} for i in range(101)]},
+            "A batch logging request can contain at most 100 tags. Got 101 tags. Please split "
+            "up tags across multiple requests and try again.",
+        ),
+    ],
+)
+def test_log_batch_refusals_read_as_mlflows(
+    http: TestClient, body: dict[str, Any], message: str
+) -> None:
+    run_id = create_run(http)["info"]["run_id"]
+    response = http.post(f"{API}/runs/log-batch", json={"run_id": run_id, **body})
+    assert error(response, 400, "INVALID_PARAMETER_VALUE") == message
+    # Tags may repeat a key: the last value wins, as in MLflow.
+    tags = [{"key": "t", "value": "1"}, {"key": "t", "value": "2"}]
+    ok(http.post(f"{API}/runs/log-batch", json={"run_id": run_id, "tags": tags}))
+    run = ok(http.get(f"{API}/runs/get", params={"run_id": run_id}))["run"]
+    assert {"key": "t", "value": "2"} in run["data"]["tags"]
+
+
+def test_search_runs_page_size_messages(http: TestClient) -> None:
+    for value, message in (
+        (50_001, "Invalid value 50001 for parameter 'max_results' supplied. It must be at most"),
+        (0, "Invalid value 0 for parameter 'max_results' supplied. It must be a positive integer"),
+    ):
+        body = {"experiment_ids": ["0"], "max_results": value}
+        response = http.post(f"{API}/runs/search", json=body)
+        assert error(response, 400, "INVALID_PARAMETER_VALUE").startswith(message)
+
+
 # ----------------------------------------------------------- hostile requests
 @pytest.mark.parametrize(
     ("path", "body", "message"),
@@ -331,7 +517,7 @@ def test_search_logged_models_as_register_model_does(http: TestClient) -> None:
         ("runs/log-batch", {"run_id": "x", "params": [{"key": 5, "value": "1"}]}, "a string"),
         ("runs/log-inputs", {"run_id": "x", "datasets": [{"dataset": "d"}]}, "an object"),
         ("runs/outputs", {"run_id": "x"}, "Missing value for required parameter 'models'"),
-        ("runs/outputs", {"run_id": "x", "models": [{"step": 1}]}, "models.model_id"),
+        ("runs/outputs", {"run_id": "x", "models": [{"step": 1}]}, "'models[0].model_id'"),
         ("logged-models/search", {"experiment_ids": [0]}, "experiment ID strings"),
         ("logged-models/search", {"order_by": ["name"]}, "field_name, ascending"),
         ("experiments/create", {"name": ["x"]}, "expected a string"),

@@ -79,13 +79,15 @@ def test_model_version_shape(http: TestClient) -> None:
 
 def test_full_shapes_with_tags_aliases_and_latest_versions(http: TestClient) -> None:
     create_model(http, tags=[{"key": "team", "value": "ds"}], description="d")
+    logged = ok(http.post(f"{API}/logged-models", json={"experiment_id": "0"}))["model"]
+    model_id = logged["info"]["model_id"]
     create_version(
         http,
         run_id="r1",
         tags=[{"key": "k", "value": "v"}],
         run_link="http://ci",
         description="vd",
-        model_id="m-1",
+        model_id=model_id,
     )
     ok(
         http.post(
@@ -102,7 +104,7 @@ def test_full_shapes_with_tags_aliases_and_latest_versions(http: TestClient) -> 
     mv = mv["model_version"]
     assert mv["aliases"] == ["a"]
     assert mv["tags"] == [{"key": "k", "value": "v"}]
-    assert (mv["run_link"], mv["description"], mv["model_id"]) == ("http://ci", "vd", "m-1")
+    assert (mv["run_link"], mv["description"], mv["model_id"]) == ("http://ci", "vd", model_id)
 
 
 def test_actor_is_the_basic_auth_username(app: Starlette, http: TestClient) -> None:

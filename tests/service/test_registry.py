@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from modelreg.entities import ModelVersion
+from modelreg.entities import Event, ModelVersion
 from modelreg.errors import AlreadyExists, InvalidArgument, NotFound
 from modelreg.filters import FilterLimits
 from modelreg.service import RegistryService
+from modelreg.service.tracking import TrackingService
+from modelreg.store.events import EventStore
 
 
 def _versions(service: RegistryService, name: str, count: int) -> list[ModelVersion]:
@@ -368,16 +370,17 @@ def test_long_tag_values_round_trip(service: RegistryService) -> None:
 
 
 # ---------------------------------------------------------------------- copy
-def test_copy_model_version(service: RegistryService) -> None:
+def test_copy_model_version(service: RegistryService, tracking: TrackingService) -> None:
+    model_id = tracking.create_logged_model("0", "m").model_id
     service.create_registered_model("src")
     service.create_model_version(
-        "src", "s3://b/m", run_id="r1", tags={"k": "v"}, description="d", model_id="m-1"
+        "src", "s3://b/m", run_id="r1", tags={"k": "v"}, description="d", model_id=model_id
     )
     service.set_registered_model_alias("src", "champ", 1)
     copied = service.copy_model_version("models:/src@champ", "dst")
     assert (copied.name, copied.version) == ("dst", "1")
     assert copied.source == "models:/src/1"
-    assert (copied.run_id, copied.model_id, copied.description) == ("r1", "m-1", "d")
+    assert (copied.run_id, copied.model_id, copied.description) == ("r1", model_id, "d")
     assert copied.tags == {"k": "v"}
     assert service.get_model_version_download_uri("dst", 1) == "s3://b/m"
     again = service.copy_model_version("models:/src/1", "dst")
@@ -407,3 +410,44 @@ def test_resolve_model_uri(service: RegistryService) -> None:
         service.resolve_model_uri("models:/m/Staging")
     with pytest.raises(InvalidArgument):
         service.resolve_model_uri("models:/")
+
+
+# ------------------------------------------------------------- logged models
+def test_a_version_of_a_logged_model_is_recorded_on_it(
+    service: RegistryService, tracking: TrackingService
+) -> None:
+    """As MLflow's server does: the logged model's ``mlflow.modelVersions`` tag lists
+    every version made from it, so any client (mlflow's too) sees it."""
+    logged = tracking.create_logged_model("0", "model")
+    service.create_registered_model("a")
+    service.create_registered_model("b")
+    service.create_model_version("a", "s3://bucket/m", model_id=logged.model_id)
+    service.create_model_version("b", "s3://bucket/m", model_id=logged.model_id)
+    service.create_model_version("a", "s3://bucket/other")  # no logged model: no change
+    tags = tracking.get_logged_model(logged.model_id).tags
+    # MLflow's bytes exactly: json.dumps with the version as a number.
+    assert tags["mlflow.modelVersions"] == (
+        '[{"name": "a", "version": 1}, {"name": "b", "version": 1}]'
+    )
+    rows = [e for e in service_events(service) if e.type == "logged_model_tag.set"]
+    assert [e.payload["key"] for e in rows] == ["mlflow.modelVersions"] * 2
+
+
+def test_a_version_of_a_missing_logged_model_is_refused(
+    service: RegistryService, tracking: TrackingService
+) -> None:
+    service.create_registered_model("a")
+    with pytest.raises(NotFound, match="^Logged model with ID 'm-nope' not found.$"):
+        service.create_model_version("a", "s3://bucket/m", model_id="m-nope")
+    assert service.search_model_versions("name = 'a'") == []  # nothing was written
+    # A copy keeps the origin's model_id even once that logged model is gone.
+    logged = tracking.create_logged_model("0", "model")
+    service.create_model_version("a", "s3://bucket/m", model_id=logged.model_id)
+    tracking.delete_logged_model(logged.model_id)
+    copied = service.copy_model_version("models:/a/1", "b")
+    assert copied.model_id == logged.model_id
+
+
+def service_events(service: RegistryService) -> list[Event]:
+    with service.db.read() as conn:
+        return EventStore(conn).list()

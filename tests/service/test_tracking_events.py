@@ -11,7 +11,13 @@ from modelreg.entities import Event
 from modelreg.errors import InvalidArgument, NotFound
 from modelreg.service.tracking import TrackingService
 from modelreg.store.events import EventStore
-from modelreg.tracking_entities import Dataset, DatasetInput, LoggedModelOutput, Metric
+from modelreg.tracking_entities import (
+    Dataset,
+    DatasetInput,
+    LoggedModelInput,
+    LoggedModelOutput,
+    Metric,
+)
 
 
 def _events(tracking: TrackingService, after: int = 0) -> list[Event]:
@@ -73,6 +79,7 @@ def test_run_events(tracking: TrackingService) -> None:
     tracking.log_inputs(run_id, [DatasetInput(Dataset("train", "d1", "local", "x"))])
     model = tracking.create_logged_model("0")
     tracking.log_outputs(run_id, [LoggedModelOutput(model.model_id, 3)])
+    tracking.log_inputs(run_id, models=[LoggedModelInput(model.model_id)] * 2)
     tracking.update_run(run_id, status="FINISHED", end_time=99)
     tracking.delete_run(run_id)
     tracking.restore_run(run_id)
@@ -96,6 +103,7 @@ def test_run_events(tracking: TrackingService) -> None:
         ("run_inputs.logged", {"run_id": run_id, "datasets": ["train@d1"]}),
         ("logged_model.created", _rows(tracking, after)[4][1]),
         ("run_outputs.logged", {"run_id": run_id, "model_ids": [model.model_id]}),
+        ("run_model_inputs.logged", {"run_id": run_id, "model_ids": [model.model_id]}),
         (
             "run.updated",
             {"run_id": run_id, "status": "FINISHED", "end_time": 99, "run_name": "r1"},
@@ -122,7 +130,8 @@ def test_logged_model_events(tracking: TrackingService) -> None:
     )
     tracking.set_logged_model_tags(model.model_id, {"b": "2", "c": "3"})
     tracking.delete_logged_model_tag(model.model_id, "b")
-    tracking.delete_logged_model_tag(model.model_id, "never-set")  # nothing deleted
+    with pytest.raises(NotFound):  # nothing deleted, nothing recorded
+        tracking.delete_logged_model_tag(model.model_id, "never-set")
     tracking.log_logged_model_params(model.model_id, {"q": 1})
     tracking.finalize_logged_model(model.model_id, "LOGGED_MODEL_READY")
     tracking.delete_logged_model(model.model_id)

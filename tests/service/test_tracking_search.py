@@ -123,3 +123,56 @@ def test_search_experiments(tracking: TrackingService) -> None:
     assert sorted(e.name for e in found) == ["Default", "churn-a"]
     everything = tracking.search_experiments()
     assert {e.name for e in everything} == {"Default", "churn-a", "churn-b"}
+
+
+def test_search_experiments_orders_as_mlflow(tracking: TrackingService) -> None:
+    for name in ("b", "c", "a"):
+        tracking.create_experiment(name)  # the fake clock: each one is newer
+    tracking.rename_experiment("2", "c2")  # c2 is now the last updated
+
+    def names(**kw: object) -> list[str]:
+        found = tracking.search_experiments(filter_string="name != 'Default'", **kw)  # type: ignore[arg-type]
+        return [e.name for e in found]
+
+    # No order_by: MLflow's creation_time DESC, experiment_id ASC.
+    assert names() == ["a", "c2", "b"]
+    assert names(order_by=["last_update_time DESC"]) == ["c2", "a", "b"]
+    assert names(order_by=["creation_time"]) == ["b", "c2", "a"]
+    by_name = tracking.search_experiments(order_by=["name DESC"], max_results=3)
+    assert [e.name for e in by_name] == ["c2", "b", "a"]
+    rest = tracking.search_experiments(
+        order_by=["name DESC"], max_results=3, page_token=by_name.token
+    )
+    assert [e.name for e in rest] == ["Default"] and rest.token is None
+
+
+def test_logged_models_on_datasets_with_or_groups(tracking: TrackingService) -> None:
+    """The datasets filter's SQL (metric sets limited to the datasets, combined per
+    AND/OR group) on every backend."""
+    run_id = tracking.create_run("0").info.run_id
+    on_eval, on_test, bare = (tracking.create_logged_model("0", n, run_id) for n in "etb")
+    for model, acc, dataset in [
+        (on_eval, 0.9, ("eval", "d1")),
+        (on_test, 0.6, ("test", "d2")),
+        (on_test, 0.95, ("eval", "d9")),
+        (bare, 0.99, (None, None)),
+    ]:
+        name, digest = dataset
+        tracking.log_metric(
+            run_id, "acc", acc, 1, 0, model.model_id, dataset_name=name, dataset_digest=digest
+        )
+
+    def names(text: str, *datasets: dict[str, str]) -> list[str]:
+        found = tracking.search_logged_models(
+            ["0"], text, order_by=[{"field_name": "name"}], datasets=list(datasets)
+        )
+        return [m.name for m in found]
+
+    eval_any, eval_d1 = {"dataset_name": "eval"}, {"dataset_name": "eval", "dataset_digest": "d1"}
+    assert names("metrics.acc > 0.9 OR metrics.acc < 0.7", {"dataset_name": "test"}) == ["t"]
+    assert names("metrics.acc > 0.9 OR metrics.acc < 0.7", eval_any) == ["t"]
+    assert names("metrics.acc > 0.9 OR metrics.acc < 0.7", eval_d1) == []
+    assert names("metrics.acc > 0.9 OR metrics.acc < 0.7") == ["b", "t"]
+    assert names("metrics.acc < 0.7 OR name = 'b'", eval_any) == []
+    assert names("name = 'e' OR name = 'b'", eval_d1) == ["e"]
+    assert names("(metrics.acc >= 0.9 AND name != 't') OR metrics.acc < 0.7", eval_any) == ["e"]

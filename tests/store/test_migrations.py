@@ -14,13 +14,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, insert, inspect, text
 
 from modelreg.errors import RegistryError
 from modelreg.service import RegistryService
 from modelreg.store import migrations
 from modelreg.store.database import Database, make_engine
-from modelreg.store.tables import metadata
+from modelreg.store.tables import metadata, run_metrics, runs
 from tests.backends import enabled_backends, temporary_database
 
 UPGRADE_COMMAND = "modelreg db upgrade"
@@ -138,6 +138,24 @@ def test_events_written_before_0003_read_as_schema_version_1(engine: Engine) -> 
     migrations.upgrade(engine, "0003")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT schema_version FROM events")).scalar_one() == 1
+
+
+def test_metrics_logged_before_0004_have_no_dataset(engine: Engine) -> None:
+    migrations.upgrade(engine, "0003")
+    with engine.begin() as conn:  # only columns 0003 has: Core inserts name no others
+        run = {"run_name": "r", "status": "RUNNING", "start_time": 1, "artifact_uri": "a"}
+        conn.execute(
+            insert(runs).values(run_id="r1", experiment_id=0, lifecycle_stage="active", **run)
+        )
+        point = {"key": "acc", "value": 0.5, "is_nan": False, "timestamp": 1, "step": 0}
+        conn.execute(insert(run_metrics).values(run_id="r1", **point))
+    migrations.upgrade(engine)
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT value, dataset_name, dataset_digest FROM run_metrics"))
+        assert found.one() == (0.5, None, None)
+    migrations.downgrade(engine, "0003")  # and back again: the values stay
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM run_metrics")).scalar_one() == 0.5
 
 
 # ------------------------------------------------------------- schema check

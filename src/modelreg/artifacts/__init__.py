@@ -1,7 +1,8 @@
 """Artifact storage: where model files live, local or on S3-compatible object stores.
 
 Layer rule: this package uses only the standard library, fsspec/s3fs (imported when a
-store is opened, so ``import modelreg.artifacts`` stays cheap) and ``modelreg.errors``.
+store is opened, so ``import modelreg.artifacts`` stays cheap) and the pure core
+(``modelreg.errors``, and ``FileInfo`` from ``modelreg.tracking_entities``).
 It knows nothing of the database, the service or the client.
 """
 

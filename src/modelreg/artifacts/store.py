@@ -28,7 +28,6 @@ import os
 import posixpath
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, Self
 
@@ -40,6 +39,7 @@ from modelreg.errors import (
     RegistryError,
     TemporarilyUnavailable,
 )
+from modelreg.tracking_entities import FileInfo  # pure core: the Tracking Protocol returns it
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -59,20 +59,6 @@ _TMP_PREFIX = ".modelreg-tmp-"
 _BACKEND_PACKAGES = frozenset({"aiobotocore", "aiohttp", "botocore", "fsspec", "s3fs", "urllib3"})
 
 _Guard = Callable[[], contextlib.AbstractContextManager[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class FileInfo:
-    """One listing entry, shaped like MLflow's ``FileInfo``.
-
-    ``path`` is relative to the store root (as MLflow's artifact repositories list
-    it, e.g. ``"model/MLmodel"`` when listing ``"model"``); ``file_size`` is ``None``
-    for directories.
-    """
-
-    path: str
-    is_dir: bool
-    file_size: int | None
 
 
 class ArtifactStore(Protocol):

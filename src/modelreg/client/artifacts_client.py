@@ -48,6 +48,10 @@ class ArtifactMethods:
         repo = repository_for(artifact_uri, self._tracking_uri)
         return repo.list_dir(safe_relative_path(path or ""))
 
+    def list_logged_model_artifacts(self, model_id: str, path: str | None = None) -> list[FileInfo]:
+        """One level of the logged model's artifacts; paths are relative to its root."""
+        return self._tracking.list_logged_model_artifacts(model_id, path)
+
     def download_artifacts(
         self, run_id: str, path: str, dst_path: str | os.PathLike[str] | None = None
     ) -> str:

@@ -19,15 +19,18 @@ from modelreg.codec import tracking as tc
 from modelreg.entities import PagedList
 from modelreg.errors import NotFound
 from modelreg.limits import (
+    BULK_INTERVAL_RESULTS_MAX,
     SEARCH_EXPERIMENTS_DEFAULT,
     SEARCH_LOGGED_MODELS_DEFAULT,
     SEARCH_RUNS_DEFAULT,
 )
 from modelreg.protocols import Tracking
 from modelreg.tracking_entities import (
+    ArtifactListing,
     DatasetInput,
     Experiment,
     LoggedModel,
+    LoggedModelInput,
     LoggedModelOutput,
     Metric,
     Run,
@@ -66,6 +69,10 @@ def _metric(m: Metric) -> dict[str, Any]:
     }
     if m.model_id:
         out["model_id"] = m.model_id
+    if m.dataset_name is not None:
+        out["dataset_name"] = m.dataset_name
+    if m.dataset_digest is not None:
+        out["dataset_digest"] = m.dataset_digest
     return out
 
 
@@ -125,12 +132,14 @@ class HttpTracking(JsonApi, Tracking):
         max_results: int = SEARCH_EXPERIMENTS_DEFAULT,
         filter_string: str | None = None,
         page_token: str | None = None,
+        order_by: Sequence[str] | None = None,
     ) -> PagedList[Experiment]:
         fields = {
             "view_type": view_type,
             "max_results": max_results,
             "filter": filter_string,
             "page_token": page_token,
+            "order_by": None if order_by is None else list(order_by),
         }
         data = self._call("POST", "mlflow/experiments/search", fields)
         found = self._parse(
@@ -252,6 +261,8 @@ class HttpTracking(JsonApi, Tracking):
         timestamp: int | None = None,
         step: int | None = None,
         model_id: str | None = None,
+        dataset_name: str | None = None,
+        dataset_digest: str | None = None,
     ) -> None:
         fields = {
             "run_id": run_id,
@@ -261,6 +272,8 @@ class HttpTracking(JsonApi, Tracking):
             "timestamp": timestamp if timestamp is not None else _now_ms(),
             "step": step or 0,
             "model_id": model_id,
+            "dataset_name": dataset_name,
+            "dataset_digest": dataset_digest,
         }
         self._call("POST", "mlflow/runs/log-metric", fields)
 
@@ -272,14 +285,53 @@ class HttpTracking(JsonApi, Tracking):
         self._call("POST", "mlflow/runs/delete-tag", {"run_id": run_id, "key": key})
 
     def get_metric_history(
-        self, run_id: str, key: str, max_results: int | None = None
-    ) -> list[Metric]:
-        fields = {"run_id": run_id, "metric_key": key, "max_results": max_results}
+        self,
+        run_id: str,
+        key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Metric]:
+        fields = {
+            "run_id": run_id,
+            "metric_key": key,
+            "max_results": max_results,
+            "page_token": page_token,
+        }
         data = self._call("GET", "mlflow/metrics/get-history", fields)
+        found = self._parse(
+            lambda d: [tc.metric_from_json(m) for m in d or ()], data.get("metrics")
+        )
+        return PagedList(found, data.get("next_page_token") or None)
+
+    def get_metric_history_bulk_interval(
+        self,
+        run_ids: Sequence[str],
+        metric_key: str,
+        max_results: int = BULK_INTERVAL_RESULTS_MAX,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> list[Metric]:
+        fields = {
+            "run_ids": list(run_ids),
+            "metric_key": metric_key,
+            "max_results": max_results,
+            "start_step": start_step,
+            "end_step": end_step,
+        }
+        data = self._call("GET", "mlflow/metrics/get-history-bulk-interval", fields)
         return self._parse(lambda d: [tc.metric_from_json(m) for m in d or ()], data.get("metrics"))
 
-    def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
-        fields = {"run_id": run_id, "datasets": [_dataset_input(i) for i in dataset_inputs]}
+    def log_inputs(
+        self,
+        run_id: str,
+        dataset_inputs: Sequence[DatasetInput] = (),
+        models: Sequence[LoggedModelInput] | None = None,
+    ) -> None:
+        fields = {
+            "run_id": run_id,
+            "datasets": [_dataset_input(i) for i in dataset_inputs],
+            "models": [{"model_id": m.model_id} for m in models or ()] or None,
+        }
         self._call("POST", "mlflow/runs/log-inputs", fields)
 
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
@@ -288,6 +340,11 @@ class HttpTracking(JsonApi, Tracking):
             "models": [{"model_id": m.model_id, "step": m.step} for m in models],
         }
         self._call("POST", "mlflow/runs/outputs", fields)
+
+    def list_artifacts(self, run_id: str, path: str | None = None) -> ArtifactListing:
+        fields = {"run_id": run_id, "path": path}
+        data = self._call("GET", "mlflow/artifacts/list", fields)
+        return self._parse(tc.artifact_listing_from_json, data)
 
     # ---------------------------------------------------------- logged models
     def create_logged_model(
@@ -335,6 +392,13 @@ class HttpTracking(JsonApi, Tracking):
     def delete_logged_model(self, model_id: str) -> None:
         self._call("DELETE", self._model_path(model_id), {})
 
+    def list_logged_model_artifacts(
+        self, model_id: str, path: str | None = None
+    ) -> ArtifactListing:
+        fields = {"artifact_directory_path": path}
+        data = self._call("GET", self._model_path(model_id, "/artifacts/directories"), fields)
+        return self._parse(tc.artifact_listing_from_json, data)
+
     def search_logged_models(
         self,
         experiment_ids: Sequence[str | int],
@@ -342,6 +406,7 @@ class HttpTracking(JsonApi, Tracking):
         max_results: int = SEARCH_LOGGED_MODELS_DEFAULT,
         order_by: Sequence[Mapping[str, Any]] | None = None,
         page_token: str | None = None,
+        datasets: Sequence[Mapping[str, Any]] | None = None,
     ) -> PagedList[LoggedModel]:
         fields = {
             "experiment_ids": [str(e) for e in experiment_ids],
@@ -349,6 +414,7 @@ class HttpTracking(JsonApi, Tracking):
             "max_results": max_results,
             "order_by": None if order_by is None else [dict(o) for o in order_by],
             "page_token": page_token,
+            "datasets": None if datasets is None else [dict(d) for d in datasets],
         }
         data = self._call("POST", "mlflow/logged-models/search", fields)
         found = self._parse(

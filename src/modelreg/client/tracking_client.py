@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import zip_longest
 from typing import Any
 
+from modelreg import validation
 from modelreg.entities import PagedList
 from modelreg.errors import InvalidArgument
 from modelreg.limits import (
+    LOG_BATCH_ENTITIES_MAX,
+    LOG_BATCH_METRICS_MAX,
+    LOG_BATCH_PARAMS_TAGS_MAX,
+    METRIC_HISTORY_PAGE,
     SEARCH_EXPERIMENTS_DEFAULT,
     SEARCH_LOGGED_MODELS_DEFAULT,
     SEARCH_RUNS_DEFAULT,
@@ -18,6 +24,7 @@ from modelreg.tracking_entities import (
     DatasetInput,
     Experiment,
     LoggedModel,
+    LoggedModelInput,
     LoggedModelOutput,
     Metric,
     Param,
@@ -64,6 +71,7 @@ class TrackingMethods:
             max_results or SEARCH_EXPERIMENTS_DEFAULT,
             filter_string,
             page_token,
+            order_by,
         )
 
     def set_experiment_tag(self, experiment_id: str, key: str, value: Any) -> None:
@@ -143,7 +151,16 @@ class TrackingMethods:
         dataset_digest: str | None = None,
         model_id: str | None = None,
     ) -> None:
-        self._tracking.log_metric(run_id, key, value, timestamp or _now_ms(), step, model_id)
+        self._tracking.log_metric(
+            run_id,
+            key,
+            value,
+            timestamp or _now_ms(),
+            step,
+            model_id,
+            dataset_name,
+            dataset_digest,
+        )
 
     def log_batch(
         self,
@@ -153,12 +170,16 @@ class TrackingMethods:
         tags: Sequence[RunTag] = (),
         synchronous: bool | None = None,
     ) -> None:
-        self._tracking.log_batch(
-            run_id,
-            metrics=list(metrics),
-            params={p.key: p.value for p in params},
-            tags={t.key: t.value for t in tags},
-        )
+        """Log them in as many calls as the per-call limits need, as mlflow's client does
+        (params and tags 100 at a time with metrics filling up to 1000, then the
+        remaining metrics 1000 at a time); a param key given twice is refused first."""
+        unique = validation.unique_params((p.key, p.value) for p in params)
+        for chunk_metrics, chunk_params, chunk_tags in _batches(
+            list(metrics), list(unique.items()), [(t.key, t.value) for t in tags]
+        ):
+            self._tracking.log_batch(
+                run_id, metrics=chunk_metrics, params=dict(chunk_params), tags=dict(chunk_tags)
+            )
 
     def set_tag(self, run_id: str, key: str, value: Any, synchronous: bool | None = None) -> None:
         self._tracking.set_tag(run_id, key, value)
@@ -167,16 +188,23 @@ class TrackingMethods:
         self._tracking.delete_tag(run_id, key)
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
-        return self._tracking.get_metric_history(run_id, key)
+        """Every value of the metric, read in pages of ``METRIC_HISTORY_PAGE`` as MLflow does."""
+        history = self._tracking.get_metric_history(run_id, key, METRIC_HISTORY_PAGE)
+        token = history.token
+        while token:
+            page = self._tracking.get_metric_history(run_id, key, METRIC_HISTORY_PAGE, token)
+            history.extend(page)
+            token = page.token
+        return history
 
     def log_inputs(
         self,
         run_id: str,
         datasets: Sequence[DatasetInput] | None = None,
-        models: Sequence[LoggedModelOutput] | None = None,
+        models: Sequence[LoggedModelInput] | None = None,
     ) -> None:
-        if datasets:
-            self._tracking.log_inputs(run_id, list(datasets))
+        if datasets or models:
+            self._tracking.log_inputs(run_id, list(datasets or ()), list(models or ()))
 
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
         self._tracking.log_outputs(run_id, list(models))
@@ -228,7 +256,25 @@ class TrackingMethods:
             max_results or SEARCH_LOGGED_MODELS_DEFAULT,
             order_by,
             page_token,
+            datasets,
         )
+
+
+def _batches(
+    metrics: list[Metric], params: list[tuple[str, Any]], tags: list[tuple[str, Any]]
+) -> Iterator[tuple[list[Metric], list[tuple[str, Any]], list[tuple[str, Any]]]]:
+    """mlflow's chunking of a log_batch into calls within MLflow's per-call limits."""
+    size = LOG_BATCH_PARAMS_TAGS_MAX
+    param_chunks = [params[i : i + size] for i in range(0, len(params), size)]
+    tag_chunks = [tags[i : i + size] for i in range(0, len(tags), size)]
+    none: list[tuple[str, Any]] = []
+    for chunk_params, chunk_tags in zip_longest(param_chunks, tag_chunks, fillvalue=none):
+        room = LOG_BATCH_ENTITIES_MAX - len(chunk_params) - len(chunk_tags)
+        room = max(min(room, LOG_BATCH_METRICS_MAX), 0)
+        yield metrics[:room], chunk_params, chunk_tags
+        metrics = metrics[room:]
+    for start in range(0, len(metrics), LOG_BATCH_METRICS_MAX):
+        yield metrics[start : start + LOG_BATCH_METRICS_MAX], [], []
 
 
 def _view_type(value: int | str) -> str:

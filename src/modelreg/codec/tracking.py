@@ -16,10 +16,13 @@ from typing import Any, Final
 from modelreg.codec.registry import tag_pairs as _pairs
 from modelreg.codec.registry import tags_from_pairs
 from modelreg.tracking_entities import (
+    ArtifactListing,
     Dataset,
     DatasetInput,
     Experiment,
+    FileInfo,
     LoggedModel,
+    LoggedModelInput,
     LoggedModelOutput,
     LoggedModelStatus,
     Metric,
@@ -65,6 +68,10 @@ def metric_json(m: Metric) -> dict[str, Any]:
         "timestamp": m.timestamp,
         "step": m.step,
     }
+    if m.dataset_name:
+        out["dataset_name"] = m.dataset_name
+    if m.dataset_digest:
+        out["dataset_digest"] = m.dataset_digest
     if m.model_id:
         out["model_id"] = m.model_id
     if m.run_id:
@@ -121,6 +128,8 @@ def run_json(r: Run) -> dict[str, Any]:
     inputs: dict[str, Any] = {}
     if r.inputs.dataset_inputs:
         inputs["dataset_inputs"] = [_dataset_input(i) for i in r.inputs.dataset_inputs]
+    if r.inputs.model_inputs:
+        inputs["model_inputs"] = [{"model_id": i.model_id} for i in r.inputs.model_inputs]
     out: dict[str, Any] = {"info": run_info_json(r.info), "data": data, "inputs": inputs}
     if r.outputs.model_outputs:
         out["outputs"] = {
@@ -155,6 +164,20 @@ def logged_model_json(m: LoggedModel) -> dict[str, Any]:
     if m.metrics:
         data["metrics"] = [metric_json(x) for x in m.metrics]
     return {"info": info, "data": data}
+
+
+def artifact_listing_json(listing: ArtifactListing) -> dict[str, Any]:
+    """MLflow's ``artifacts/list`` answer: ``root_uri`` always, ``files`` when any."""
+    out: dict[str, Any] = {"root_uri": listing.root_uri}
+    files = []
+    for f in listing:
+        entry: dict[str, Any] = {"path": f.path, "is_dir": f.is_dir}
+        if f.file_size is not None:
+            entry["file_size"] = f.file_size
+        files.append(entry)
+    if files:
+        out["files"] = files
+    return out
 
 
 def page(key: str, items: list[dict[str, Any]], token: str | None) -> dict[str, Any]:
@@ -201,6 +224,8 @@ def metric_from_json(data: Mapping[str, Any]) -> Metric:
         timestamp=_int(data.get("timestamp")),
         step=_int(data.get("step")),
         model_id=data.get("model_id") or None,
+        dataset_name=data.get("dataset_name") or None,
+        dataset_digest=data.get("dataset_digest") or None,
         run_id=data.get("run_id") or None,
     )
 
@@ -248,7 +273,12 @@ def run_from_json(data: Mapping[str, Any]) -> Run:
             metric_objects=metrics,
         ),
         inputs=RunInputs(
-            dataset_inputs=[_dataset_input_from_json(i) for i in inputs.get("dataset_inputs") or ()]
+            dataset_inputs=[
+                _dataset_input_from_json(i) for i in inputs.get("dataset_inputs") or ()
+            ],
+            model_inputs=[
+                LoggedModelInput(model_id=i["model_id"]) for i in inputs.get("model_inputs") or ()
+            ],
         ),
         outputs=RunOutputs(
             model_outputs=[
@@ -277,3 +307,15 @@ def logged_model_from_json(data: Mapping[str, Any]) -> LoggedModel:
         tags=tags_from_pairs(info.get("tags")),
         metrics=[metric_from_json(m) for m in raw_data.get("metrics") or ()],
     )
+
+
+def artifact_listing_from_json(data: Mapping[str, Any]) -> ArtifactListing:
+    files = [
+        FileInfo(
+            path=f["path"],
+            is_dir=bool(f.get("is_dir", False)),
+            file_size=_optional_int(f.get("file_size")),
+        )
+        for f in data.get("files") or ()
+    ]
+    return ArtifactListing(files, data.get("root_uri") or "")

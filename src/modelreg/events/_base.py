@@ -162,7 +162,7 @@ schema version; adding a field does not.
 * **Registry**: every mutation: models, versions, stages, aliases, tags.
 * **Tracking**: the changes to what experiments, runs and logged models *are*:
   creation, renaming, deletion and restoring, status changes, parameters (logged
-  once and immutable), tags, dataset inputs and model outputs, finalisation.
+  once and immutable), tags, dataset and model inputs, model outputs, finalisation.
 * **Not recorded: metric data points.** A training loop logs thousands of them per
   run; one event each would flood the log (and every webhook subscriber) with
   rows nobody audits, and slow down the hottest write path. A run's metrics are

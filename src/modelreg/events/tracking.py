@@ -153,6 +153,14 @@ class RunInputsLogged(RunEvent):
 
 
 @event
+class RunModelInputsLogged(RunEvent):
+    """Logged models were linked to a run as its inputs (a fine-tuning run's base model)."""
+
+    TYPE: ClassVar[str] = "run_model_inputs.logged"
+    model_ids: Annotated[list[str], "The logged models' IDs."]
+
+
+@event
 class RunOutputsLogged(RunEvent):
     """Logged models were linked to a run as its outputs."""
 

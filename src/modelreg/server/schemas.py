@@ -112,6 +112,8 @@ COMPONENTS: Final[dict[str, Schema]] = {
             "timestamp": TIMESTAMP,
             "step": INTEGER,
             "model_id": STRING,
+            "dataset_name": STRING,
+            "dataset_digest": STRING,
             "run_id": STRING,
         },
         ("key", "value", "timestamp"),
@@ -155,7 +157,12 @@ COMPONENTS: Final[dict[str, Schema]] = {
             "data": obj(
                 {"metrics": array(ref("Metric")), "params": TAGS, "tags": TAGS},
             ),
-            "inputs": obj({"dataset_inputs": array(ref("DatasetInput"))}),
+            "inputs": obj(
+                {
+                    "dataset_inputs": array(ref("DatasetInput")),
+                    "model_inputs": array(obj({"model_id": STRING})),
+                }
+            ),
             "outputs": obj({"model_outputs": array(ref("ModelOutput"))}),
         },
         ("info",),

@@ -19,6 +19,7 @@ from modelreg.server.wire import Params, invalid_value, missing_value, optional_
 from modelreg.tracking_entities import (
     Dataset,
     DatasetInput,
+    LoggedModelInput,
     LoggedModelOutput,
     Metric,
 )
@@ -148,33 +149,52 @@ def key_values(params: Params, name: str) -> dict[str, str | None] | None:
 
 
 def metrics(params: Params, name: str = "metrics") -> list[Metric]:
+    """``[{key, value, timestamp, step, …}]``; a field is named as MLflow names it,
+    ``metrics[2].timestamp``, when it is missing or of the wrong type."""
     found = []
-    for item in _objects(params, name, "metric"):
+    for index, item in enumerate(_objects(params, name, "metric")):
+        where = f"{name}[{index}]"
+        key = _member_str(where, item, "key", required=True)
         value = item.get("value")
         if value is None:
-            raise missing_value(f"{name}.value")
-        timestamp = int64(f"{name}.timestamp", item.get("timestamp"))
+            raise missing_value(f"{where}.value")
+        timestamp = int64(f"{where}.timestamp", item.get("timestamp"))
         if timestamp is None:
-            raise missing_value(f"{name}.timestamp")
+            raise missing_value(f"{where}.timestamp")
         found.append(
             Metric(
-                key=_member_str(name, item, "key", required=True),
-                value=double(f"{name}.value", value),
+                key=key,
+                value=double(f"{where}.value", value),
                 timestamp=timestamp,
-                step=int64(f"{name}.step", item.get("step")) or 0,
-                model_id=_member_str(name, item, "model_id"),
+                step=int64(f"{where}.step", item.get("step")) or 0,
+                model_id=_member_str(where, item, "model_id") or None,
+                dataset_name=_member_str(where, item, "dataset_name") or None,
+                dataset_digest=_member_str(where, item, "dataset_digest") or None,
             )
         )
     return found
 
 
+def batch_pairs(params: Params, name: str) -> list[tuple[str, str | None]]:
+    """log-batch's ``params`` or ``tags`` in order, duplicates kept: ``[{key, value}]``
+    with ``key`` required (``params[0].key``, as MLflow says); an absent value is ``""``."""
+    found: list[tuple[str, str | None]] = []
+    for index, item in enumerate(_objects(params, name, "{key, value}")):
+        where = f"{name}[{index}]"
+        key = _member_str(where, item, "key", required=True)
+        if key == "":
+            raise missing_value(f"{where}.key")
+        found.append((key, _member_str(where, item, "value") if "value" in item else ""))
+    return found
+
+
 def dataset_inputs(params: Params, name: str = "datasets") -> list[DatasetInput]:
     found = []
-    for item in _objects(params, name, "dataset input"):
+    for index, item in enumerate(_objects(params, name, "dataset input")):
         raw = item.get("dataset")
         if not isinstance(raw, dict):
-            raise invalid_value(f"{name}.dataset", raw, "an object")
-        where = f"{name}.dataset"
+            raise invalid_value(f"{name}[{index}].dataset", raw, "an object")
+        where = f"{name}[{index}].dataset"
         dataset = Dataset(
             name=_member_str(where, raw, "name", required=True),
             digest=_member_str(where, raw, "digest", required=True),
@@ -184,23 +204,46 @@ def dataset_inputs(params: Params, name: str = "datasets") -> list[DatasetInput]
             profile=_member_str(where, raw, "profile"),
         )
         tags: dict[str, str] = {}
-        for tag in item.get("tags") or []:
+        for tag_index, tag in enumerate(item.get("tags") or []):
+            tag_where = f"{name}[{index}].tags[{tag_index}]"
             if not isinstance(tag, dict):
-                raise invalid_value(f"{name}.tags", tag, "an array of {key, value} objects")
-            tags[_member_str(f"{name}.tags", tag, "key", required=True)] = (
-                _member_str(f"{name}.tags", tag, "value") or ""
+                raise invalid_value(tag_where, tag, "a {key, value} object")
+            tags[_member_str(tag_where, tag, "key", required=True)] = (
+                _member_str(tag_where, tag, "value") or ""
             )
         found.append(DatasetInput(dataset=dataset, tags=tags))
+    return found
+
+
+def model_inputs(params: Params, name: str = "models") -> list[LoggedModelInput]:
+    """``log-inputs``' ``models``: ``[{model_id}]``."""
+    return [
+        LoggedModelInput(model_id=_member_str(f"{name}[{i}]", item, "model_id", required=True))
+        for i, item in enumerate(_objects(params, name, "{model_id}"))
+    ]
+
+
+def dataset_filters(params: Params, name: str = "datasets") -> list[dict[str, str]] | None:
+    """A logged-model search's ``datasets``: ``[{dataset_name, dataset_digest?}]``."""
+    if params.value(name) is None:
+        return None
+    found = []
+    for item in _objects(params, name, "{dataset_name, dataset_digest}"):
+        entry = {"dataset_name": _member_str(name, item, "dataset_name") or ""}
+        digest = _member_str(name, item, "dataset_digest")
+        if digest:
+            entry["dataset_digest"] = digest
+        found.append(entry)
     return found
 
 
 def model_outputs(params: Params, name: str = "models") -> list[LoggedModelOutput]:
     return [
         LoggedModelOutput(
-            model_id=_member_str(name, item, "model_id", required=True),
-            step=int64(f"{name}.step", item.get("step")) or 0,
+            model_id=_member_str(f"{name}[{i}]", item, "model_id", required=True),
+            step=int64(f"{name}[{i}].step", item.get("step")) or 0,
         )
-        for item in _objects(params, name, "{model_id, step}")
+        for i, item in enumerate(_objects(params, name, "{model_id, step}"))
     ]
 
 

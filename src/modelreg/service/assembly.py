@@ -61,7 +61,7 @@ def build_services(settings: Settings, *, database: Database | None = None) -> S
     return Services(
         db=db,
         registry=RegistryService(db, actor=settings.actor, snapshotter=snapshotter),
-        tracking=TrackingService(db, locations, actor=settings.actor),
+        tracking=TrackingService(db, locations, actor=settings.actor, artifacts=snapshotter.store),
         # The proxy serves the store the registry copies into: one destination.
         artifacts=ArtifactProxy(snapshotter.store),
     )

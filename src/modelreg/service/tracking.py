@@ -8,6 +8,7 @@ not recorded: docs/events.md). :class:`TrackingService` implements
 from __future__ import annotations
 
 import math
+import posixpath
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -17,9 +18,15 @@ from typing import Any, Self
 from sqlalchemy import Connection
 
 from modelreg import events, filters, validation
+from modelreg.artifacts import ArtifactStore, open_artifact_store, safe_relative_path
 from modelreg.entities import PagedList
 from modelreg.errors import InvalidArgument, NotFound
 from modelreg.limits import (
+    BULK_INTERVAL_RESULTS_MAX,
+    BULK_INTERVAL_RUNS_MAX,
+    LOG_BATCH_ENTITIES_MAX,
+    LOG_BATCH_METRICS_MAX,
+    LOG_BATCH_PARAMS_TAGS_MAX,
     SEARCH_EXPERIMENTS_DEFAULT,
     SEARCH_EXPERIMENTS_MAX,
     SEARCH_LOGGED_MODELS_DEFAULT,
@@ -29,7 +36,7 @@ from modelreg.limits import (
 )
 from modelreg.protocols import Tracking
 from modelreg.service import event_log
-from modelreg.service.artifact_locations import ArtifactLocations
+from modelreg.service.artifact_locations import ArtifactLocations, is_absolute_location
 from modelreg.service.clock import Clock, now_ms
 from modelreg.service.paging import fetch_page
 from modelreg.store.database import Database
@@ -41,10 +48,13 @@ from modelreg.tracking_entities import (
     LOGGED_MODEL_STATUSES,
     RUN_STATUSES,
     TERMINAL_RUN_STATUSES,
+    ArtifactListing,
     Dataset,
     DatasetInput,
     Experiment,
+    FileInfo,
     LoggedModel,
+    LoggedModelInput,
     LoggedModelOutput,
     Metric,
     Run,
@@ -52,7 +62,6 @@ from modelreg.tracking_entities import (
 
 MAX_PARAM_VALUE_LENGTH = 6000
 MAX_RUN_NAME_LENGTH = 250
-MAX_METRIC_HISTORY = 25_000
 RUN_NAME_TAG = "mlflow.runName"
 _EXPERIMENT_ID = re.compile(r"^\d{1,18}$")
 
@@ -83,15 +92,22 @@ class TrackingService(Tracking):
         *,
         actor: str = "unknown",
         clock: Clock = now_ms,
+        artifacts: ArtifactStore | None = None,
     ) -> None:
         self.db = db
         self.locations = locations
         self.actor = actor
         self.clock = clock
+        # The store under the artifact root (the server's artifacts destination), which
+        # holds every run's and logged model's files unless an experiment chose another
+        # location (embedded only); opened from the root on first use when not given.
+        self._artifacts = artifacts
 
     def as_actor(self, actor: str) -> Self:
         """The same service acting for ``actor`` (the server passes the caller in)."""
-        return type(self)(self.db, self.locations, actor=actor, clock=self.clock)
+        return type(self)(
+            self.db, self.locations, actor=actor, clock=self.clock, artifacts=self._artifacts
+        )
 
     def _record(self, conn: Connection, now: int, *recorded: events.DomainEvent) -> None:
         event_log.record(conn, self.actor, now, *recorded)
@@ -146,16 +162,19 @@ class TrackingService(Tracking):
         max_results: int = SEARCH_EXPERIMENTS_DEFAULT,
         filter_string: str | None = None,
         page_token: str | None = None,
+        order_by: Sequence[str] | None = None,
     ) -> PagedList[Experiment]:
         stages = _view_stages(view_type)
-        limit = filters.validate_max_results(
+        limit = _page_size(
             max_results, maximum=SEARCH_EXPERIMENTS_MAX, default=SEARCH_EXPERIMENTS_DEFAULT
         )
         parsed = filters.parse_experiment_filter(filter_string, self.db.filter_limits)
+        order = filters.parse_experiment_order_by(order_by)
 
         def fetch(offset: int, count: int) -> list[Experiment]:
             with self.db.read() as conn:
-                found = TrackingStore(conn).search_experiments(stages, parsed, offset, count)
+                store = TrackingStore(conn)
+                found = store.search_experiments(stages, parsed, order, offset, count)
             return [self._located(e) for e in found]
 
         return fetch_page(fetch, page_token, limit)
@@ -375,9 +394,7 @@ class TrackingService(Tracking):
         page_token: str | None = None,
     ) -> PagedList[Run]:
         ids = [parse_experiment_id(e) for e in experiment_ids]
-        limit = filters.validate_max_results(
-            max_results, maximum=SEARCH_RUNS_MAX, default=SEARCH_RUNS_DEFAULT
-        )
+        limit = _page_size(max_results, maximum=SEARCH_RUNS_MAX, default=SEARCH_RUNS_DEFAULT)
         stages = _view_stages(run_view_type)
         parsed = filters.parse_run_filter(filter_string, self.db.filter_limits)
         order = filters.parse_run_order_by(order_by)
@@ -416,12 +433,29 @@ class TrackingService(Tracking):
         params: Mapping[str, Any] | None = None,
         tags: Mapping[str, Any] | None = None,
     ) -> None:
+        self._log(run_id, metrics, params, tags, metric_paths=True)
+
+    def _log(
+        self,
+        run_id: str,
+        metrics: Sequence[Metric],
+        params: Mapping[str, Any] | None,
+        tags: Mapping[str, Any] | None,
+        *,
+        metric_paths: bool,
+    ) -> None:
+        """``log_batch`` and the single-value calls. MLflow names a bad metric field
+        ``metrics[i].x`` in a batch and ``x`` in ``log_metric``; ``metric_paths`` says which."""
         run_id = _check_run_id(run_id)
         clean_params = {
             validation.validate_tag_key(k): _param_value(k, v) for k, v in (params or {}).items()
         }
         clean_tags = validation.validate_tags(tags)
-        clean_metrics = [_check_metric(m) for m in metrics]
+        clean_metrics = [
+            _check_metric(m, f"metrics[{i}]." if metric_paths else "")
+            for i, m in enumerate(metrics)
+        ]
+        _check_batch_limits(len(clean_metrics), len(clean_params), len(clean_tags))
         with self.db.write() as conn:
             store = TrackingStore(conn)
             self._require_active_run(store, run_id)
@@ -450,7 +484,7 @@ class TrackingService(Tracking):
                 self._record(conn, self.clock(), *recorded)
 
     def log_param(self, run_id: str, key: str, value: Any) -> None:
-        self.log_batch(run_id, params={key: value})
+        self._log(run_id, (), {key: value}, None, metric_paths=False)
 
     def log_metric(
         self,
@@ -460,6 +494,8 @@ class TrackingService(Tracking):
         timestamp: int | None = None,
         step: int | None = None,
         model_id: str | None = None,
+        dataset_name: str | None = None,
+        dataset_digest: str | None = None,
     ) -> None:
         metric = Metric(
             key=key,
@@ -467,11 +503,13 @@ class TrackingService(Tracking):
             timestamp=timestamp if timestamp is not None else self.clock(),
             step=step or 0,
             model_id=model_id,
+            dataset_name=dataset_name,
+            dataset_digest=dataset_digest,
         )
-        self.log_batch(run_id, metrics=[metric])
+        self._log(run_id, [metric], None, None, metric_paths=False)
 
     def set_tag(self, run_id: str, key: str, value: Any) -> None:
-        self.log_batch(run_id, tags={key: value})
+        self._log(run_id, (), None, {key: value}, metric_paths=False)
 
     def delete_tag(self, run_id: str, key: str) -> None:
         run_id = _check_run_id(run_id)
@@ -483,19 +521,87 @@ class TrackingService(Tracking):
             self._record(conn, self.clock(), events.RunTagDeleted(run_id=run_id, key=key))
 
     def get_metric_history(
-        self, run_id: str, key: str, max_results: int | None = None
-    ) -> list[Metric]:
+        self,
+        run_id: str,
+        key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Metric]:
         run_id = _check_run_id(run_id)
+        if max_results is not None and (
+            isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 1
+        ):
+            raise InvalidArgument(
+                f"Invalid value {max_results} for parameter 'max_results' supplied. "
+                "It must be a positive integer."
+            )
+        offset = filters.decode_page_token(page_token)
         with self.db.read() as conn:
             store = TrackingStore(conn)
             if store.run_row(run_id) is None:
                 raise _run_not_found(run_id)
-            return store.metric_history(run_id, key, max_results)
+            if max_results is None:  # the whole history (from the token's offset on)
+                return PagedList(store.metric_history(run_id, key, offset), None)
+            found = store.metric_history(run_id, key, offset, max_results + 1)
+        more = len(found) > max_results
+        token = filters.encode_page_token(offset + max_results) if more else None
+        return PagedList(found[:max_results], token)
 
-    def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
+    def get_metric_history_bulk_interval(
+        self,
+        run_ids: Sequence[str],
+        metric_key: str,
+        max_results: int = BULK_INTERVAL_RESULTS_MAX,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> list[Metric]:
+        if not run_ids:
+            raise InvalidArgument("Missing value for required parameter 'run_ids'.")
+        if len(run_ids) > BULK_INTERVAL_RUNS_MAX:
+            raise InvalidArgument(
+                "GetMetricHistoryBulkInterval request must specify at most "
+                f"{BULK_INTERVAL_RUNS_MAX} run_ids. Received {len(run_ids)} run_ids."
+            )
+        ids = [_check_run_id(r) for r in run_ids]
+        if not metric_key or not isinstance(metric_key, str):
+            raise InvalidArgument("Missing value for required parameter 'metric_key'.")
+        if (
+            isinstance(max_results, bool)
+            or not isinstance(max_results, int)
+            or not 1 <= max_results <= BULK_INTERVAL_RESULTS_MAX
+        ):
+            raise InvalidArgument(f"max_results must be between 1 and {BULK_INTERVAL_RESULTS_MAX}.")
+        steps: tuple[int, int] | None = None
+        if start_step is not None and end_step is not None:
+            if start_step > end_step:
+                raise InvalidArgument(
+                    "end_step must be greater than start_step. "
+                    f"Found start_step={start_step} and end_step={end_step}."
+                )
+            steps = (start_step, end_step)
+        elif start_step is not None or end_step is not None:
+            raise InvalidArgument(
+                "If either start step or end step are specified, both must be specified."
+            )
+        with self.db.read() as conn:
+            store = TrackingStore(conn)
+            missing = set(ids) - store.existing_run_ids(ids)
+            if missing:
+                raise _run_not_found(next(r for r in ids if r in missing))
+            sampled = store.sample_metric_history(ids, metric_key, max_results, steps)
+        # In the order asked, as MLflow answers (a run asked twice is answered twice).
+        return [metric for run_id in ids for metric in sampled.get(run_id, ())]
+
+    def log_inputs(
+        self,
+        run_id: str,
+        dataset_inputs: Sequence[DatasetInput] = (),
+        models: Sequence[LoggedModelInput] | None = None,
+    ) -> None:
         run_id = _check_run_id(run_id)
         for item in dataset_inputs:
             _check_dataset(item.dataset)
+        model_ids = list(dict.fromkeys(m.model_id for m in models or ()))
         with self.db.write() as conn:
             store = TrackingStore(conn)
             row = self._require_active_run(store, run_id)
@@ -503,11 +609,27 @@ class TrackingService(Tracking):
                 store.link_dataset(
                     row.experiment_id, run_id, item.dataset, item.tags, str(uuid.uuid4())
                 )
+            for model_id in model_ids:
+                if store.logged_model_row(model_id) is None:
+                    raise NotFound(f"Logged model with ID '{model_id}' not found.")
+            store.add_run_model_inputs(run_id, model_ids)
+            recorded: list[events.DomainEvent] = []
             if dataset_inputs:
                 named = [f"{i.dataset.name}@{i.dataset.digest}" for i in dataset_inputs]
-                self._record(
-                    conn, self.clock(), events.RunInputsLogged(run_id=run_id, datasets=named)
-                )
+                recorded.append(events.RunInputsLogged(run_id=run_id, datasets=named))
+            if model_ids:
+                recorded.append(events.RunModelInputsLogged(run_id=run_id, model_ids=model_ids))
+            if recorded:
+                self._record(conn, self.clock(), *recorded)
+
+    def list_artifacts(self, run_id: str, path: str | None = None) -> ArtifactListing:
+        run_id = _check_run_id(run_id)
+        rel = _listing_path(path)
+        with self.db.read() as conn:
+            row = TrackingStore(conn).run_row(run_id)
+        if row is None:
+            raise _run_not_found(run_id)
+        return self._list(row.artifact_uri, rel)
 
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
         run_id = _check_run_id(run_id)
@@ -633,10 +755,11 @@ class TrackingService(Tracking):
             store = TrackingStore(conn)
             if store.logged_model_row(model_id) is None:
                 raise NotFound(f"Logged model with ID '{model_id}' not found.")
-            if store.delete_logged_model_tag(model_id, key):
-                self._record(
-                    conn, self.clock(), events.LoggedModelTagDeleted(model_id=model_id, key=key)
-                )
+            if not store.delete_logged_model_tag(model_id, key):
+                raise NotFound(f"No tag with key {key!r} found for model with ID {model_id!r}.")
+            self._record(
+                conn, self.clock(), events.LoggedModelTagDeleted(model_id=model_id, key=key)
+            )
 
     def log_logged_model_params(self, model_id: str, params: Mapping[str, Any]) -> None:
         clean = {validation.validate_tag_key(k): _param_value(k, v) for k, v in params.items()}
@@ -660,6 +783,38 @@ class TrackingService(Tracking):
             store.delete_logged_model(model_id)
             self._record(conn, self.clock(), events.LoggedModelDeleted(model_id=model_id))
 
+    def list_logged_model_artifacts(
+        self, model_id: str, path: str | None = None
+    ) -> ArtifactListing:
+        rel = _listing_path(path)
+        with self.db.read() as conn:
+            row = TrackingStore(conn).logged_model_row(model_id)
+        if row is None:
+            raise NotFound(f"Logged model with ID '{model_id}' not found.")
+        return self._list(row.artifact_location, rel)
+
+    def _list(self, stored: str, rel: str) -> ArtifactListing:
+        """One level of ``rel`` under a stored artifact location, paths relative to it."""
+        if is_absolute_location(stored):
+            if not self.locations.allow_external:
+                raise InvalidArgument(
+                    f"These artifacts are stored at {stored!r}, outside this server's "
+                    "artifacts destination; the server does not list them."
+                )
+            store, under = open_artifact_store(stored), rel
+        else:
+            store, under = self._artifact_store(), ArtifactLocations.child(stored, rel)
+        files = [
+            FileInfo(posixpath.join(rel, posixpath.basename(f.path)), f.is_dir, f.file_size)
+            for f in store.list_dir(under)
+        ]
+        return ArtifactListing(files, self.locations.resolve(stored))
+
+    def _artifact_store(self) -> ArtifactStore:
+        if self._artifacts is None:
+            self._artifacts = open_artifact_store(self.locations.root)
+        return self._artifacts
+
     def search_logged_models(
         self,
         experiment_ids: Sequence[str | int],
@@ -667,17 +822,19 @@ class TrackingService(Tracking):
         max_results: int = SEARCH_LOGGED_MODELS_DEFAULT,
         order_by: Sequence[Mapping[str, Any]] | None = None,
         page_token: str | None = None,
+        datasets: Sequence[Mapping[str, Any]] | None = None,
     ) -> PagedList[LoggedModel]:
         ids = [parse_experiment_id(e) for e in experiment_ids]
-        limit = filters.validate_max_results(
+        limit = _page_size(
             max_results, maximum=SEARCH_LOGGED_MODELS_MAX, default=SEARCH_LOGGED_MODELS_DEFAULT
         )
         parsed = filters.parse_logged_model_filter(filter_string, self.db.filter_limits)
+        on = _dataset_filters(datasets)
 
         def fetch(offset: int, count: int) -> list[LoggedModel]:
             with self.db.read() as conn:
                 store = TrackingStore(conn)
-                rows = store.search_logged_model_rows(ids, parsed, order_by, offset, count)
+                rows = store.search_logged_model_rows(ids, parsed, order_by, offset, count, on)
                 found = store.logged_models_for(rows)
             return [self._located_model(m) for m in found]
 
@@ -691,6 +848,12 @@ def _required(row: Any, what: str) -> Any:
     if row is None:  # pragma: no cover - written in the same transaction
         raise NotFound(f"{what} vanished inside its own transaction")
     return row
+
+
+def _listing_path(path: str | None) -> str:
+    """MLflow's ``validate_path_is_safe``: a relative path without traversal, else 400
+    "Invalid path"; ``None`` or ``""`` is the root."""
+    return safe_relative_path(path or "").rstrip("/")
 
 
 def _check_run_id(run_id: object) -> str:
@@ -709,7 +872,8 @@ def _param_value(key: object, value: object) -> str:
     return text
 
 
-def _check_metric(metric: Metric) -> Metric:
+def _check_metric(metric: Metric, path: str = "") -> Metric:
+    """A metric as MLflow validates it; ``path`` (``metrics[3].``) prefixes field names."""
     validation.validate_tag_key(metric.key)
     if isinstance(metric.value, bool) or not isinstance(metric.value, int | float):
         raise InvalidArgument(
@@ -721,16 +885,88 @@ def _check_metric(metric: Metric) -> Metric:
         value = math.copysign(1.7976931348623157e308, value)
     if not isinstance(metric.timestamp, int) or not isinstance(metric.step, int):
         raise InvalidArgument(f"Metric {metric.key!r} needs integer timestamp and step.")
+    if metric.timestamp < 0:
+        raise InvalidArgument(
+            f"Invalid value {metric.timestamp} for parameter '{path}timestamp' supplied: "
+            f"metric '{metric.key}' (value={value}). "
+            "Timestamp must be a nonnegative long (64-bit integer) "
+        )
+    _check_metric_dataset(metric)
     return replace(metric, value=value)
+
+
+def _check_batch_limits(metrics: int, params: int, tags: int) -> None:
+    """MLflow's log_batch limits, with its messages (``_validate_batch_log_limits``)."""
+    for what, limit, count in (
+        ("metrics", LOG_BATCH_METRICS_MAX, metrics),
+        ("params", LOG_BATCH_PARAMS_TAGS_MAX, params),
+        ("tags", LOG_BATCH_PARAMS_TAGS_MAX, tags),
+        ("metrics, params, and tags", LOG_BATCH_ENTITIES_MAX, metrics + params + tags),
+    ):
+        if count > limit:
+            raise InvalidArgument(
+                f"A batch logging request can contain at most {limit} {what}. Got {count} "
+                f"{what}. Please split up {what} across multiple requests and try again."
+            )
+
+
+def _page_size(value: object, *, maximum: int, default: int) -> int:
+    """``max_results`` of a tracking search, refused with MLflow's tracking-store words."""
+    if value is None:
+        return default
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,30}", value):
+        number = int(value)
+    shown = value if number is None else number
+    if number is None or number < 1:
+        raise InvalidArgument(
+            f"Invalid value {shown} for parameter 'max_results' supplied. It must be a "
+            "positive integer"
+        )
+    if number > maximum:
+        raise InvalidArgument(
+            f"Invalid value {number} for parameter 'max_results' supplied. It must be at most "
+            f"{maximum}"
+        )
+    return number
+
+
+def _check_metric_dataset(metric: Metric) -> None:
+    if (metric.dataset_name is None) != (metric.dataset_digest is None):
+        raise InvalidArgument(
+            "Both dataset_name and dataset_digest must be provided if one is provided"
+        )
+    if metric.dataset_name is not None and metric.dataset_digest is not None:
+        _check_dataset_name_digest(metric.dataset_name, metric.dataset_digest)
+
+
+def _dataset_filters(datasets: Sequence[Mapping[str, Any]] | None) -> list[tuple[str, str | None]]:
+    """MLflow's ``datasets`` of a logged-model search: ``[{dataset_name, dataset_digest?}]``."""
+    found: list[tuple[str, str | None]] = []
+    for item in datasets or ():
+        name = item.get("dataset_name") if isinstance(item, Mapping) else None
+        if not name or not isinstance(name, str):
+            raise InvalidArgument("`dataset_name` in the `datasets` clause must be specified.")
+        digest = item.get("dataset_digest") or None
+        if digest is not None and not isinstance(digest, str):
+            raise InvalidArgument(f"`dataset_digest` must be a string, got {digest!r}.")
+        found.append((name, digest))
+    return found
+
+
+def _check_dataset_name_digest(name: str, digest: str) -> None:
+    if len(digest) > 64:
+        raise InvalidArgument("Dataset digest is longer than 64 characters.")
+    if len(name) > 500:
+        raise InvalidArgument("Dataset name is longer than 500 characters.")
 
 
 def _check_dataset(dataset: Dataset) -> None:
     if not dataset.name or not dataset.digest:
         raise InvalidArgument("A dataset input needs a name and a digest.")
-    if len(dataset.digest) > 64:
-        raise InvalidArgument("Dataset digest is longer than 64 characters.")
-    if len(dataset.name) > 500:
-        raise InvalidArgument("Dataset name is longer than 500 characters.")
+    _check_dataset_name_digest(dataset.name, dataset.digest)
 
 
 def _view_stages(view_type: str) -> list[str]:

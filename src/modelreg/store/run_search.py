@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from modelreg.errors import InvalidArgument
+from modelreg.filters import AllOf, Comparison
 from modelreg.store.search import Target, compare, filter_params, key_param, value_param, where
 from modelreg.store.tables import (
     datasets,
@@ -30,7 +31,7 @@ from modelreg.store.tables import (
 )
 
 if TYPE_CHECKING:
-    from modelreg.filters import Comparison, Condition, RunOrderKey
+    from modelreg.filters import Condition, RunOrderKey
 
 __all__ = [
     "experiment_conditions",
@@ -145,26 +146,73 @@ _MODEL_ATTRIBUTES = {
 }
 
 
-_LOGGED_MODELS = Target(
-    owner=logged_models.c.model_id,
-    member=_keyed(
-        {
-            "param": logged_model_params.c.model_id,
-            "tag": logged_model_tags.c.model_id,
-            "metric": run_metrics.c.model_id,
-        }
-    ),
-    plain=_attributes(_MODEL_ATTRIBUTES),
+def _on_datasets(datasets: Sequence[tuple[str, str | None]]) -> list[ColumnElement[bool]]:
+    """Metric rows computed on one of ``datasets`` ((name, digest); no digest: any)."""
+    if not datasets:
+        return []
+    m = run_metrics
+    return [
+        or_(
+            *(
+                m.c.dataset_name == name
+                if digest is None
+                else and_(m.c.dataset_name == name, m.c.dataset_digest == digest)
+                for name, digest in datasets
+            )
+        )
+    ]
+
+
+_model_keyed = _keyed(
+    {
+        "param": logged_model_params.c.model_id,
+        "tag": logged_model_tags.c.model_id,
+        "metric": run_metrics.c.model_id,
+    }
 )
 
 
+def _logged_models(on: Sequence[ColumnElement[bool]]) -> Target:
+    """The logged-model target, its metric sets limited to the metric rows ``on``."""
+
+    def member(cond: Comparison, index: int) -> Select[Any] | None:
+        found = _model_keyed(cond, index)
+        if found is not None and cond.kind == "metric":
+            return found.where(*on)
+        return found
+
+    return Target(
+        owner=logged_models.c.model_id, member=member, plain=_attributes(_MODEL_ATTRIBUTES)
+    )
+
+
+def _needs_metric(condition: Condition) -> bool:
+    """Whether every model matching ``condition`` has a metric that matches one of
+    its metric comparisons (an ``OR`` needs it only if each of its branches does)."""
+    if isinstance(condition, Comparison):
+        return condition.kind == "metric"
+    if isinstance(condition, AllOf):
+        return any(_needs_metric(term) for term in condition.terms)
+    return all(_needs_metric(term) for term in condition.terms)
+
+
 def logged_model_conditions(
-    experiment_ids: Sequence[int], parsed: Sequence[Condition]
+    experiment_ids: Sequence[int],
+    parsed: Sequence[Condition],
+    datasets: Sequence[tuple[str, str | None]] = (),
 ) -> list[Any]:
+    """``datasets`` (MLflow's ``search_logged_models(datasets=)``) limits metric
+    comparisons to values computed on those datasets, and keeps only models with a
+    metric on one of them: MLflow adds that test when the filter has no metric
+    comparison; a filter whose every match needs a metric comparison implies it, an
+    ``OR`` with a branch free of metrics does not."""
     conditions: list[Any] = []
     if experiment_ids:
         conditions.append(logged_models.c.experiment_id.in_(experiment_ids))
-    return conditions + where(parsed, _LOGGED_MODELS)
+    on = _on_datasets(datasets)
+    if on and not any(_needs_metric(cond) for cond in parsed):
+        conditions.append(logged_models.c.model_id.in_(select(run_metrics.c.model_id).where(*on)))
+    return conditions + where(parsed, _logged_models(on))
 
 
 def logged_model_order(order_by: Sequence[Mapping[str, Any]] | None) -> list[Any]:

@@ -240,7 +240,12 @@ run_metrics = Table(
     Column("timestamp", BigInteger, nullable=False),
     Column("step", BigInteger, nullable=False),
     Column("model_id", String(64), nullable=True),
+    # The dataset the value was computed on; logged-model searches filter on it.
+    Column("dataset_name", _name(500), nullable=True),
+    Column("dataset_digest", _name(64), nullable=True),
     Index(None, "run_id", "key", "step"),
+    Index(None, "model_id", "key"),
+    Index(None, "dataset_name", "dataset_digest"),
 )
 
 latest_metrics = Table(
@@ -348,4 +353,18 @@ run_outputs = Table(
         primary_key=True,
     ),
     Column("step", BigInteger, nullable=False),
+)
+
+# Logged models a run used as inputs (MLflow's RunInputs.model_inputs).
+run_model_inputs = Table(
+    "run_model_inputs",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "model_id",
+        String(64),
+        ForeignKey("logged_models.model_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Index(None, "model_id"),
 )

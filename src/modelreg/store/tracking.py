@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from modelreg.errors import AlreadyExists
@@ -27,6 +27,7 @@ from modelreg.store.tables import (
     logged_models,
     run_inputs,
     run_metrics,
+    run_model_inputs,
     run_outputs,
     run_params,
     run_tags,
@@ -38,6 +39,7 @@ from modelreg.tracking_entities import (
     DatasetInput,
     Experiment,
     LoggedModel,
+    LoggedModelInput,
     LoggedModelOutput,
     LoggedModelStatus,
     Metric,
@@ -49,7 +51,7 @@ from modelreg.tracking_entities import (
 )
 
 if TYPE_CHECKING:
-    from modelreg.filters import Condition, RunOrderKey
+    from modelreg.filters import Condition, OrderKey, RunOrderKey
 
 
 DATASET_CONTEXT_TAG = "mlflow.data.context"
@@ -116,14 +118,22 @@ class TrackingStore:
         return _experiment(row, tags)
 
     def search_experiments(
-        self, stages: Sequence[str], parsed: Sequence[Condition], offset: int, limit: int
+        self,
+        stages: Sequence[str],
+        parsed: Sequence[Condition],
+        order: Sequence[OrderKey],
+        offset: int,
+        limit: int,
     ) -> list[Experiment]:
         query = select(experiments).where(
             experiments.c.lifecycle_stage.in_(stages),
             *run_search.experiment_conditions(parsed),
         )
         query = query.order_by(
-            experiments.c.creation_time.desc(), experiments.c.experiment_id.desc()
+            *(
+                experiments.c[key.key].asc() if key.ascending else experiments.c[key.key].desc()
+                for key in order
+            )
         )
         params = run_search.filter_params(parsed)
         rows = self.conn.execute(query.offset(offset).limit(limit), params).all()
@@ -156,6 +166,10 @@ class TrackingStore:
     def run_row(self, run_id: str) -> Row[Any] | None:
         return self.conn.execute(select(runs).where(runs.c.run_id == run_id)).first()
 
+    def existing_run_ids(self, run_ids: Sequence[str]) -> set[str]:
+        found = self.conn.execute(select(runs.c.run_id).where(runs.c.run_id.in_(run_ids)))
+        return set(found.scalars())
+
     def update_run(self, run_id: str, **values: Any) -> None:
         self.conn.execute(update(runs).where(runs.c.run_id == run_id).values(**values))
 
@@ -185,6 +199,13 @@ class TrackingStore:
         ):
             metrics[row.run_id].append(_metric(row))
         inputs = self._dataset_inputs(ids)
+        model_inputs: dict[str, list[LoggedModelInput]] = defaultdict(list)
+        for run_id, model_id in self.conn.execute(
+            select(run_model_inputs.c.run_id, run_model_inputs.c.model_id)
+            .where(run_model_inputs.c.run_id.in_(ids))
+            .order_by(run_model_inputs.c.run_id, run_model_inputs.c.model_id)
+        ):
+            model_inputs[run_id].append(LoggedModelInput(model_id=model_id))
         outputs: dict[str, list[LoggedModelOutput]] = defaultdict(list)
         for run_id, model_id, step in self.conn.execute(
             select(run_outputs.c.run_id, run_outputs.c.model_id, run_outputs.c.step).where(
@@ -201,7 +222,10 @@ class TrackingStore:
                     tags=tags[row.run_id],
                     metric_objects=tuple(metrics[row.run_id]),
                 ),
-                inputs=RunInputs(dataset_inputs=list(inputs[row.run_id])),
+                inputs=RunInputs(
+                    dataset_inputs=list(inputs[row.run_id]),
+                    model_inputs=model_inputs[row.run_id],
+                ),
                 outputs=RunOutputs(model_outputs=list(outputs[row.run_id])),
             )
             for row in rows
@@ -279,6 +303,8 @@ class TrackingStore:
                     "timestamp": m.timestamp,
                     "step": m.step,
                     "model_id": m.model_id,
+                    "dataset_name": m.dataset_name,
+                    "dataset_digest": m.dataset_digest,
                 }
                 for m in metrics
             ],
@@ -323,18 +349,109 @@ class TrackingStore:
             ],
         )
 
-    def metric_history(self, run_id: str, key: str, limit: int | None = None) -> list[Metric]:
+    def metric_history(
+        self, run_id: str, key: str, offset: int = 0, limit: int | None = None
+    ) -> list[Metric]:
+        """Every value of one metric in MLflow's order: timestamp, step, value.
+
+        MLflow stores NaN as 0 (with a flag) and orders by the stored value; NaN is NULL
+        here, so it is ordered as 0 too, the same on every database.
+        """
         m = run_metrics
         query = (
             select(m)
             .where(m.c.run_id == run_id, m.c.key == key)
-            .order_by(m.c.step, m.c.timestamp, m.c.id)
+            .order_by(m.c.timestamp, m.c.step, func.coalesce(m.c.value, 0.0), m.c.id)
+            .offset(offset)
         )
         if limit is not None:
             query = query.limit(limit)
         return [_metric(row, run_id=run_id) for row in self.conn.execute(query)]
 
+    def sample_metric_history(
+        self,
+        run_ids: Sequence[str],
+        key: str,
+        max_results: int,
+        steps: tuple[int, int] | None = None,
+    ) -> dict[str, list[Metric]]:
+        """Up to ``max_results`` values of ``key`` per run, evenly sampled, in one statement.
+
+        MLflow's SQL store, window for window: the values (within ``steps``, inclusive)
+        in (step, timestamp, value) order go into ``max_results`` NTILE buckets per run
+        and the first of each bucket is kept; the run's last value is kept too, in
+        place of the last sample when there are already ``max_results``. The database
+        returns at most ``max_results + 1`` rows per run, whatever the history holds.
+        """
+        m = run_metrics
+        order = [m.c.step, m.c.timestamp, func.coalesce(m.c.value, 0.0), m.c.is_nan]
+        backwards = [column.desc() for column in order]
+        conditions = [m.c.run_id.in_(list(dict.fromkeys(run_ids))), m.c.key == key]
+        if steps is not None:
+            conditions += [m.c.step >= steps[0], m.c.step <= steps[1]]
+        bucketed = (
+            select(
+                m.c.run_id,
+                m.c.value,
+                m.c.is_nan,
+                m.c.timestamp,
+                m.c.step,
+                func.ntile(max_results)
+                .over(partition_by=m.c.run_id, order_by=order)
+                .label("bucket"),
+                func.row_number()
+                .over(partition_by=m.c.run_id, order_by=backwards)
+                .label("from_end"),
+            )
+            .where(*conditions)
+            .subquery()
+        )
+        b = bucketed.c
+        b_order = [b.step, b.timestamp, func.coalesce(b.value, 0.0), b.is_nan]
+        ranked = select(
+            bucketed,
+            func.row_number().over(partition_by=[b.run_id, b.bucket], order_by=b_order).label("rn"),
+        ).subquery()
+        r = ranked.c
+        query = (
+            select(r.run_id, r.value, r.is_nan, r.timestamp, r.step, r.rn, r.from_end)
+            .where(or_(r.rn == 1, r.from_end == 1))
+            .order_by(r.run_id, r.step, r.timestamp, func.coalesce(r.value, 0.0), r.is_nan)
+        )
+        samples: dict[str, list[Metric]] = defaultdict(list)
+        last: dict[str, Metric] = {}
+        for row in self.conn.execute(query):
+            metric = Metric(
+                key=key,
+                value=math.nan if row.is_nan else float(row.value),
+                timestamp=row.timestamp,
+                step=row.step,
+                run_id=row.run_id,
+            )
+            if row.rn == 1:
+                samples[row.run_id].append(metric)
+            if row.from_end == 1:
+                last[row.run_id] = metric
+        for run_id, final in last.items():
+            kept = samples[run_id]
+            if kept and _sample_key(kept[-1]) == _sample_key(final):
+                continue
+            if len(kept) >= max_results:
+                kept[-1] = final
+            else:
+                kept.append(final)
+        return dict(samples)
+
     # ------------------------------------------------------------ datasets
+    def add_run_model_inputs(self, run_id: str, model_ids: Sequence[str]) -> None:
+        """Link logged models to a run as inputs (linking one twice keeps one link)."""
+        unique = list(dict.fromkeys(model_ids))
+        if not unique:
+            return
+        mi = run_model_inputs
+        self.conn.execute(delete(mi).where(mi.c.run_id == run_id, mi.c.model_id.in_(unique)))
+        self.conn.execute(insert(mi), [{"run_id": run_id, "model_id": m} for m in unique])
+
     def link_dataset(
         self,
         experiment_id: int,
@@ -384,6 +501,25 @@ class TrackingStore:
             select(logged_models).where(logged_models.c.model_id == model_id)
         ).first()
 
+    def lock_logged_model(self, model_id: str) -> Row[Any] | None:
+        """The logged model's row, locked for this transaction (None if there is none).
+
+        A no-op UPDATE takes the row lock on every backend (SQLite's writer holds the
+        database lock already), so read-modify-writes of its tags serialise.
+        """
+        lm = logged_models
+        self.conn.execute(
+            update(lm).where(lm.c.model_id == model_id).values(model_id=lm.c.model_id)
+        )
+        return self.logged_model_row(model_id)
+
+    def logged_model_tag(self, model_id: str, key: str) -> str | None:
+        tags = logged_model_tags
+        found: str | None = self.conn.execute(
+            select(tags.c.value).where(tags.c.model_id == model_id, tags.c.key == key)
+        ).scalar()
+        return found
+
     def update_logged_model(self, model_id: str, **values: Any) -> None:
         self.conn.execute(
             update(logged_models).where(logged_models.c.model_id == model_id).values(**values)
@@ -399,7 +535,7 @@ class TrackingStore:
         return delete_pair(self.conn, logged_model_tags, {"model_id": model_id}, key)
 
     def delete_logged_model(self, model_id: str) -> None:
-        for table in (logged_model_params, logged_model_tags, run_outputs):
+        for table in (logged_model_params, logged_model_tags, run_outputs, run_model_inputs):
             self.conn.execute(delete(table).where(table.c.model_id == model_id))
         self.conn.execute(delete(logged_models).where(logged_models.c.model_id == model_id))
 
@@ -449,10 +585,11 @@ class TrackingStore:
         order_by: Sequence[Mapping[str, Any]] | None,
         offset: int,
         limit: int,
+        datasets: Sequence[tuple[str, str | None]] = (),
     ) -> list[Row[Any]]:
         query = (
             select(logged_models)
-            .where(*run_search.logged_model_conditions(experiment_ids, parsed))
+            .where(*run_search.logged_model_conditions(experiment_ids, parsed, datasets))
             .order_by(*run_search.logged_model_order(order_by))
             .offset(offset)
             .limit(limit)
@@ -473,6 +610,12 @@ class TrackingStore:
             )
 
 
+def _sample_key(metric: Metric) -> tuple[int, int, float, bool]:
+    # MLflow compares sampled rows by (step, timestamp, value, is_nan), NaN stored as 0.
+    is_nan = math.isnan(metric.value)
+    return (metric.step, metric.timestamp, 0.0 if is_nan else metric.value, is_nan)
+
+
 def _metric_rank(metric: Metric) -> tuple[int, int, float]:
     value = metric.value
     return (metric.step, metric.timestamp, -math.inf if math.isnan(value) else value)
@@ -480,12 +623,15 @@ def _metric_rank(metric: Metric) -> tuple[int, int, float]:
 
 def _metric(row: Any, run_id: str | None = None) -> Metric:
     value = math.nan if row.is_nan else float(row.value)
+    # latest_metrics rows have no model or dataset: they are the run's view.
     return Metric(
         key=row.key,
         value=value,
         timestamp=row.timestamp,
         step=row.step,
         model_id=getattr(row, "model_id", None),
+        dataset_name=getattr(row, "dataset_name", None),
+        dataset_digest=getattr(row, "dataset_digest", None),
         run_id=run_id,
     )
 

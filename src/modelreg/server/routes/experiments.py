@@ -64,14 +64,12 @@ def get_experiment_by_name(call: Call) -> Body:
 def search_experiments(call: Call) -> Body:
     p = call.params
     max_results = tw.optional_int64(p, "max_results")
-    # order_by is accepted and not applied: the service orders experiments one way only
-    # (the embedded MlflowClient ignores it too, so both transports agree).
-    w.optional_strings(p, "order_by")
     found = call.tracking.search_experiments(
         tw.view_type(p, "view_type") or ACTIVE_ONLY,
         EXPERIMENTS_PAGE_DEFAULT if max_results is None else max_results,
         w.optional_str(p, "filter"),
         w.optional_str(p, "page_token"),
+        w.optional_strings(p, "order_by"),
     )
     return tc.page("experiments", [tc.experiment_json(e) for e in found], found.token)
 
@@ -113,7 +111,12 @@ def restore_experiment(call: Call) -> Body:
 EXPERIMENT = obj({"experiment": ref("Experiment")})
 EXPERIMENT_SEARCH = (
     Field("view_type", VIEW_TYPE),
-    Field("order_by", array(STRING), description="Accepted; experiments are not reordered."),
+    Field(
+        "order_by",
+        array(STRING),
+        description="name, experiment_id, creation_time or last_update_time, each with an "
+        "optional ASC or DESC; default: creation_time DESC, experiment_id ASC.",
+    ),
     *SEARCH_PAGE,
 )
 

@@ -98,8 +98,17 @@ def search_logged_models(call: Call) -> Body:
         LOGGED_MODELS_PAGE_DEFAULT if max_results is None else max_results,
         tw.order_by_fields(p),
         w.optional_str(p, "page_token"),
+        tw.dataset_filters(p),
     )
     return tc.page("models", [tc.logged_model_json(m) for m in found], found.token)
+
+
+def list_logged_model_artifacts(call: Call) -> Body:
+    p = call.params
+    found = call.tracking.list_logged_model_artifacts(
+        w.required_str(p, "model_id"), w.optional_str(p, "artifact_directory_path")
+    )
+    return tc.artifact_listing_json(found)
 
 
 MODEL = obj({"model": ref("LoggedModel")})
@@ -176,6 +185,23 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         log_logged_model_params,
     ),
     tracking_endpoint(
+        "GET",
+        "logged-models/{model_id}/artifacts/directories",
+        "listLoggedModelArtifacts",
+        "One level of a logged model's artifacts: paths relative to its artifact root "
+        "(root_uri); a missing or empty folder has no files. Paths with traversal are 400.",
+        obj({"root_uri": STRING, "files": array(ref("FileInfo"))}),
+        (
+            MODEL_ID,
+            Field(
+                "artifact_directory_path",
+                STRING,
+                description="Folder under the model's root; default: root.",
+            ),
+        ),
+        list_logged_model_artifacts,
+    ),
+    tracking_endpoint(
         "POST",
         "logged-models/search",
         "searchLoggedModels",
@@ -186,6 +212,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field(
                 "order_by",
                 array(obj({"field_name": STRING, "ascending": {"type": "boolean"}})),
+            ),
+            Field(
+                "datasets",
+                array(obj({"dataset_name": STRING, "dataset_digest": STRING})),
+                description="Only models with metrics on these datasets (any digest when "
+                "none is given); metric conditions hold on them.",
             ),
             *SEARCH_PAGE,
         ),

@@ -6,8 +6,9 @@ result with :mod:`modelreg.server.tracking_wire`; the table declares the routes.
 
 from __future__ import annotations
 
+from modelreg import validation
 from modelreg.codec import tracking as tc
-from modelreg.limits import SEARCH_RUNS_DEFAULT
+from modelreg.limits import BULK_INTERVAL_RESULTS_MAX, SEARCH_RUNS_DEFAULT
 from modelreg.server import tracking_wire as tw
 from modelreg.server import wire as w
 from modelreg.server.context import Call
@@ -103,6 +104,8 @@ def log_metric(call: Call) -> Body:
         timestamp=tw.optional_int64(p, "timestamp"),
         step=tw.optional_int64(p, "step"),
         model_id=w.optional_str(p, "model_id") or None,
+        dataset_name=w.optional_str(p, "dataset_name") or None,
+        dataset_digest=w.optional_str(p, "dataset_digest") or None,
     )
     return OK
 
@@ -124,17 +127,15 @@ def log_batch(call: Call) -> Body:
     call.tracking.log_batch(
         tw.run_id(p),
         metrics=tw.metrics(p),
-        params=tw.key_values(p, "params"),
-        tags=tw.key_values(p, "tags"),
+        params=validation.unique_params(tw.batch_pairs(p, "params")),
+        tags=dict(tw.batch_pairs(p, "tags")),  # the last value of a key wins
     )
     return OK
 
 
 def log_inputs(call: Call) -> Body:
     p = call.params
-    # ``models`` (model inputs) is accepted but not recorded: runs keep dataset inputs
-    # only (TrackingService.log_inputs), which is what lineage reads.
-    call.tracking.log_inputs(tw.run_id(p), tw.dataset_inputs(p))
+    call.tracking.log_inputs(tw.run_id(p), tw.dataset_inputs(p), tw.model_inputs(p))
     return OK
 
 
@@ -149,12 +150,36 @@ def log_outputs(call: Call) -> Body:
 def get_metric_history(call: Call) -> Body:
     p = call.params
     found = call.tracking.get_metric_history(
-        tw.run_id(p), w.required_str(p, "metric_key"), tw.optional_int64(p, "max_results")
+        tw.run_id(p),
+        w.required_str(p, "metric_key"),
+        tw.optional_int64(p, "max_results"),
+        w.optional_str(p, "page_token") or None,
     )
-    return {"metrics": [tc.metric_json(m) for m in found]} if found else {}
+    return tc.page("metrics", [tc.metric_json(m) for m in found], found.token)
+
+
+def list_artifacts(call: Call) -> Body:
+    p = call.params
+    w.optional_str(p, "page_token")  # accepted and ignored, as by MLflow: one page
+    found = call.tracking.list_artifacts(tw.run_id(p), w.optional_str(p, "path"))
+    return tc.artifact_listing_json(found)
+
+
+def get_metric_history_bulk_interval(call: Call) -> Body:
+    p = call.params
+    max_results = tw.optional_int64(p, "max_results")
+    found = call.tracking.get_metric_history_bulk_interval(
+        w.optional_strings(p, "run_ids") or [],
+        w.optional_str(p, "metric_key") or "",
+        BULK_INTERVAL_RESULTS_MAX if max_results is None else max_results,
+        tw.optional_int64(p, "start_step"),
+        tw.optional_int64(p, "end_step"),
+    )
+    return tc.page("metrics", [tc.metric_json(m) for m in found], None)
 
 
 RUN = obj({"run": ref("Run")})
+ARTIFACT_LISTING = obj({"root_uri": STRING, "files": array(ref("FileInfo"))})
 METRIC = ref("Metric")
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -252,6 +277,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("timestamp", INTEGER),
             Field("step", INTEGER),
             Field("model_id", STRING),
+            Field("dataset_name", STRING, description="With dataset_digest: both or neither."),
+            Field("dataset_digest", STRING),
         ),
         log_metric,
     ),
@@ -277,7 +304,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         "runs/log-batch",
         "logBatch",
-        "Log metrics, params and tags at once.",
+        "Log metrics, params and tags at once: at most 1000 metrics, 100 params and 100 "
+        "tags, 1000 in all (MLflow's limits); a param key given twice is refused.",
         EMPTY,
         (
             RUN_ID,
@@ -291,9 +319,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST",
         "runs/log-inputs",
         "logInputs",
-        "Record the datasets a run used.",
+        "Record the datasets and logged models a run used.",
         EMPTY,
-        (RUN_ID, Field("datasets", array(ref("DatasetInput")))),
+        (
+            RUN_ID,
+            Field("datasets", array(ref("DatasetInput"))),
+            Field(
+                "models",
+                array(obj({"model_id": STRING})),
+                description="Logged models used as inputs; each must exist.",
+            ),
+        ),
         log_inputs,
     ),
     tracking_endpoint(
@@ -307,16 +343,49 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     tracking_endpoint(
         "GET",
+        "artifacts/list",
+        "listRunArtifacts",
+        "One level of a run's artifacts: paths relative to the run's artifact root "
+        "(root_uri); a missing or empty folder has no files. Paths with traversal are 400.",
+        ARTIFACT_LISTING,
+        (
+            RUN_ID,
+            RUN_UUID,
+            Field("path", STRING, description="Folder under the run's root; default: root."),
+            Field("page_token", STRING, description="Accepted; the listing is one page."),
+        ),
+        list_artifacts,
+    ),
+    tracking_endpoint(
+        "GET",
         "metrics/get-history",
         "getMetricHistory",
-        "Every logged value of one metric of a run.",
-        obj({"metrics": array(METRIC)}),
+        "Every logged value of one metric of a run (timestamp, step, value order); a page "
+        "of them with max_results.",
+        obj({"metrics": array(METRIC), "next_page_token": STRING}),
         (
             RUN_ID,
             RUN_UUID,
             Field("metric_key", STRING, required=True),
-            Field("max_results", INTEGER),
+            Field("max_results", INTEGER, description="Default: the whole history."),
+            Field("page_token", STRING),
         ),
         get_metric_history,
+    ),
+    tracking_endpoint(
+        "GET",
+        "metrics/get-history-bulk-interval",
+        "getMetricHistoryBulkInterval",
+        "Up to max_results values of one metric per run, evenly sampled over the steps "
+        "(each run's first and last kept), for charts; runs in the order given.",
+        obj({"metrics": array(METRIC)}),
+        (
+            Field("run_ids", array(STRING), required=True, description="At most 100."),
+            Field("metric_key", STRING, required=True),
+            Field("start_step", INTEGER, description="With end_step: both or neither."),
+            Field("end_step", INTEGER),
+            Field("max_results", INTEGER, description="Per run, 1 to 2500; default: 2500."),
+        ),
+        get_metric_history_bulk_interval,
     ),
 )

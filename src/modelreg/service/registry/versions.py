@@ -39,6 +39,9 @@ class PreparedSource:
     files_at: str | None = None
     storage_location: str | None = None
     manifest: dict[str, str] | None = None
+    # The model_id came with a registered version being copied: its logged model may
+    # have been deleted since, which does not stop the copy.
+    model_id_inherited: bool = False
 
 
 class ModelVersions(RegistryBase):
@@ -103,9 +106,7 @@ class ModelVersions(RegistryBase):
                     manifest=None if manifest is None else json.dumps(manifest, sort_keys=True),
                 )
                 store.set_version_tags(parent_id, version, new.tags, new=True)
-                self._record(
-                    conn,
-                    now,
+                recorded: list[events.DomainEvent] = [
                     events.ModelVersionCreated(
                         name=new.name,
                         version=version,
@@ -114,8 +115,17 @@ class ModelVersions(RegistryBase):
                         model_id=prepared.model_id,
                         tags=new.tags,
                         description=new.description,
-                    ),
-                )
+                    )
+                ]
+                if prepared.model_id is not None:
+                    recorded += _record_on_logged_model(
+                        TrackingStore(conn),
+                        prepared.model_id,
+                        new.name,
+                        version,
+                        required=not prepared.model_id_inherited,
+                    )
+                self._record(conn, now, *recorded)
         except BaseException:
             if snapshot is not None and self.snapshotter is not None:
                 self.snapshotter.discard(snapshot.location)
@@ -195,6 +205,7 @@ class ModelVersions(RegistryBase):
             model_id=model_id or origin.model_id,
             storage_location=origin.storage_location or origin.source,
             manifest=json.loads(row.manifest) if row is not None and row.manifest else None,
+            model_id_inherited=origin.model_id is not None,
         )
 
     def _files_to_copy(self, prepared: PreparedSource) -> SourceFiles | None:
@@ -306,3 +317,34 @@ class ModelVersions(RegistryBase):
                     now,
                     events.ModelVersionTagDeleted(name=name, version=number, key=key),
                 )
+
+
+MODEL_VERSIONS_TAG = "mlflow.modelVersions"
+
+
+def _record_on_logged_model(
+    store: TrackingStore, model_id: str, name: str, version: int, *, required: bool
+) -> list[events.DomainEvent]:
+    """Add ``{name, version}`` to the logged model's ``mlflow.modelVersions`` tag.
+
+    MLflow's server keeps this list (``set_model_versions_tags``), so every client sees
+    which versions a logged model became; the value is byte for byte MLflow's
+    (``json.dumps``, the version a number). A ``model_id`` the caller gave must name a
+    logged model; one a copy inherited may outlive it, and is then left alone.
+    """
+    if store.lock_logged_model(model_id) is None:
+        if required:
+            raise NotFound(f"Logged model with ID '{model_id}' not found.")
+        return []
+    entry = {"name": name, "version": version}
+    try:
+        listed = json.loads(store.logged_model_tag(model_id, MODEL_VERSIONS_TAG) or "[]")
+    except ValueError:
+        listed = []  # someone else's text under our key: start the list afresh
+    if not isinstance(listed, list):
+        listed = []
+    if entry not in listed:
+        listed.append(entry)
+    value = json.dumps(listed)
+    store.set_logged_model_tags(model_id, {MODEL_VERSIONS_TAG: value})
+    return [events.LoggedModelTagSet(model_id=model_id, key=MODEL_VERSIONS_TAG, value=value)]
