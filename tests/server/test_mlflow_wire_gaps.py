@@ -30,7 +30,7 @@ import pytest
 
 from tests.mlflow_env import require_mlflow_python
 from tests.server import live_mlflow
-from tests.server.test_cli_server import _start
+from tests.server.live import running_server
 
 pytestmark = pytest.mark.mlflow
 
@@ -182,7 +182,7 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Outcomes, Outcom
     with live_mlflow.mlflow_server(home / "mlflow-server") as url:
         mlflow = _probe(python, url, home / "probe-mlflow")
     (home / "modelreg-server").mkdir()
-    for server in _start(home / "modelreg-server"):
+    with running_server(home / "modelreg-server") as server:
         modelreg = _probe(python, server.url, home / "probe-modelreg")
     return mlflow, modelreg
 
