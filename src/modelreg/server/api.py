@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modelreg.errors import RegistryError
 from modelreg.server.body import ClientGone, RequestHeaders, read_request
-from modelreg.server.context import Call, actor_from_authorization
+from modelreg.server.context import Call, principal_from_authorization
 from modelreg.server.errors import (
     INTERNAL_ERROR_BODY,
     JsonResponse,
@@ -91,7 +91,8 @@ class Api:
             params, raw = await read_request(method, headers, query_string, receive, self.limit)
             if path_params:
                 params = params.with_path(path_params)
-            request = Call(self.services, actor_from_authorization(headers.authorization), params)
+            principal = principal_from_authorization(headers.authorization)
+            request = Call(self.services, principal, params)
             if not call.inline:
                 result = await self.runner.run(call.handler, request)
                 return 200, orjson.dumps(result) if result else _EMPTY, None

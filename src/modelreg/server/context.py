@@ -12,6 +12,7 @@ import binascii
 from dataclasses import dataclass
 from typing import Final
 
+from modelreg.principal import ANONYMOUS_NAME, Principal
 from modelreg.server.runner import Runner
 from modelreg.server.settings import ServerSettings
 from modelreg.server.wire import Params
@@ -20,7 +21,7 @@ from modelreg.service.artifact_proxy import ArtifactProxy
 from modelreg.service.assembly import Services
 from modelreg.service.tracking import TrackingService
 
-ANONYMOUS: Final = "anonymous"
+ANONYMOUS: Final = ANONYMOUS_NAME
 # The events.actor column holds 256 characters; longer names are not attributable.
 _MAX_ACTOR_LENGTH: Final = 256
 
@@ -39,20 +40,29 @@ class Call:
     """One API request as a handler sees it."""
 
     services: Services
-    actor: str
+    principal: Principal
     params: Params
 
     @property
+    def actor(self) -> str:
+        return self.principal.name
+
+    @property
     def registry(self) -> RegistryService:
-        return self.services.registry.as_actor(self.actor)
+        return self.services.registry.as_actor(self.principal)
 
     @property
     def tracking(self) -> TrackingService:
-        return self.services.tracking.as_actor(self.actor)
+        return self.services.tracking.as_actor(self.principal)
 
     @property
     def artifacts(self) -> ArtifactProxy:
         return self.services.artifacts
+
+
+def principal_from_authorization(header: str | None) -> Principal:
+    """The caller of a request: the claimed Basic name, unverified (auth is off)."""
+    return Principal(actor_from_authorization(header))
 
 
 def actor_from_authorization(header: str | None) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from modelreg.config import Settings, is_http_uri
 from modelreg.errors import InvalidArgument
+from modelreg.principal import Principal
 from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
 from modelreg.service.artifact_proxy import ArtifactProxy
 from modelreg.service.registry import RegistryService
@@ -31,7 +32,7 @@ class Services:
     # Reads and writes the artifact store for remote clients (the server's proxy).
     artifacts: ArtifactProxy
 
-    def as_actor(self, actor: str) -> Services:
+    def as_actor(self, actor: str | Principal) -> Services:
         """The same services acting for ``actor`` (a request's caller, a job's owner)."""
         return replace(
             self, registry=self.registry.as_actor(actor), tracking=self.tracking.as_actor(actor)

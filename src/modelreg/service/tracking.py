@@ -34,6 +34,7 @@ from modelreg.limits import (
     SEARCH_RUNS_DEFAULT,
     SEARCH_RUNS_MAX,
 )
+from modelreg.principal import Principal, as_principal
 from modelreg.protocols import Tracking
 from modelreg.service import event_log
 from modelreg.service.artifact_locations import ArtifactLocations, is_absolute_location
@@ -90,20 +91,21 @@ class TrackingService(Tracking):
         db: Database,
         locations: ArtifactLocations,
         *,
-        actor: str = "unknown",
+        actor: str | Principal = "unknown",
         clock: Clock = now_ms,
         artifacts: ArtifactStore | None = None,
     ) -> None:
         self.db = db
         self.locations = locations
-        self.actor = actor
+        self.principal = as_principal(actor)
+        self.actor = self.principal.name
         self.clock = clock
         # The store under the artifact root (the server's artifacts destination), which
         # holds every run's and logged model's files unless an experiment chose another
         # location (embedded only); opened from the root on first use when not given.
         self._artifacts = artifacts
 
-    def as_actor(self, actor: str) -> Self:
+    def as_actor(self, actor: str | Principal) -> Self:
         """The same service acting for ``actor`` (the server passes the caller in)."""
         return type(self)(
             self.db, self.locations, actor=actor, clock=self.clock, artifacts=self._artifacts

@@ -11,6 +11,7 @@ from modelreg import validation
 from modelreg.entities import STAGES, ModelVersion
 from modelreg.errors import InvalidArgument, NotFound, RegistryError
 from modelreg.events import DomainEvent
+from modelreg.principal import Principal, as_principal
 from modelreg.service import event_log
 from modelreg.service.clock import Clock, now_ms
 from modelreg.service.snapshots import Snapshotter
@@ -47,16 +48,17 @@ class RegistryBase:
         self,
         db: Database,
         *,
-        actor: str = "unknown",
+        actor: str | Principal = "unknown",
         clock: Clock = now_ms,
         snapshotter: Snapshotter | None = None,
     ) -> None:
         self.db = db
-        self.actor = actor
+        self.principal = as_principal(actor)
+        self.actor = self.principal.name
         self.clock = clock
         self.snapshotter = snapshotter
 
-    def as_actor(self, actor: str) -> Self:
+    def as_actor(self, actor: str | Principal) -> Self:
         """The same service acting for ``actor`` (the server passes the caller in)."""
         return type(self)(self.db, actor=actor, clock=self.clock, snapshotter=self.snapshotter)
 

@@ -1,97 +1,20 @@
-"""The ``modelreg`` command: database management and, with the server extra, ``server``.
-
-Errors print one line and exit 1; ``--traceback`` shows the Python stack instead.
-"""
+"""``modelreg server``: serve the registry over MLflow's REST API."""
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, cast
 
 import click
 
-from modelreg._version import __version__
+from modelreg.cli._common import BACKEND_OPTION, friendly_errors
 from modelreg.config import Settings
-from modelreg.errors import RegistryError
 
 if TYPE_CHECKING:
     from modelreg.server.settings import LogLevel
 
-F = TypeVar("F", bound=Callable[..., Any])
 
-_BACKEND_OPTION = click.option(
-    "--backend-store-uri",
-    envvar="MODELREG_TRACKING_URI",
-    default=None,
-    help="Database URI (sqlite:///…, postgresql://…, mysql://…) or folder. "
-    "Default: the embedded ./.modelreg/modelreg.db.",
-)
-
-
-def _friendly_errors(func: F) -> F:
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except RegistryError as error:
-            if click.get_current_context().find_root().params.get("traceback"):
-                raise
-            click.echo(f"Error: {error}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
-
-
-@click.group()
-@click.version_option(__version__, prog_name="modelreg")
-@click.option("--traceback", is_flag=True, help="Show the full Python traceback on errors.")
-def main(traceback: bool) -> None:
-    """modelreg: a fast, MLflow-compatible model registry."""
-
-
-@main.group()
-def db() -> None:
-    """Create and upgrade the registry database schema."""
-
-
-@db.command("upgrade")
-@_BACKEND_OPTION
-@click.option("--revision", default="head", show_default=True, help="Target schema revision.")
-@_friendly_errors
-def db_upgrade(backend_store_uri: str | None, revision: str) -> None:
-    """Create or upgrade the schema (the only way a shared database is migrated)."""
-    from modelreg.store.database import Database
-
-    database = Database(Settings.from_env(backend_store_uri).tracking_uri)
-    try:
-        before, after = database.upgrade_schema(revision)
-    finally:
-        database.dispose()
-    if before == after:
-        click.echo(f"Schema already at revision {after}.")
-    else:
-        click.echo(f"Upgraded schema from {before or 'empty'} to {after}.")
-
-
-@db.command("current")
-@_BACKEND_OPTION
-@_friendly_errors
-def db_current(backend_store_uri: str | None) -> None:
-    """Print the schema revision of the database and the one this modelreg needs."""
-    from modelreg.store.database import Database
-
-    database = Database(Settings.from_env(backend_store_uri).tracking_uri)
-    try:
-        current, head = database.schema_revisions()
-    finally:
-        database.dispose()
-    state = "up to date" if current == head else "needs `modelreg db upgrade`"
-    click.echo(f"current: {current or 'empty'}  head: {head}  ({state})")
-
-
-@main.command("server")
+@click.command("server")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="TCP port."
@@ -145,7 +68,7 @@ def db_current(backend_store_uri: str | None) -> None:
     show_default=True,
     help="/health answers 503 if a worker thread and the database take longer than this.",
 )
-@_BACKEND_OPTION
+@BACKEND_OPTION
 @click.option(
     "--artifacts-destination",
     envvar="MODELREG_ARTIFACT_ROOT",
@@ -159,7 +82,7 @@ def db_current(backend_store_uri: str | None) -> None:
     default="info",
     show_default=True,
 )
-@_friendly_errors
+@friendly_errors
 def server(
     host: str,
     port: int,
@@ -205,7 +128,3 @@ def server(
             log_level=cast("LogLevel", log_level),
         ),
     )
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

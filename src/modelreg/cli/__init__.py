@@ -1,0 +1,25 @@
+"""The ``modelreg`` command: one module per command group, registered here.
+
+Errors print one line and exit 1; ``--traceback`` shows the Python stack instead.
+"""
+
+from __future__ import annotations
+
+import click
+
+from modelreg._version import __version__
+from modelreg.cli.db import db
+from modelreg.cli.server import server
+
+
+@click.group()
+@click.version_option(__version__, prog_name="modelreg")
+@click.option("--traceback", is_flag=True, help="Show the full Python traceback on errors.")
+def main(traceback: bool) -> None:
+    """modelreg: a fast, MLflow-compatible model registry."""
+
+
+main.add_command(db)
+main.add_command(server)
+
+__all__ = ["main"]
