@@ -39,6 +39,7 @@ from modelreg.server.errors import (
     registry_error_parts,
 )
 from modelreg.server.logging import AccessLog
+from modelreg.server.nul import refuse_nul
 from modelreg.server.read_cache import ReadCache
 from modelreg.server.runner import Runner
 from modelreg.service.assembly import Services
@@ -90,6 +91,7 @@ class Api:
         try:
             params, raw = await read_request(method, headers, query_string, receive, self.limit)
             if path_params:
+                refuse_nul(path_params)
                 params = params.with_path(path_params)
             principal = principal_from_authorization(headers.authorization)
             request = Call(self.services, principal, params)

@@ -27,6 +27,7 @@ from starlette.types import Receive
 
 from modelreg.errors import InvalidArgument
 from modelreg.server.errors import PayloadTooLarge
+from modelreg.server.nul import body_may_hold_nul, nul_error, query_may_hold_nul, refuse_nul
 from modelreg.server.wire import Params
 
 _BODY_METHODS: Final = frozenset({"POST", "PATCH", "PUT"})
@@ -96,6 +97,10 @@ def parse_query(query_string: bytes) -> QueryFields:
                 continue
             name, _, value = piece.partition("=")
             pairs.append((_decode(name), _decode(value)))
+        if query_may_hold_nul(query_string):
+            for name, value in pairs:
+                if "\x00" in name or "\x00" in value:
+                    raise nul_error(name)
     return QueryFields(pairs)
 
 
@@ -176,7 +181,10 @@ async def read_request(
         return Params(body={}), body
     if not _is_json(content_type):
         raise _not_json(content_type)
-    return Params(body=parse_json_object(body)), body
+    fields = parse_json_object(body)
+    if body_may_hold_nul(body):
+        refuse_nul(fields)
+    return Params(body=fields), body
 
 
 async def read_params(
