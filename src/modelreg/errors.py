@@ -12,7 +12,8 @@
     ├── Unauthenticated                UNAUTHENTICATED
     ├── TemporarilyUnavailable         TEMPORARILY_UNAVAILABLE
     ├── QueryTimeout                   DEADLINE_EXCEEDED
-    └── IntegrityFailure               DATA_LOSS
+    ├── IntegrityFailure               DATA_LOSS
+    └── Misconfigured                  INTERNAL_ERROR
 
 Every class carries the MLflow error code it stands for (``error_code``), so the
 wire layer and the HTTP client can translate in both directions. HTTP statuses are
@@ -99,6 +100,16 @@ class IntegrityFailure(RegistryError):
     error_code = "DATA_LOSS"
 
 
+class Misconfigured(RegistryError):
+    """The server's own setup is wrong (an artifact folder it may not write, say).
+
+    Not a "try again later": nothing changes until an operator fixes the setup, so it is
+    a 500 without Retry-After, and the message says what to fix.
+    """
+
+    error_code = "INTERNAL_ERROR"
+
+
 _BY_CODE: dict[str, type[RegistryError]] = {
     cls.error_code: cls
     for cls in (
@@ -142,6 +153,7 @@ __all__ = [
     "IntegrityFailure",
     "InvalidArgument",
     "InvalidState",
+    "Misconfigured",
     "NotFound",
     "PermissionDenied",
     "QueryTimeout",

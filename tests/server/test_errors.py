@@ -35,6 +35,7 @@ EXPECTED_STATUS = {
     # A read cancelled by the statement timeout would time out again: not retryable.
     errors.QueryTimeout: 400,
     errors.IntegrityFailure: 409,
+    errors.Misconfigured: 500,
     errors.RegistryError: 500,
     PayloadTooLarge: 413,
 }

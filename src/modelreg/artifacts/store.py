@@ -22,6 +22,7 @@ fsspec and s3fs are imported when a store is built, so importing this module is 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import os
@@ -35,6 +36,7 @@ from modelreg.artifacts.paths import parse_store_uri, safe_relative_path
 from modelreg.errors import (
     Conflict,
     InvalidArgument,
+    Misconfigured,
     NotFound,
     RegistryError,
     TemporarilyUnavailable,
@@ -100,6 +102,19 @@ class ArtifactStore(Protocol):
 
 def _is_backend_error(exc: BaseException) -> bool:
     return any(cls.__module__.partition(".")[0] in _BACKEND_PACKAGES for cls in type(exc).__mro__)
+
+
+_DENIED_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+_DENIED_S3_CODES = frozenset({"AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId"})
+
+
+def _is_denied(exc: BaseException) -> bool:
+    """Whether ``exc`` says the server may not do this at all (not a passing failure)."""
+    if isinstance(exc, PermissionError):
+        return True
+    if isinstance(exc, OSError) and exc.errno in _DENIED_ERRNOS:
+        return True
+    return _s3_error_code(exc) in _DENIED_S3_CODES
 
 
 def _describe(exc: BaseException) -> str:
@@ -533,6 +548,15 @@ class FsspecArtifactStore:
         except Exception as exc:
             if not (isinstance(exc, OSError) or _is_backend_error(exc)):
                 raise
+            if _is_denied(exc):
+                # Permissions do not fix themselves: a 500 naming the cause, not a 503
+                # that makes clients retry for minutes with no hint.
+                raise Misconfigured(
+                    f"{self._describe_store()} may not {action} {rel!r} "
+                    f"({type(exc).__name__}: {_describe(exc)}): the server is not allowed "
+                    "to write to its artifacts destination; an operator must fix its "
+                    "permissions."
+                ) from exc
             raise TemporarilyUnavailable(
                 f"{self._describe_store()} could not {action} {rel!r} "
                 f"({type(exc).__name__}: {_describe(exc)}); retry later"

@@ -24,6 +24,7 @@ from modelreg.errors import (
     IntegrityFailure,
     InvalidArgument,
     InvalidState,
+    Misconfigured,
     NotFound,
     PermissionDenied,
     QueryTimeout,
@@ -60,6 +61,8 @@ STATUS_BY_CLASS: Final[dict[type[RegistryError], int]] = {
     # DATA_LOSS is a 500 in MLflow's table, but files that no longer match their manifest
     # stay that way: retrying cannot help, so it is reported as a conflict with stored state.
     IntegrityFailure: 409,
+    # The server's setup is wrong: a 500 (never a 503 the client would retry for minutes).
+    Misconfigured: 500,
     RegistryError: 500,
 }
 
@@ -88,8 +91,14 @@ _RETRY_AFTER: Final = [(b"retry-after", b"1")]
 def registry_error_parts(
     error: RegistryError,
 ) -> tuple[int, bytes, list[tuple[bytes, bytes]] | None]:
-    """Status, JSON body and extra headers of the response for ``error``."""
+    """Status, JSON body and extra headers of the response for ``error``.
+
+    Every 5xx is logged here with its cause (the chained exception's traceback), on the
+    raw-ASGI fast path and through Starlette alike: an operator must see why.
+    """
     status = status_for(error)
+    if status >= 500:
+        logger.error("%d %s: %s", status, error.error_code, error.message, exc_info=error)
     return (
         status,
         error_body(error.error_code, error.message),

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from modelreg.config import Settings
 from modelreg.errors import RegistryError
 from modelreg.server.app import ModelregApp, create_app
+from modelreg.server.destination import check_artifacts_destination
 from modelreg.server.logging import log_config
 from modelreg.server.protocol import ClientLimits, GuardedHttpProtocol, connection_cap
 from modelreg.server.settings import ServerSettings
@@ -42,8 +43,9 @@ _PR_SET_PDEATHSIG = 1
 def serve(settings: Settings, server: ServerSettings) -> None:
     """Serve until SIGINT/SIGTERM, then finish in-flight requests and exit.
 
-    The database is checked before the port is bound, so a stale schema or an unusable
-    URI is a one-line error, not a traceback from inside uvicorn.
+    The database and the artifacts destination are checked before the port is bound, so
+    a stale schema, an unusable URI or a destination the server may not write is a
+    one-line error, not a traceback from inside uvicorn (or a 5xx on every upload).
     """
     import uvicorn
 
@@ -53,6 +55,7 @@ def serve(settings: Settings, server: ServerSettings) -> None:
         # the schema already verified.
         app = create_app(settings, server)
         app.state.services.db.ensure_schema()
+        check_artifacts_destination(app.state.services.artifacts.store)
         config = _config(app, server, workers=1, factory=False)
         runner = uvicorn.Server(config)
         runner.run()
@@ -65,6 +68,7 @@ def serve(settings: Settings, server: ServerSettings) -> None:
     services = build_services(settings)
     try:
         services.db.ensure_schema()
+        check_artifacts_destination(services.artifacts.store)
     finally:
         services.db.dispose()
     factory = functools.partial(_worker_app, settings, server, os.getpid())
