@@ -15,6 +15,7 @@ from modelreg.server import ServerSettings, create_app
 from tests.server.asgi import DISCONNECT, TestClient, asgi_client, raw_request
 
 FILES = "/api/2.0/mlflow-artifacts/artifacts"
+API = "/api/2.0/mlflow"
 MIB = 1 << 20
 
 
@@ -128,16 +129,65 @@ def test_registry_copies_are_read_only(http: TestClient, destination: Path) -> N
     copy = destination / "_registry" / "abc"
     copy.mkdir(parents=True)
     (copy / "MLmodel").write_bytes(b"registered")
-    assert http.get(f"{FILES}/_registry/abc/MLmodel").content == b"registered"
     for response in (
         http.put(f"{FILES}/_registry/abc/MLmodel", content=b"tampered"),
         http.put(f"{FILES}/_registry/new/x", content=b"x"),
         http.delete(f"{FILES}/_registry/abc"),
         http.delete(f"{FILES}/_registry"),
+        http.put(f"{FILES}/_model-versions/m/1/MLmodel", content=b"tampered"),
+        http.delete(f"{FILES}/_model-versions/m/1"),
     ):
         assert response.status_code == 403
         assert response.json()["error_code"] == "PERMISSION_DENIED"
     assert (copy / "MLmodel").read_bytes() == b"registered"
+
+
+def test_registry_copies_are_never_served_or_listed_directly(
+    http: TestClient, destination: Path
+) -> None:
+    """Issue 8: ``?path=_registry`` listed every copy's id, and a deleted version's
+    copy stayed readable; copies are reached only through their version."""
+    copy = destination / "_registry" / "abc"
+    copy.mkdir(parents=True)
+    (copy / "MLmodel").write_bytes(b"registered")
+    (destination / "0").mkdir()
+    assert http.get(f"{FILES}/_registry/abc/MLmodel").status_code == 404
+    assert http.get(FILES, params={"path": "_registry"}).json() == {}
+    assert http.get(FILES, params={"path": "_registry/abc"}).json() == {}
+    assert [f["path"] for f in http.get(FILES).json()["files"]] == ["0"]
+    # Not a version: nothing there.
+    assert http.get(f"{FILES}/_model-versions/m/1/MLmodel").status_code == 404
+    assert http.get(FILES, params={"path": "_model-versions/m/1"}).json() == {}
+
+
+def test_a_version_s_files_are_served_through_the_version_until_it_is_deleted(
+    http: TestClient, destination: Path
+) -> None:
+    source = destination / "0" / "run" / "artifacts" / "model"
+    source.mkdir(parents=True)
+    (source / "MLmodel").write_text("flavors: {}\n")
+    (source / "sub").mkdir()
+    (source / "sub" / "w.bin").write_bytes(b"w")
+    http.post(f"{API}/registered-models/create", json={"name": "m a"})
+    http.post(
+        f"{API}/model-versions/create",
+        json={"name": "m a", "source": "mlflow-artifacts:/0/run/artifacts/model"},
+    )
+    uri = http.get(
+        f"{API}/model-versions/get-download-uri", params={"name": "m a", "version": "1"}
+    ).json()["artifact_uri"]
+    assert uri == "mlflow-artifacts:/_model-versions/m%20a/1"
+    files = f"{FILES}/_model-versions/m a/1"
+    assert http.get(f"{files}/MLmodel").text == "flavors: {}\n"
+    assert http.get(f"{files}/sub/w.bin").content == b"w"
+    listed = http.get(FILES, params={"path": "_model-versions/m a/1"}).json()["files"]
+    assert sorted(f["path"] for f in listed) == ["MLmodel", "sub"]
+    sub = http.get(FILES, params={"path": "_model-versions/m a/1/sub"}).json()["files"]
+    assert sub == [{"path": "w.bin", "is_dir": False, "file_size": 1}]
+
+    http.request("DELETE", f"{API}/model-versions/delete", json={"name": "m a", "version": "1"})
+    assert http.get(f"{files}/MLmodel").status_code == 404
+    assert http.get(FILES, params={"path": "_model-versions/m a/1"}).json() == {}
 
 
 # ----------------------------------------------------------------- multipart

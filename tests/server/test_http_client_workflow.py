@@ -81,9 +81,10 @@ def test_fluent_log_register_load(
     assert versions == '[{"name": "churn", "version": 1}]'
 
     # Registered files were copied into the registry's own storage on the server.
+    # Clients reach the copy through its version, never at its id (issue 8).
     uri = client.get_model_version_download_uri("churn", 1)
-    assert uri.startswith("mlflow-artifacts:/_registry/")
-    copy = Path(settings.artifact_root) / uri.removeprefix("mlflow-artifacts:/")
+    assert uri == "mlflow-artifacts:/_model-versions/churn/1"
+    (copy,) = (Path(settings.artifact_root) / "_registry").iterdir()
     assert (copy / "MLmodel").is_file()
 
     expected = model.predict(X[:5]).tolist()
@@ -110,8 +111,7 @@ def test_tampered_registry_copy_fails_to_load(
     model, X = _model()
     with modelreg.start_run():
         modelreg.sklearn.log_model(model, name="model", registered_model_name="m")
-    uri = client.get_model_version_download_uri("m", 1)
-    copy = Path(settings.artifact_root) / uri.removeprefix("mlflow-artifacts:/")
+    (copy,) = (Path(settings.artifact_root) / "_registry").iterdir()
     (copy / "MLmodel").write_text((copy / "MLmodel").read_text() + "\n# changed\n")
     with pytest.raises(IntegrityFailure):
         modelreg.pyfunc.load_model("models:/m/1")

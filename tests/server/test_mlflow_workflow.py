@@ -110,7 +110,7 @@ assert error_code(lambda: c.get_model_version_by_alias(NAME, "champion")) == (
 c.set_registered_model_alias(NAME, "champion", "3")
 for version in ("1", "2", "3"):
     uri = c.get_model_version_download_uri(NAME, version)
-    assert uri.startswith("mlflow-artifacts:/_registry/"), uri
+    assert uri == f"mlflow-artifacts:/_model-versions/{NAME}/{version}", uri
 
 # ---- loading through every URI form
 for uri in (

@@ -26,8 +26,7 @@ _QUERY_ESCAPE: Final = b"%00"
 def nul_error(field: str) -> InvalidArgument:
     shown = field.replace(NUL, "\\x00")[:200]  # a key may hold the NUL itself
     return InvalidArgument(
-        f"Invalid value for parameter '{shown}': text must not contain NUL (\\x00) "
-        "characters."
+        f"Invalid value for parameter '{shown}': text must not contain NUL (\\x00) characters."
     )
 
 

@@ -59,12 +59,14 @@ def build_services(settings: Settings, *, database: Database | None = None) -> S
         allow_external=settings.allow_external_artifacts,
     )
     snapshotter = open_snapshotter(locations, settings.artifact_root)
+    registry = RegistryService(db, actor=settings.actor, snapshotter=snapshotter)
     return Services(
         db=db,
-        registry=RegistryService(db, actor=settings.actor, snapshotter=snapshotter),
+        registry=registry,
         tracking=TrackingService(db, locations, actor=settings.actor, artifacts=snapshotter.store),
-        # The proxy serves the store the registry copies into: one destination.
-        artifacts=ArtifactProxy(snapshotter.store),
+        # The proxy serves the store the registry copies into: one destination. Copies
+        # are reached only through their version (resolved on every request).
+        artifacts=ArtifactProxy(snapshotter.store, registry.version_files),
     )
 
 

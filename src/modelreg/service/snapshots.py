@@ -14,13 +14,25 @@ import posixpath
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from modelreg.artifacts import ArtifactStore, open_artifact_store, safe_relative_path
 from modelreg.errors import InvalidArgument
 from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
 
 REGISTRY_PREFIX = "_registry"
+# The artifact proxy's path to a version's files: resolved through the version row, so
+# a copy is only ever reachable through a version that exists.
+VERSIONS_PREFIX = "_model-versions"
+
+
+def is_registry_copy(location: str) -> bool:
+    return location == REGISTRY_PREFIX or location.startswith(REGISTRY_PREFIX + "/")
+
+
+def version_files_uri(name: str, version: int) -> str:
+    """``mlflow-artifacts:/_model-versions/<name>/<version>`` (the name percent-quoted)."""
+    return f"{PROXY_ROOT}/{VERSIONS_PREFIX}/{quote(name, safe='')}/{version}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from modelreg.entities import STAGE_NONE, STATUS_READY, ModelVersion, PagedList,
 from modelreg.errors import InvalidArgument, NotFound
 from modelreg.limits import SEARCH_VERSIONS_DEFAULT, SEARCH_VERSIONS_MAX
 from modelreg.model_uris import ModelReference
-from modelreg.service.artifact_locations import ArtifactLocations
+from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
 from modelreg.service.paging import fetch_page
 from modelreg.service.registry._base import (
     RegistryBase,
@@ -24,7 +24,7 @@ from modelreg.service.registry._base import (
     read_back,
     version_not_found,
 )
-from modelreg.service.snapshots import SourceFiles
+from modelreg.service.snapshots import SourceFiles, is_registry_copy, version_files_uri
 from modelreg.store.registry import RegistryStore
 from modelreg.store.tracking import TrackingStore
 
@@ -272,11 +272,33 @@ class ModelVersions(RegistryBase):
         return fetch_page(fetch, page_token, limit)
 
     def get_model_version_download_uri(self, name: str, version: int | str) -> str:
-        """Where the version's files are: the registry's copy, else its source."""
+        """Where the version's files are: the registry's copy, else its source.
+
+        Served, a copy is reached through its version (``mlflow-artifacts:/_model-versions/
+        <name>/<version>``), never at ``_registry/<uuid>``: the artifact proxy resolves
+        that path through the version row, so a deleted version's files are gone.
+        """
         found = self.get_model_version(name, version)
         if found.storage_location and self.snapshotter is not None:
-            return self.snapshotter.locations.resolve(found.storage_location)
+            locations = self.snapshotter.locations
+            if locations.root == PROXY_ROOT and is_registry_copy(found.storage_location):
+                return version_files_uri(found.name, found.number)
+            return locations.resolve(found.storage_location)
         return found.storage_location or found.source
+
+    def version_files(self, name: str, version: int | str) -> str:
+        """The registry copy holding the version's files (``_registry/<uuid>``).
+
+        ``NotFound`` when the version does not exist (any more) or has no copy.
+        """
+        found = self.get_model_version(name, version)
+        location = found.storage_location
+        if not location or not is_registry_copy(location):
+            raise NotFound(
+                f"Model version {found.name!r} version {found.number} has no files in the "
+                "registry's storage."
+            )
+        return location
 
     def get_model_version_manifest(self, name: str, version: int | str) -> dict[str, str] | None:
         """SHA-256 of every file of the registry's copy; None when the source is external."""
