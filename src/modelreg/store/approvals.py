@@ -68,6 +68,13 @@ def _comment(row: Any) -> Comment:
     )
 
 
+def _inserted_id(result: Any) -> int:
+    key = result.inserted_primary_key
+    if key is None:  # pragma: no cover - every insert here has an autoincrement key
+        raise RuntimeError("The database returned no id for an inserted row.")
+    return int(key[0])
+
+
 class ApprovalStore:
     """The approval workflow's rows, in one open transaction."""
 
@@ -117,7 +124,7 @@ class ApprovalStore:
                 last_updated_timestamp=now,
             )
         )
-        return int(result.inserted_primary_key[0])
+        return int(_inserted_id(result))
 
     def comment(self, comment_id: int) -> Comment | None:
         row = self.conn.execute(
@@ -173,7 +180,7 @@ class ApprovalStore:
                 last_updated_timestamp=now,
             )
         )
-        return int(result.inserted_primary_key[0])
+        return int(_inserted_id(result))
 
     def open_requests(
         self,
