@@ -20,6 +20,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from modelreg.approval_entities import (
+    ApprovalRequest,
+    Comment,
+    PromotionPolicy,
+    StatusCheck,
+)
 from modelreg.entities import ModelVersion, PagedList, RegisteredModel
 from modelreg.limits import (
     BULK_INTERVAL_RESULTS_MAX,
@@ -324,4 +330,107 @@ class Tracking(Protocol):
         ...
 
 
-__all__ = ["Registry", "Tracking", "Version"]
+class Approvals(Protocol):
+    """Comments, transition and alias requests, promotion policies and status checks (#9).
+
+    Transition requests follow Databricks' Workspace Model Registry (a request is named
+    by model, version and stage; withdrawn by its creator); alias requests are the same
+    with an alias. Policy targets are a stage (``Production``) or ``@alias``.
+    """
+
+    # -------------------------------------------------------------- comments
+    def create_comment(self, name: str, version: Version, comment: str) -> Comment: ...
+
+    def update_comment(self, id: str, comment: str) -> Comment: ...
+
+    def delete_comment(self, id: str) -> None: ...
+
+    def list_comments(self, name: str, version: Version) -> list[Comment]:
+        """The version's comments, oldest first."""
+        ...
+
+    # --------------------------------------------------- transition requests
+    def create_transition_request(
+        self, name: str, version: Version, stage: str, comment: str | None = None
+    ) -> ApprovalRequest: ...
+
+    def approve_transition_request(
+        self,
+        name: str,
+        version: Version,
+        stage: str,
+        archive_existing_versions: bool = False,
+        comment: str | None = None,
+    ) -> ApprovalRequest:
+        """Approve the oldest open request; the approval that completes it moves the version."""
+        ...
+
+    def reject_transition_request(
+        self, name: str, version: Version, stage: str, comment: str | None = None
+    ) -> ApprovalRequest: ...
+
+    def list_transition_requests(self, name: str, version: Version) -> list[ApprovalRequest]:
+        """Open transition requests on the version, oldest first."""
+        ...
+
+    def delete_transition_request(
+        self, name: str, version: Version, stage: str, creator: str, comment: str | None = None
+    ) -> ApprovalRequest: ...
+
+    # -------------------------------------------------------- alias requests
+    def create_alias_request(
+        self, name: str, version: Version, alias: str, comment: str | None = None
+    ) -> ApprovalRequest: ...
+
+    def approve_alias_request(
+        self, name: str, version: Version, alias: str, comment: str | None = None
+    ) -> ApprovalRequest: ...
+
+    def reject_alias_request(
+        self, name: str, version: Version, alias: str, comment: str | None = None
+    ) -> ApprovalRequest: ...
+
+    def list_alias_requests(self, name: str, version: Version) -> list[ApprovalRequest]: ...
+
+    def delete_alias_request(
+        self, name: str, version: Version, alias: str, creator: str, comment: str | None = None
+    ) -> ApprovalRequest: ...
+
+    # ---------------------------------------------------- promotion policies
+    def set_promotion_policy(
+        self,
+        name: str,
+        target: str,
+        required_approvals: int = 0,
+        approvers: Sequence[str] | None = None,
+        four_eyes: bool = False,
+        required_tags: Mapping[str, Any] | None = None,
+        required_checks: Sequence[str] | None = None,
+        require_integrity: bool = False,
+    ) -> PromotionPolicy: ...
+
+    def get_promotion_policy(self, name: str, target: str) -> PromotionPolicy: ...
+
+    def list_promotion_policies(self, name: str) -> list[PromotionPolicy]: ...
+
+    def delete_promotion_policy(self, name: str, target: str) -> None: ...
+
+    # --------------------------------------------------------- status checks
+    def set_status_check(
+        self,
+        name: str,
+        version: Version,
+        check_name: str,
+        state: str,
+        details_url: str | None = None,
+        description: str | None = None,
+    ) -> StatusCheck: ...
+
+    def list_status_checks(
+        self, name: str, version: Version, history: bool = False
+    ) -> list[StatusCheck]:
+        """The latest result per check name; every posting, oldest first, with ``history``."""
+        ...
+
+
+__all__ = ["Approvals", "Registry", "Tracking", "Version"]

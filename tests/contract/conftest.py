@@ -11,15 +11,17 @@ Both act as ``alice`` (the HTTP one through its Basic username), on a fresh SQLi
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from modelreg.client.http import HttpRegistry
+from modelreg.client.http_approvals import HttpApprovals
 from modelreg.client.http_tracking import HttpTracking
 from modelreg.config import Settings
-from modelreg.protocols import Registry, Tracking
+from modelreg.protocols import Approvals, Registry, Tracking
 from modelreg.server import create_app
 from modelreg.service.assembly import build_services
 from tests.server.asgi import BASE_URL, asgi_client
@@ -109,3 +111,46 @@ def both_tracking(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[Track
     yield embedded, http
     for gen in opened:
         next(gen, None)
+
+
+# ---------------------------------------------------------------- approvals
+@dataclass(frozen=True)
+class Member:
+    """One user's view of the registry: its registry and approvals transports."""
+
+    name: str
+    registry: Registry
+    approvals: Approvals
+
+
+Team = Callable[[str], Member]
+
+
+@pytest.fixture(params=["embedded", "http"])
+def team(request: pytest.FixtureRequest, sqlite_uri: str, artifact_root: Path) -> Iterator[Team]:
+    """``team("bob")``: the registry as ``bob`` sees it, on one database, per transport."""
+    settings = Settings(tracking_uri=sqlite_uri, artifact_root=str(artifact_root))
+    if request.param == "embedded":
+        services = build_services(settings.served())
+        try:
+            yield lambda who: Member(
+                who, services.registry.as_actor(who), services.approvals.as_actor(who)
+            )
+        finally:
+            services.db.dispose()
+        return
+    app = create_app(settings)
+    with asgi_client(app) as base:
+        clients = {ACTOR: base}
+        base.auth = (ACTOR, "not-checked-yet")
+
+        def member(who: str) -> Member:
+            if who not in clients:
+                clients[who] = asgi_client(app)
+                clients[who].auth = (who, "not-checked-yet")
+            http = clients[who]
+            return Member(
+                who, HttpRegistry(BASE_URL, http=http), HttpApprovals(BASE_URL, http=http)
+            )
+
+        yield member

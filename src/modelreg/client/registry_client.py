@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from modelreg.client.approvals_client import ApprovalMethods
 from modelreg.client.artifacts_client import ArtifactMethods
 from modelreg.client.tracking_client import TrackingMethods
 from modelreg.config import Settings, get_registry_uri, is_http_uri, normalize_tracking_uri
@@ -25,7 +26,7 @@ from modelreg.tracking_entities import Lineage
 _T = TypeVar("_T")
 
 
-class MlflowClient(TrackingMethods, ArtifactMethods):
+class MlflowClient(TrackingMethods, ArtifactMethods, ApprovalMethods):
     """Manage experiments, runs, registered models, versions, stages, aliases and tags.
 
     With no arguments it uses the tracking URI in force (``modelreg.set_tracking_uri``,
@@ -45,6 +46,7 @@ class MlflowClient(TrackingMethods, ArtifactMethods):
         found = embedded.services(Settings.from_env(uri))
         self._registry = found.registry
         self._tracking = found.tracking
+        self._approvals = found.approvals
 
     def _connect(self, registry_uri: str) -> None:
         """Speak HTTP to a server: registry, tracking and its artifact proxy, one pool."""
@@ -58,6 +60,9 @@ class MlflowClient(TrackingMethods, ArtifactMethods):
         server = self._tracking_uri if is_http_uri(self._tracking_uri) else registry_uri
         self._registry = http.HttpRegistry(registry_uri, http=pool)
         self._tracking = HttpTracking(server, http=pool)
+        from modelreg.client.http_approvals import HttpApprovals
+
+        self._approvals = HttpApprovals(registry_uri, http=pool)
         # mlflow-artifacts:/… locations this server hands out are read and written
         # through its artifact proxy (model logging, downloads, list_artifacts).
         register_proxy(

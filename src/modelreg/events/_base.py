@@ -139,7 +139,11 @@ def _type_name(hint: Any) -> str:
     return {str: "string", int: "integer", bool: "boolean", float: "number"}.get(hint, str(hint))
 
 
-_AREA_TITLES: dict[str, str] = {"registry": "Model registry", "tracking": "Tracking"}
+_AREA_TITLES: dict[str, str] = {
+    "registry": "Model registry",
+    "tracking": "Tracking",
+    "approvals": "Approvals and collaboration",
+}
 
 
 _INTRO = """
@@ -186,7 +190,13 @@ def render_markdown() -> str:
     areas: dict[str, list[type[DomainEvent]]] = {}
     for cls in CATALOGUE.values():
         areas.setdefault(cls.AREA, []).append(cls)
-    for area, classes in areas.items():
+    # Areas in the order of their titles (import order would file approvals first).
+    order = list(_AREA_TITLES)
+    ranked = sorted(
+        areas.items(),
+        key=lambda item: (item[0] not in order, order.index(item[0]) if item[0] in order else 0),
+    )
+    for area, classes in ranked:
         lines += [f"## {_AREA_TITLES.get(area, area.capitalize())}", ""]
         for cls in classes:
             summary = " ".join((cls.__doc__ or "").split())

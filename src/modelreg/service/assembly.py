@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from modelreg.config import Settings, is_http_uri
 from modelreg.errors import InvalidArgument
 from modelreg.principal import Principal
+from modelreg.service.approvals import ApprovalsService
 from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
 from modelreg.service.artifact_proxy import ArtifactProxy
 from modelreg.service.registry import RegistryService
@@ -31,11 +32,16 @@ class Services:
     tracking: TrackingService
     # Reads and writes the artifact store for remote clients (the server's proxy).
     artifacts: ArtifactProxy
+    # Comments, requests, promotion policies and status checks (#9).
+    approvals: ApprovalsService
 
     def as_actor(self, actor: str | Principal) -> Services:
         """The same services acting for ``actor`` (a request's caller, a job's owner)."""
         return replace(
-            self, registry=self.registry.as_actor(actor), tracking=self.tracking.as_actor(actor)
+            self,
+            registry=self.registry.as_actor(actor),
+            tracking=self.tracking.as_actor(actor),
+            approvals=self.approvals.as_actor(actor),
         )
 
 
@@ -67,6 +73,7 @@ def build_services(settings: Settings, *, database: Database | None = None) -> S
         # The proxy serves the store the registry copies into: one destination. Copies
         # are reached only through their version (resolved on every request).
         artifacts=ArtifactProxy(snapshotter.store, registry.version_files),
+        approvals=ApprovalsService(db, actor=settings.actor, snapshotter=snapshotter),
     )
 
 

@@ -368,3 +368,106 @@ run_model_inputs = Table(
     ),
     Index(None, "model_id"),
 )
+
+# ---------------------------------------------------------------- approvals
+# Comments, requests (stage transitions and aliases), approvals, promotion policies
+# and status checks (#9). Rows about a version go when the version goes.
+
+
+def _version_fk(table: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["model_id", "version"],
+        ["model_versions.model_id", "model_versions.version"],
+        ondelete="CASCADE",
+        name=f"fk_{table}_version_model_versions",
+    )
+
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", _BIGINT_ID, primary_key=True, autoincrement=True),
+    Column("model_id", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("user_id", String(256), nullable=False),
+    Column("comment", _long_text(), nullable=False),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    _version_fk("comments"),
+    Index(None, "model_id", "version", "id"),
+)
+
+approval_requests = Table(
+    "approval_requests",
+    metadata,
+    Column("id", _BIGINT_ID, primary_key=True, autoincrement=True),
+    Column("model_id", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    # "stage" (target is a stage name) or "alias" (target is the alias).
+    Column("kind", String(8), nullable=False),
+    Column("target", _name(255), nullable=False),
+    Column("creator", String(256), nullable=False),
+    Column("comment", _long_text(), nullable=False),
+    Column("from_stage", String(20), nullable=False),
+    # open, approved, rejected or cancelled.
+    Column("status", String(16), nullable=False),
+    Column("resolved_by", String(256), nullable=True),
+    Column("resolution_comment", _long_text(), nullable=True),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    _version_fk("approval_requests"),
+    Index(None, "model_id", "version", "status"),
+)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    Column(
+        "request_id",
+        _BIGINT_ID,
+        ForeignKey("approval_requests.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # The primary key makes "approved twice by the same person" impossible in the data.
+    Column("approver", String(256), primary_key=True),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("comment", _long_text(), nullable=False),
+)
+
+promotion_policies = Table(
+    "promotion_policies",
+    metadata,
+    Column(
+        "model_id",
+        Integer,
+        ForeignKey("registered_models.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # A stage name, or "@alias".
+    Column("target", _name(256), primary_key=True),
+    Column("required_approvals", Integer, nullable=False),
+    # JSON: a list of approvers, an object of tags, a list of check names.
+    Column("approvers", Text, nullable=False),
+    Column("four_eyes", Boolean, nullable=False),
+    Column("required_tags", Text, nullable=False),
+    Column("required_checks", Text, nullable=False),
+    Column("require_integrity", Boolean, nullable=False),
+    Column("updated_by", String(256), nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+)
+
+status_checks = Table(
+    "status_checks",
+    metadata,
+    Column("id", _BIGINT_ID, primary_key=True, autoincrement=True),
+    Column("model_id", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("check_name", _name(255), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("details_url", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("actor", String(256), nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    _version_fk("status_checks"),
+    Index(None, "model_id", "version", "check_name", "id"),
+)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from modelreg import events, model_uris, validation
 from modelreg.entities import ACTIVE_STAGES, STAGES, ModelVersion
 from modelreg.errors import InvalidArgument
 from modelreg.model_uris import ModelReference
+from modelreg.service import policy_gate
 from modelreg.service.registry._base import (
     RegistryBase,
     StoreLookup,
@@ -42,27 +44,46 @@ class StagesAndAliases(RegistryBase):
             # The model row lock serialises concurrent promotions of the same model, so
             # exactly one version ends up in the target stage.
             row = self._lock_version(store, name, number, now)
-            parent_id = row.model_id
-            store.update_version(
-                parent_id, number, current_stage=target, last_updated_timestamp=now
+            # A protected stage refuses direct moves (one indexed lookup when unprotected).
+            policy_gate.enforce_direct(
+                conn, row, policy_gate.stage_target(target), self.snapshotter
             )
-            archived = (
-                store.archive_stage(parent_id, target, number, now)
-                if archive_existing_versions
-                else []
+            return self.apply_stage_move(
+                store, row, target, archive_existing_versions=archive_existing_versions, now=now
             )
-            self._record(
-                conn,
-                now,
-                events.ModelVersionStageTransitioned(
-                    name=name,
-                    version=number,
-                    from_stage=row.current_stage,
-                    to_stage=target,
-                    archived_versions=archived,
-                ),
-            )
-            return read_back(store.get_version(name, number), "The updated version")
+
+    def apply_stage_move(
+        self,
+        store: RegistryStore,
+        row: Any,
+        target: str,
+        *,
+        archive_existing_versions: bool,
+        now: int,
+    ) -> ModelVersion:
+        """Move version ``row`` to stage ``target`` in ``store``'s open transaction.
+
+        The caller holds the model's row lock and has passed the promotion policy (the
+        gate for a direct move, the approvals for a request), so this only changes
+        rows and records the event.
+        """
+        name, number, parent_id = row.name, row.version, row.model_id
+        store.update_version(parent_id, number, current_stage=target, last_updated_timestamp=now)
+        archived = (
+            store.archive_stage(parent_id, target, number, now) if archive_existing_versions else []
+        )
+        self._record(
+            store.conn,
+            now,
+            events.ModelVersionStageTransitioned(
+                name=name,
+                version=number,
+                from_stage=row.current_stage,
+                to_stage=target,
+                archived_versions=archived,
+            ),
+        )
+        return read_back(store.get_version(name, number), "The updated version")
 
     def get_latest_versions(
         self, name: str, stages: Sequence[str] | None = None
@@ -90,13 +111,21 @@ class StagesAndAliases(RegistryBase):
                 if store.model_id(name) is None:
                     raise model_not_found(name)
                 raise version_not_found(name, number)
-            previous = store.alias_version(row.model_id, alias)
-            store.set_alias(row.model_id, alias, number)
-            self._record(
-                conn,
-                now,
-                events.AliasSet(name=name, version=number, alias=alias, previous_version=previous),
-            )
+            # A protected alias refuses direct moves (one indexed lookup when unprotected).
+            policy_gate.enforce_direct(conn, row, policy_gate.alias_target(alias), self.snapshotter)
+            self.apply_alias_move(store, row, alias, now=now)
+
+    def apply_alias_move(self, store: RegistryStore, row: Any, alias: str, *, now: int) -> None:
+        """Point ``alias`` at version ``row`` in ``store``'s open transaction (policy passed)."""
+        previous = store.alias_version(row.model_id, alias)
+        store.set_alias(row.model_id, alias, row.version)
+        self._record(
+            store.conn,
+            now,
+            events.AliasSet(
+                name=row.name, version=row.version, alias=alias, previous_version=previous
+            ),
+        )
 
     def delete_registered_model_alias(self, name: str, alias: str) -> None:
         name = validation.validate_model_name(name)
