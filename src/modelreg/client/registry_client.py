@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from modelreg.client.artifacts_client import ArtifactMethods
+from modelreg.client.history_client import HistoryMethods
 from modelreg.client.tracking_client import TrackingMethods
 from modelreg.config import Settings, get_registry_uri, is_http_uri, normalize_tracking_uri
 from modelreg.entities import STAGES, ModelVersion, PagedList, RegisteredModel
@@ -25,7 +26,7 @@ from modelreg.tracking_entities import Lineage
 _T = TypeVar("_T")
 
 
-class MlflowClient(TrackingMethods, ArtifactMethods):
+class MlflowClient(TrackingMethods, ArtifactMethods, HistoryMethods):
     """Manage experiments, runs, registered models, versions, stages, aliases and tags.
 
     With no arguments it uses the tracking URI in force (``modelreg.set_tracking_uri``,
@@ -45,18 +46,21 @@ class MlflowClient(TrackingMethods, ArtifactMethods):
         found = embedded.services(Settings.from_env(uri))
         self._registry = found.registry
         self._tracking = found.tracking
+        self._history = found.registry
 
     def _connect(self, registry_uri: str) -> None:
         """Speak HTTP to a server: registry, tracking and its artifact proxy, one pool."""
         from modelreg.client import http
         from modelreg.client.artifact_repos import register_proxy
         from modelreg.client.http_artifacts import HttpArtifactRepository
+        from modelreg.client.http_history import HttpHistory
         from modelreg.client.http_tracking import HttpTracking
         from modelreg.config import tracking_credentials
 
         pool = http.shared_client(tracking_credentials())
         server = self._tracking_uri if is_http_uri(self._tracking_uri) else registry_uri
         self._registry = http.HttpRegistry(registry_uri, http=pool)
+        self._history = HttpHistory(registry_uri, http=pool)
         self._tracking = HttpTracking(server, http=pool)
         # mlflow-artifacts:/… locations this server hands out are read and written
         # through its artifact proxy (model logging, downloads, list_artifacts).

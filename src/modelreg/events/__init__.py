@@ -25,6 +25,7 @@ from modelreg.events._base import (
     parse,
     render_markdown,
 )
+from modelreg.events.history import AliasRolledBack
 from modelreg.events.registry import (
     AliasDeleted,
     AliasSet,
@@ -69,6 +70,7 @@ from modelreg.events.tracking import (
 __all__ = [
     "CATALOGUE",
     "AliasDeleted",
+    "AliasRolledBack",
     "AliasSet",
     "DomainEvent",
     "ExperimentCreated",

@@ -139,7 +139,11 @@ def _type_name(hint: Any) -> str:
     return {str: "string", int: "integer", bool: "boolean", float: "number"}.get(hint, str(hint))
 
 
-_AREA_TITLES: dict[str, str] = {"registry": "Model registry", "tracking": "Tracking"}
+_AREA_TITLES: dict[str, str] = {
+    "registry": "Model registry",
+    "tracking": "Tracking",
+    "history": "History (rollbacks)",
+}
 
 
 _INTRO = """
@@ -173,6 +177,10 @@ schema version; adding a field does not.
 """
 
 
+def _rank(order: list[str], area: str) -> int:
+    return order.index(area) if area in order else len(order)
+
+
 def render_markdown() -> str:
     """docs/events.md: every event type, its schema version and payload fields."""
     lines = [
@@ -186,7 +194,10 @@ def render_markdown() -> str:
     areas: dict[str, list[type[DomainEvent]]] = {}
     for cls in CATALOGUE.values():
         areas.setdefault(cls.AREA, []).append(cls)
-    for area, classes in areas.items():
+    # Areas in the order of _AREA_TITLES (imports are alphabetical), new ones last.
+    order = list(_AREA_TITLES)
+    ranked = sorted(areas.items(), key=lambda item: _rank(order, item[0]))
+    for area, classes in ranked:
         lines += [f"## {_AREA_TITLES.get(area, area.capitalize())}", ""]
         for cls in classes:
             summary = " ".join((cls.__doc__ or "").split())

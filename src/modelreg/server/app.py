@@ -26,7 +26,15 @@ from modelreg.server.context import ANONYMOUS, AppContext
 from modelreg.server.errors import EXCEPTION_HANDLERS, InternalErrorMiddleware
 from modelreg.server.logging import AccessLog, AccessLogMiddleware
 from modelreg.server.read_cache import ReadCache
-from modelreg.server.routes import artifacts, experiments, logged_models, meta, registry, runs
+from modelreg.server.routes import (
+    artifacts,
+    experiments,
+    history,
+    logged_models,
+    meta,
+    registry,
+    runs,
+)
 from modelreg.server.routing import Endpoint, ExactPathRouter, build_routes
 from modelreg.server.runner import Runner
 from modelreg.server.settings import ServerSettings
@@ -44,6 +52,7 @@ def endpoints() -> list[Endpoint]:
         *runs.ENDPOINTS,
         *logged_models.ENDPOINTS,
         *artifacts.ENDPOINTS,
+        *history.ENDPOINTS,
     ]
     document = functools.cache(lambda: orjson.dumps(openapi.document(table)))
     table.append(meta.openapi_endpoint(document))

@@ -15,6 +15,7 @@ from modelreg.service.registry._base import (
     read_back,
     version_not_found,
 )
+from modelreg.store.history import HistoryStore
 from modelreg.store.registry import RegistryStore
 
 
@@ -85,18 +86,46 @@ class StagesAndAliases(RegistryBase):
         now = self.clock()
         with self.db.write() as conn:
             store = RegistryStore(conn)
-            row = store.version_row(name, number)
-            if row is None:
-                if store.model_id(name) is None:
-                    raise model_not_found(name)
-                raise version_not_found(name, number)
-            previous = store.alias_version(row.model_id, alias)
-            store.set_alias(row.model_id, alias, number)
+            previous = self._move_alias(store, name, alias, number)
             self._record(
                 conn,
                 now,
                 events.AliasSet(name=name, version=number, alias=alias, previous_version=previous),
             )
+
+    def _move_alias(
+        self,
+        store: RegistryStore,
+        name: str,
+        alias: str,
+        number: int,
+        *,
+        rollback_to_prior_holder: bool = False,
+    ) -> int | None:
+        """Point ``alias`` at version ``number`` in the open transaction; where it was before.
+
+        The one path every alias move takes (``set_registered_model_alias``,
+        ``rollback_alias``), so a rule on alias moves (promotion policies) is enforced
+        here once. ``rollback_to_prior_holder``: the move returns the alias to a version
+        that held it before (a rollback), which such rules exempt from new approval; it
+        is checked against the event log, so the exemption cannot be claimed falsely.
+        """
+        row = store.version_row(name, number)
+        if row is None:
+            if store.model_id(name) is None:
+                raise model_not_found(name)
+            raise version_not_found(name, number)
+        if rollback_to_prior_holder:
+            history = HistoryStore(store.conn)
+            start = history.incarnation_start(row.model_id)
+            if not history.alias_held(row.model_id, alias, number, start):
+                raise InvalidArgument(
+                    f"Version {number} of {name!r} never held alias {alias!r}: a rollback "
+                    "only returns an alias to a version it pointed to before."
+                )
+        previous = store.alias_version(row.model_id, alias)
+        store.set_alias(row.model_id, alias, number)
+        return previous
 
     def delete_registered_model_alias(self, name: str, alias: str) -> None:
         name = validation.validate_model_name(name)
