@@ -38,7 +38,7 @@ SOURCE = "s3://bucket/models/churn"
 
 
 def _round(folder: Path, name: str, versions: int, chained: bool) -> float:
-    """Median microseconds per create_model_version over ``versions`` calls."""
+    """Median CPU microseconds per create_model_version over ``versions`` calls."""
     original: Callable[..., Any] = event_log._chained
     if not chained:
         event_log._chained = lambda _history, rows: rows  # type: ignore[assignment]
@@ -50,9 +50,10 @@ def _round(folder: Path, name: str, versions: int, chained: bool) -> float:
             service.create_model_version("m", SOURCE)
         times = []
         for _ in range(versions):
-            start = time.perf_counter_ns()
+            # CPU time of this thread: on a shared machine wall time is mostly waiting.
+            start = time.thread_time_ns()
             service.create_model_version("m", SOURCE)
-            times.append(time.perf_counter_ns() - start)
+            times.append(time.thread_time_ns() - start)
         return statistics.median(times) / 1000
     finally:
         db.dispose()
@@ -61,7 +62,7 @@ def _round(folder: Path, name: str, versions: int, chained: bool) -> float:
 
 def _hash_cost() -> float:
     payload = '{"description":"","model_id":null,"name":"m","run_id":null,"source":"s3://b","tags":{},"version":7}'
-    start = time.perf_counter_ns()
+    start = time.thread_time_ns()
     for _ in range(10_000):
         event_hash(
             "ab" * 32,
@@ -75,7 +76,7 @@ def _hash_cost() -> float:
             subject=None,
             payload=payload,
         )
-    return (time.perf_counter_ns() - start) / 10_000 / 1000
+    return (time.thread_time_ns() - start) / 10_000 / 1000
 
 
 def main() -> None:
@@ -101,7 +102,7 @@ def main() -> None:
             f"(external source), embedded SQLite, median of {args.rounds} interleaved "
             f"rounds of {args.versions} calls.",
             "",
-            "| | µs per call |",
+            "| | CPU µs per call (median) |",
             "|---|---|",
             f"| events not chained | {without:.0f} |",
             f"| events chained (shipped) | {with_chain:.0f} |",

@@ -390,3 +390,37 @@ def test_tracking_events_are_not_chained(service: RegistryService) -> None:
         row = conn.execute(select(events)).one()
     assert (row.model_id, row.hash, row.prev_hash) == (None, None, None)
     assert service.verify_events().ok
+
+
+def test_concurrent_writers_keep_every_chain_linear(service: RegistryService) -> None:
+    """Writers racing on one model append one after another (the chain head's row
+    lock); writers on different models do not fork each other's chains."""
+    import threading
+
+    _model(service, "churn", versions=2)
+    _model(service, "fraud", versions=2)
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def writer(name: str, worker: int) -> None:
+        try:
+            start.wait(timeout=30)
+            for step in range(15):
+                service.set_registered_model_tag(name, f"w{worker}", str(step))
+                service.set_registered_model_alias(name, f"a{worker}", step % 2 + 1)
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=writer, args=(name, worker))
+        for worker, name in enumerate(["churn", "churn", "fraud", "fraud"])
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+        assert not thread.is_alive(), "a writer is stuck (deadlock?)"
+    assert errors == []
+    report = service.verify_events()
+    assert report.ok, report.breaks
+    assert report.events == 6 + 4 * 30

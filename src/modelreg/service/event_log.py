@@ -58,7 +58,13 @@ def _chained(history: HistoryStore, rows: list[NewEvent]) -> list[NewEvent]:
             linked.append(row)
             continue
         if row.model_name not in ids:
-            ids[row.model_name] = history.chain_model_id(row.model_name)
+            # Usually one statement: the model's id and its chain head, locked.
+            locked = history.lock_head_by_name(row.model_name)
+            if locked is not None:
+                ids[row.model_name] = locked[0]
+                heads.setdefault(locked[0], (locked[1], locked[2], True))
+            else:  # a new chain, or a model deleted/renamed away in this transaction
+                ids[row.model_name] = history.chain_model_id(row.model_name)
         model_id = ids[row.model_name]
         if model_id is None:  # no such model, and never was: nothing to chain to
             linked.append(row)
@@ -67,6 +73,7 @@ def _chained(history: HistoryStore, rows: list[NewEvent]) -> list[NewEvent]:
             found = history.lock_head(model_id)
             heads[model_id] = (0, None, False) if found is None else (*found, True)
         length, prev, existed = heads[model_id]
+        text = payload_text(row.payload)
         digest = event_hash(
             prev,
             timestamp=row.timestamp,
@@ -77,7 +84,7 @@ def _chained(history: HistoryStore, rows: list[NewEvent]) -> list[NewEvent]:
             model_name=row.model_name,
             version=row.version,
             subject=row.subject,
-            payload=payload_text(row.payload),
+            payload=text,
         )
         heads[model_id] = (length + 1, digest, existed)
         linked.append(
@@ -93,9 +100,10 @@ def _chained(history: HistoryStore, rows: list[NewEvent]) -> list[NewEvent]:
                 subject=row.subject,
                 prev_hash=prev,
                 hash=digest,
+                payload_text=text,
             )
         )
-    for model_id, (length, head, existed) in heads.items():
-        if head is not None:
-            history.save_head(model_id, length, head, existed=existed)
+    for chain, (count, last, known) in heads.items():
+        if last is not None:
+            history.save_head(chain, count, last, existed=known)
     return linked

@@ -35,6 +35,8 @@ class NewEvent:
     subject: str | None = None
     prev_hash: str | None = None
     hash: str | None = None
+    # The payload column's text when already rendered (the chain hashes it).
+    payload_text: str | None = None
 
 
 def payload_text(payload: Mapping[str, Any]) -> str:
@@ -59,7 +61,7 @@ class EventStore:
                 "p_schema_version": row.schema_version,
                 "p_model_name": row.model_name,
                 "p_version": row.version,
-                "p_payload": payload_text(row.payload),
+                "p_payload": row.payload_text or payload_text(row.payload),
                 "p_model_id": row.model_id,
                 "p_subject": row.subject,
                 "p_prev_hash": row.prev_hash,
