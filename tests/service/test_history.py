@@ -424,3 +424,17 @@ def test_concurrent_writers_keep_every_chain_linear(service: RegistryService) ->
     report = service.verify_events()
     assert report.ok, report.breaks
     assert report.events == 6 + 4 * 30
+
+
+def test_a_model_reusing_a_deleted_models_id_has_its_own_history(
+    service: RegistryService,
+) -> None:
+    """SQLite gives a new model the id of the deleted model with the largest id."""
+    _model(service, "first", versions=1)
+    service.delete_registered_model("first")
+    _model(service, "second", versions=1)
+    assert [e.type for e in service.search_events(name="second")] == [
+        "registered_model.created",
+        "model_version.created",
+    ]
+    assert service.verify_events().ok

@@ -119,6 +119,8 @@ class RegistryHistory(StagesAndAliases, History):
                     where = dataclasses.replace(where, model_name=name)
                 else:
                     where = dataclasses.replace(where, model_id=model_id)
+                    # From its own creation (SQLite may reuse a deleted model's id).
+                    after = max(after, history.incarnation_start(model_id) - 1)
             found = history.search(where, after, limit + 1)
         token = str(found[limit - 1].id) if len(found) > limit else None
         return PagedList(found[:limit], token)
