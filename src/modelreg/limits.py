@@ -31,3 +31,6 @@ BULK_INTERVAL_RESULTS_MAX: Final = 2500
 LOG_BATCH_METRICS_MAX: Final = 1000
 LOG_BATCH_PARAMS_TAGS_MAX: Final = 100
 LOG_BATCH_ENTITIES_MAX: Final = 1000
+# search_events (GET /api/2.0/modelreg/events): a page of the event log.
+SEARCH_EVENTS_DEFAULT: Final = 100
+SEARCH_EVENTS_MAX: Final = 1000

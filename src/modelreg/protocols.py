@@ -26,9 +26,11 @@ from modelreg.approval_entities import (
     PromotionPolicy,
     StatusCheck,
 )
-from modelreg.entities import ModelVersion, PagedList, RegisteredModel
+from modelreg.entities import Event, ModelVersion, PagedList, RegisteredModel
+from modelreg.history_entities import ChainReport
 from modelreg.limits import (
     BULK_INTERVAL_RESULTS_MAX,
+    SEARCH_EVENTS_DEFAULT,
     SEARCH_EXPERIMENTS_DEFAULT,
     SEARCH_LOGGED_MODELS_DEFAULT,
     SEARCH_MODELS_DEFAULT,
@@ -434,3 +436,32 @@ class Approvals(Protocol):
 
 
 __all__ = ["Approvals", "Registry", "Tracking", "Version"]
+__all__ = ["History", "Registry", "Tracking", "Version"]
+
+
+class History(Protocol):
+    """The event log as history: the pull feed, time travel, rollback, verification.
+
+    docs/history.md. Timestamps are milliseconds since the epoch, like every MLflow
+    timestamp; versions are returned as MLflow returns them (``"3"``).
+    """
+
+    def search_events(
+        self,
+        name: str | None = None,
+        version: Version | None = None,
+        type: str | None = None,
+        actor: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        max_results: int = SEARCH_EVENTS_DEFAULT,
+        page_token: str | None = None,
+    ) -> PagedList[Event]: ...
+
+    def get_alias_at(self, name: str, alias: str, timestamp: int) -> str: ...
+
+    def get_stage_versions_at(self, name: str, stage: str, timestamp: int) -> list[str]: ...
+
+    def rollback_alias(self, name: str, alias: str, timestamp: int | None = None) -> str: ...
+
+    def verify_events(self, name: str | None = None) -> ChainReport: ...

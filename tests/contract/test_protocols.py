@@ -15,8 +15,9 @@ import pytest
 
 from modelreg.client.http import HttpRegistry
 from modelreg.client.http_approvals import HttpApprovals
+from modelreg.client.http_history import HttpHistory
 from modelreg.client.http_tracking import HttpTracking
-from modelreg.protocols import Approvals, Registry, Tracking
+from modelreg.protocols import Approvals, History, Registry, Tracking
 from modelreg.service import RegistryService
 from modelreg.service.approvals import ApprovalsService
 from modelreg.service.tracking import TrackingService
@@ -25,11 +26,13 @@ CONTRACT_SUITES = {
     Registry: Path(__file__).parent / "test_registry_contract.py",
     Tracking: Path(__file__).parent / "test_tracking_contract.py",
     Approvals: Path(__file__).parent / "test_approvals_contract.py",
+    History: Path(__file__).parent / "test_history_contract.py",
 }
 TRANSPORTS = {
     Registry: (RegistryService, HttpRegistry),
     Tracking: (TrackingService, HttpTracking),
     Approvals: (ApprovalsService, HttpApprovals),
+    History: (RegistryService, HttpHistory),
 }
 
 
@@ -46,7 +49,9 @@ def _signature(function: object) -> list[tuple[str, object, object]]:
     return [(p.name, p.kind, p.default) for p in parameters]
 
 
-@pytest.mark.parametrize("protocol", [Registry, Tracking, Approvals], ids=lambda p: p.__name__)
+@pytest.mark.parametrize(
+    "protocol", [Registry, Tracking, Approvals, History], ids=lambda p: p.__name__
+)
 def test_every_transport_has_every_method_with_the_same_signature(protocol: type) -> None:
     for transport in TRANSPORTS[protocol]:
         assert protocol in transport.__mro__
@@ -66,7 +71,9 @@ def _called_attributes(source: Path) -> set[str]:
     }
 
 
-@pytest.mark.parametrize("protocol", [Registry, Tracking, Approvals], ids=lambda p: p.__name__)
+@pytest.mark.parametrize(
+    "protocol", [Registry, Tracking, Approvals, History], ids=lambda p: p.__name__
+)
 def test_the_contract_suite_calls_every_method(protocol: type) -> None:
     # Each suite runs on both transports (fixtures `api`/`tracking_api`, `both*`), so a
     # method called there is exercised over the service and over HTTP alike.

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from modelreg.client.approvals_client import ApprovalMethods
 from modelreg.client.artifacts_client import ArtifactMethods
+from modelreg.client.history_client import HistoryMethods
 from modelreg.client.tracking_client import TrackingMethods
 from modelreg.config import Settings, get_registry_uri, is_http_uri, normalize_tracking_uri
 from modelreg.entities import STAGES, ModelVersion, PagedList, RegisteredModel
@@ -26,7 +27,7 @@ from modelreg.tracking_entities import Lineage
 _T = TypeVar("_T")
 
 
-class MlflowClient(TrackingMethods, ArtifactMethods, ApprovalMethods):
+class MlflowClient(TrackingMethods, ArtifactMethods, ApprovalMethods, HistoryMethods):
     """Manage experiments, runs, registered models, versions, stages, aliases and tags.
 
     With no arguments it uses the tracking URI in force (``modelreg.set_tracking_uri``,
@@ -47,18 +48,21 @@ class MlflowClient(TrackingMethods, ArtifactMethods, ApprovalMethods):
         self._registry = found.registry
         self._tracking = found.tracking
         self._approvals = found.approvals
+        self._history = found.registry
 
     def _connect(self, registry_uri: str) -> None:
         """Speak HTTP to a server: registry, tracking and its artifact proxy, one pool."""
         from modelreg.client import http
         from modelreg.client.artifact_repos import register_proxy
         from modelreg.client.http_artifacts import HttpArtifactRepository
+        from modelreg.client.http_history import HttpHistory
         from modelreg.client.http_tracking import HttpTracking
         from modelreg.config import tracking_credentials
 
         pool = http.shared_client(tracking_credentials())
         server = self._tracking_uri if is_http_uri(self._tracking_uri) else registry_uri
         self._registry = http.HttpRegistry(registry_uri, http=pool)
+        self._history = HttpHistory(registry_uri, http=pool)
         self._tracking = HttpTracking(server, http=pool)
         from modelreg.client.http_approvals import HttpApprovals
 

@@ -41,6 +41,7 @@ from modelreg.events.approvals import (
     TransitionRequestDeleted,
     TransitionRequestRejected,
 )
+from modelreg.events.history import AliasRolledBack
 from modelreg.events.registry import (
     AliasDeleted,
     AliasSet,
@@ -85,6 +86,7 @@ from modelreg.events.tracking import (
 __all__ = [
     "CATALOGUE",
     "AliasDeleted",
+    "AliasRolledBack",
     "AliasSet",
     "DomainEvent",
     "ExperimentCreated",

@@ -143,6 +143,7 @@ _AREA_TITLES: dict[str, str] = {
     "registry": "Model registry",
     "tracking": "Tracking",
     "approvals": "Approvals and collaboration",
+    "history": "History (rollbacks)",
 }
 
 
@@ -177,6 +178,10 @@ schema version; adding a field does not.
 """
 
 
+def _rank(order: list[str], area: str) -> int:
+    return order.index(area) if area in order else len(order)
+
+
 def render_markdown() -> str:
     """docs/events.md: every event type, its schema version and payload fields."""
     lines = [
@@ -190,12 +195,9 @@ def render_markdown() -> str:
     areas: dict[str, list[type[DomainEvent]]] = {}
     for cls in CATALOGUE.values():
         areas.setdefault(cls.AREA, []).append(cls)
-    # Areas in the order of their titles (import order would file approvals first).
+    # Areas in the order of _AREA_TITLES (imports are alphabetical), new ones last.
     order = list(_AREA_TITLES)
-    ranked = sorted(
-        areas.items(),
-        key=lambda item: (item[0] not in order, order.index(item[0]) if item[0] in order else 0),
-    )
+    ranked = sorted(areas.items(), key=lambda item: _rank(order, item[0]))
     for area, classes in ranked:
         lines += [f"## {_AREA_TITLES.get(area, area.capitalize())}", ""]
         for cls in classes:

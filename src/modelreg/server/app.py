@@ -30,6 +30,7 @@ from modelreg.server.routes import (
     approvals,
     artifacts,
     experiments,
+    history,
     logged_models,
     meta,
     registry,
@@ -53,6 +54,7 @@ def endpoints() -> list[Endpoint]:
         *logged_models.ENDPOINTS,
         *artifacts.ENDPOINTS,
         *approvals.ENDPOINTS,
+        *history.ENDPOINTS,
     ]
     document = functools.cache(lambda: orjson.dumps(openapi.document(table)))
     table.append(meta.openapi_endpoint(document))

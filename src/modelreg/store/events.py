@@ -29,6 +29,19 @@ class NewEvent:
     model_name: str | None
     version: int | None
     payload: dict[str, Any]
+    # The hash chain (modelreg.store.history): the model's stable id, what the event
+    # moved, the previous event's hash in the model's chain and this row's own.
+    model_id: int | None = None
+    subject: str | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
+    # The payload column's text when already rendered (the chain hashes it).
+    payload_text: str | None = None
+
+
+def payload_text(payload: Mapping[str, Any]) -> str:
+    """The ``payload`` column's text for a payload (what the chain's hashes cover)."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"))
 
 
 class EventStore:
@@ -48,7 +61,11 @@ class EventStore:
                 "p_schema_version": row.schema_version,
                 "p_model_name": row.model_name,
                 "p_version": row.version,
-                "p_payload": json.dumps(row.payload, sort_keys=True, separators=(",", ":")),
+                "p_payload": row.payload_text or payload_text(row.payload),
+                "p_model_id": row.model_id,
+                "p_subject": row.subject,
+                "p_prev_hash": row.prev_hash,
+                "p_hash": row.hash,
             }
             for row in rows
         ]

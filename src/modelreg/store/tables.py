@@ -156,6 +156,25 @@ events = Table(
     Index(None, "model_name", "id"),
     Index(None, "type", "id"),
     Index(None, "timestamp"),
+    # The hash chain and time travel (docs/history.md): the registered model's stable
+    # id (registered_models.id, kept after the model is deleted or renamed), what the
+    # event moved (an alias name, a stage), and the chain's links.
+    Column("model_id", Integer, nullable=True),
+    Column("subject", _name(256), nullable=True),
+    Column("prev_hash", String(64), nullable=True),
+    Column("hash", String(64), nullable=True),
+    Index(None, "model_id", "type", "id"),
+    Index(None, "model_id", "subject", "id"),
+)
+
+# The head of each model's event chain: written under a row lock of its own with every
+# model event, so a deleted tail of the chain is noticed too (docs/history.md).
+event_chains = Table(
+    "event_chains",
+    metadata,
+    Column("model_id", Integer, primary_key=True, autoincrement=False),
+    Column("length", BigInteger, nullable=False),
+    Column("head_hash", String(64), nullable=False),
 )
 
 # ---------------------------------------------------------------- tracking

@@ -17,6 +17,7 @@ from modelreg.service.registry._base import (
     read_back,
     version_not_found,
 )
+from modelreg.store.history import HistoryStore
 from modelreg.store.registry import RegistryStore
 
 
@@ -106,14 +107,12 @@ class StagesAndAliases(RegistryBase):
         now = self.clock()
         with self.db.write() as conn:
             store = RegistryStore(conn)
-            row = store.version_row(name, number)
-            if row is None:
-                if store.model_id(name) is None:
-                    raise model_not_found(name)
-                raise version_not_found(name, number)
-            # A protected alias refuses direct moves (one indexed lookup when unprotected).
-            policy_gate.enforce_direct(conn, row, policy_gate.alias_target(alias), self.snapshotter)
-            self.apply_alias_move(store, row, alias, now=now)
+            previous = self._move_alias(store, name, alias, number)
+            self._record(
+                conn,
+                now,
+                events.AliasSet(name=name, version=number, alias=alias, previous_version=previous),
+            )
 
     def apply_alias_move(self, store: RegistryStore, row: Any, alias: str, *, now: int) -> None:
         """Point ``alias`` at version ``row`` in ``store``'s open transaction (policy passed)."""
@@ -126,6 +125,45 @@ class StagesAndAliases(RegistryBase):
                 name=row.name, version=row.version, alias=alias, previous_version=previous
             ),
         )
+
+    def _move_alias(
+        self,
+        store: RegistryStore,
+        name: str,
+        alias: str,
+        number: int,
+        *,
+        rollback_to_prior_holder: bool = False,
+    ) -> int | None:
+        """Point ``alias`` at version ``number`` in the open transaction; where it was before.
+
+        The one path every alias move takes (``set_registered_model_alias``,
+        ``rollback_alias``), so a rule on alias moves (promotion policies) is enforced
+        here once. ``rollback_to_prior_holder``: the move returns the alias to a version
+        that held it before (a rollback), which such rules exempt from new approval; it
+        is checked against the event log, so the exemption cannot be claimed falsely.
+        """
+        row = store.version_row(name, number)
+        if row is None:
+            if store.model_id(name) is None:
+                raise model_not_found(name)
+            raise version_not_found(name, number)
+        if rollback_to_prior_holder:
+            history = HistoryStore(store.conn)
+            start = history.incarnation_start(row.model_id)
+            if not history.alias_held(row.model_id, alias, number, start):
+                raise InvalidArgument(
+                    f"Version {number} of {name!r} never held alias {alias!r}: a rollback "
+                    "only returns an alias to a version it pointed to before."
+                )
+        else:
+            # A protected alias refuses direct moves (one indexed lookup when unprotected).
+            policy_gate.enforce_direct(
+                store.conn, row, policy_gate.alias_target(alias), self.snapshotter
+            )
+        previous = store.alias_version(row.model_id, alias)
+        store.set_alias(row.model_id, alias, number)
+        return previous
 
     def delete_registered_model_alias(self, name: str, alias: str) -> None:
         name = validation.validate_model_name(name)
