@@ -65,6 +65,12 @@ from modelreg.events.tracking import (
     RunTagSet,
     RunUpdated,
 )
+from modelreg.events.webhooks import (
+    WebhookCreated,
+    WebhookDeleted,
+    WebhookDisabled,
+    WebhookUpdated,
+)
 
 __all__ = [
     "CATALOGUE",
@@ -111,4 +117,8 @@ __all__ = [
     "event",
     "parse",
     "render_markdown",
+    "WebhookCreated",
+    "WebhookDeleted",
+    "WebhookDisabled",
+    "WebhookUpdated",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from modelreg.config import Settings, is_http_uri
+from modelreg.config import Settings, is_http_uri, webhook_settings
 from modelreg.errors import InvalidArgument
 from modelreg.principal import Principal
 from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
@@ -19,6 +19,7 @@ from modelreg.service.artifact_proxy import ArtifactProxy
 from modelreg.service.registry import RegistryService
 from modelreg.service.snapshots import open_snapshotter
 from modelreg.service.tracking import TrackingService
+from modelreg.service.webhooks import WebhookService
 from modelreg.store.database import Database
 
 
@@ -31,11 +32,16 @@ class Services:
     tracking: TrackingService
     # Reads and writes the artifact store for remote clients (the server's proxy).
     artifacts: ArtifactProxy
+    # Webhook subscriptions and deliveries (the worker is built from the same settings).
+    webhooks: WebhookService
 
     def as_actor(self, actor: str | Principal) -> Services:
         """The same services acting for ``actor`` (a request's caller, a job's owner)."""
         return replace(
-            self, registry=self.registry.as_actor(actor), tracking=self.tracking.as_actor(actor)
+            self,
+            registry=self.registry.as_actor(actor),
+            tracking=self.tracking.as_actor(actor),
+            webhooks=self.webhooks.as_actor(actor),
         )
 
 
@@ -65,6 +71,7 @@ def build_services(settings: Settings, *, database: Database | None = None) -> S
         tracking=TrackingService(db, locations, actor=settings.actor, artifacts=snapshotter.store),
         # The proxy serves the store the registry copies into: one destination.
         artifacts=ArtifactProxy(snapshotter.store),
+        webhooks=WebhookService(db, settings.webhooks or webhook_settings(), actor=settings.actor),
     )
 
 
