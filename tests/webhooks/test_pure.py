@@ -225,6 +225,9 @@ def test_gap_tracker_waits_for_holes_then_skips_them() -> None:
     assert gaps.safe_end(4, [5, 6, 7], now_ms=600) == 7  # it did
     assert gaps.safe_end(7, [9], now_ms=700) == 7
     assert gaps.safe_end(7, [9], now_ms=1701) == 9  # rolled back: skipped after the grace
+    # A hole before an event older than the grace cannot fill any more.
+    assert GapTracker(1000).safe_end(0, [5, 6], now_ms=5000, timestamps=[3000, 3001]) == 6
+    assert GapTracker(1000).safe_end(0, [5, 6], now_ms=5000, timestamps=[4500, 4501]) == 0
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,9 @@ class DeliveryWorker:
             found = store.events_after(cursor, MATCH_BATCH)
             if not found:
                 return 0
-            end = self.gaps.safe_end(cursor, [e.id for e in found], now)
+            end = self.gaps.safe_end(
+                cursor, [e.id for e in found], now, [e.timestamp for e in found]
+            )
             if end == cursor:
                 return 0
             subs = [subscription_from_row(row) for row in store.active_rows()]
