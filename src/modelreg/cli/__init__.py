@@ -10,6 +10,7 @@ import click
 from modelreg._version import __version__
 from modelreg.cli.db import db
 from modelreg.cli.server import server
+from modelreg.cli.webhooks import webhooks
 from modelreg.cli.worker import worker
 
 
@@ -23,5 +24,6 @@ def main(traceback: bool) -> None:
 main.add_command(db)
 main.add_command(server)
 main.add_command(worker)
+main.add_command(webhooks)
 
 __all__ = ["main"]
