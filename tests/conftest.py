@@ -86,6 +86,8 @@ def _truncate(uri: str) -> None:
             )
         )
         conn.execute(text("INSERT INTO counters (name, value) VALUES ('experiment_id', 0)"))
+        # The webhook matcher's cursor (migration 0008_webhooks seeds it).
+        conn.execute(text("INSERT INTO webhook_cursor (name, last_event_id) VALUES ('default', 0)"))
     engine.dispose()
 
 

@@ -198,6 +198,8 @@ class Settings:
     # Local folders may be registered, and experiments may choose their own artifact
     # location (never on a server: T-05, T-06, T-12 of the security checklist).
     allow_external_artifacts: bool = True
+    # Webhook delivery (None: from the environment, config.webhook_settings()).
+    webhooks: WebhookSettings | None = None
 
     def served(self, actor: str = "anonymous") -> Settings:
         """These settings as a server runs them: proxied artifacts, nothing external."""
@@ -215,3 +217,76 @@ class Settings:
             statement_timeout_ms=statement_timeout_ms(),
             filter_limits=filter_limits(),
         )
+
+
+# ---- webhooks (begin)
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """How webhooks are delivered (docs/configuration.md, "Webhooks").
+
+    Each value comes from ``MODELREG_WEBHOOK_*``, else MLflow's ``MLFLOW_WEBHOOK_*``
+    name where MLflow has one, else the default.
+    """
+
+    allowed_schemes: frozenset[str] = frozenset({"https"})
+    allow_private_ips: bool = False
+    secret_key: str | None = field(default=None, repr=False)
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 30.0
+    max_attempts: int = 8
+    first_retry_s: float = 1.0
+    max_delay_s: float = 300.0
+    # Consecutive failed attempts after which a webhook is disabled (0: never).
+    disable_after: int = 20
+    poll_interval_s: float = 0.5
+    lease_s: float = 60.0
+    batch: int = 64
+    concurrency: int = 4
+    # How long a hole in the event ids is waited for (modelreg.webhooks.gaps).
+    gap_grace_s: float = 35.0
+    public_url: str | None = None
+
+
+def _env_float(names: tuple[str, ...], default: float, minimum: float = 0.0) -> float:
+    raw = _first_env(*names)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise InvalidArgument(f"{names[0]} must be a number >= {minimum:g}, got {raw!r}.")
+    return value
+
+
+def _env_bool(names: tuple[str, ...]) -> bool:
+    raw = _first_env(*names)
+    return raw is not None and raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def webhook_settings() -> WebhookSettings:
+    """The webhook settings from the environment."""
+    schemes = _first_env("MODELREG_WEBHOOK_ALLOWED_SCHEMES", "MLFLOW_WEBHOOK_ALLOWED_SCHEMES")
+    return WebhookSettings(
+        allowed_schemes=frozenset(
+            s.strip().lower() for s in (schemes or "https").split(",") if s.strip()
+        ),
+        allow_private_ips=_env_bool(
+            ("MODELREG_WEBHOOK_ALLOW_PRIVATE_IPS", "MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS")
+        ),
+        secret_key=_first_env("MODELREG_SECRET_KEY", "MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY"),
+        connect_timeout_s=_env_float(("MODELREG_WEBHOOK_CONNECT_TIMEOUT",), 5.0, 0.001),
+        read_timeout_s=_env_float(
+            ("MODELREG_WEBHOOK_REQUEST_TIMEOUT", "MLFLOW_WEBHOOK_REQUEST_TIMEOUT"), 30.0, 0.001
+        ),
+        max_attempts=int(_env_float(("MODELREG_WEBHOOK_MAX_ATTEMPTS",), 8, 1)),
+        max_delay_s=_env_float(("MODELREG_WEBHOOK_MAX_DELAY",), 300.0, 0.001),
+        disable_after=int(_env_float(("MODELREG_WEBHOOK_DISABLE_AFTER",), 20, 0)),
+        poll_interval_s=_env_float(("MODELREG_WEBHOOK_POLL_INTERVAL",), 0.5, 0.01),
+        concurrency=int(_env_float(("MODELREG_WEBHOOK_CONCURRENCY",), 4, 1)),
+        public_url=_first_env("MODELREG_PUBLIC_URL"),
+    )
+
+
+# ---- webhooks (end)

@@ -11,6 +11,8 @@ from modelreg._version import __version__
 from modelreg.cli.db import db
 from modelreg.cli.events import events
 from modelreg.cli.server import server
+from modelreg.cli.webhooks import webhooks
+from modelreg.cli.worker import worker
 
 
 @click.group()
@@ -23,5 +25,7 @@ def main(traceback: bool) -> None:
 main.add_command(db)
 main.add_command(server)
 main.add_command(events)
+main.add_command(worker)
+main.add_command(webhooks)
 
 __all__ = ["main"]

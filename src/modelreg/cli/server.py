@@ -82,6 +82,13 @@ if TYPE_CHECKING:
     default="info",
     show_default=True,
 )
+@click.option(
+    "--webhook-worker/--no-webhook-worker",
+    default=True,
+    show_default=True,
+    envvar="MODELREG_WEBHOOK_WORKER",
+    help="Deliver webhooks from this server (turn off when `modelreg worker` runs).",
+)
 @friendly_errors
 def server(
     host: str,
@@ -96,6 +103,7 @@ def server(
     backend_store_uri: str | None,
     artifacts_destination: str | None,
     log_level: str,
+    webhook_worker: bool,
 ) -> None:
     """Serve the registry over MLflow's REST API (needs the ``server`` extra).
 
@@ -126,5 +134,6 @@ def server(
             read_cache_entries=read_cache,
             health_timeout_seconds=health_timeout,
             log_level=cast("LogLevel", log_level),
+            webhook_worker=webhook_worker,
         ),
     )

@@ -82,6 +82,12 @@ from modelreg.events.tracking import (
     RunTagSet,
     RunUpdated,
 )
+from modelreg.events.webhooks import (
+    WebhookCreated,
+    WebhookDeleted,
+    WebhookDisabled,
+    WebhookUpdated,
+)
 
 __all__ = [
     "CATALOGUE",
@@ -143,4 +149,8 @@ __all__ = [
     "TransitionRequestCreated",
     "TransitionRequestDeleted",
     "TransitionRequestRejected",
+    "WebhookCreated",
+    "WebhookDeleted",
+    "WebhookDisabled",
+    "WebhookUpdated",
 ]

@@ -29,6 +29,8 @@ from modelreg.server.read_cache import ReadCache
 from modelreg.server.routes import (
     approvals,
     artifacts,
+    databricks_meta,
+    databricks_webhooks,
     experiments,
     history,
     logged_models,
@@ -36,10 +38,12 @@ from modelreg.server.routes import (
     registry,
     runs,
 )
+from modelreg.server.routes import webhooks as webhook_routes
 from modelreg.server.routing import Endpoint, ExactPathRouter, build_routes
 from modelreg.server.runner import Runner
 from modelreg.server.settings import ServerSettings
 from modelreg.service.assembly import build_services
+from modelreg.service.webhooks import DeliveryWorker
 
 logger = logging.getLogger("modelreg.server")
 
@@ -55,6 +59,9 @@ def endpoints() -> list[Endpoint]:
         *artifacts.ENDPOINTS,
         *approvals.ENDPOINTS,
         *history.ENDPOINTS,
+        *webhook_routes.ENDPOINTS,
+        *databricks_webhooks.ENDPOINTS,
+        *databricks_meta.ENDPOINTS,
     ]
     document = functools.cache(lambda: orjson.dumps(openapi.document(table)))
     table.append(meta.openapi_endpoint(document))
@@ -92,7 +99,18 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Mode
         except RegistryError as error:
             logger.error("modelreg server cannot start: %s", error)
             raise
+        # The webhook delivery worker runs in-process unless a separate
+        # `modelreg worker` does the delivering (--no-webhook-worker).
+        worker = (
+            DeliveryWorker(services.db, services.webhooks.settings)
+            if server.webhook_worker
+            else None
+        )
+        if worker is not None:
+            worker.start()
         yield
+        if worker is not None:
+            worker.stop()
         access.flush()
         runner.close()
         services.db.dispose()

@@ -20,6 +20,7 @@ from modelreg.service import RegistryService
 from modelreg.service.artifact_proxy import ArtifactProxy
 from modelreg.service.assembly import Services
 from modelreg.service.tracking import TrackingService
+from modelreg.service.webhooks import WebhookService
 
 ANONYMOUS: Final = ANONYMOUS_NAME
 # The events.actor column holds 256 characters; longer names are not attributable.
@@ -54,6 +55,10 @@ class Call:
     @property
     def tracking(self) -> TrackingService:
         return self.services.tracking.as_actor(self.principal)
+
+    @property
+    def webhooks(self) -> WebhookService:
+        return self.services.webhooks.as_actor(self.principal)
 
     @property
     def artifacts(self) -> ArtifactProxy:

@@ -64,6 +64,8 @@ class ServerSettings:
     health_timeout_seconds: float = 5.0
     log_level: LogLevel = "info"
     access_log: bool = True
+    # Deliver webhooks from this process (off when `modelreg worker` processes do it).
+    webhook_worker: bool = True
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from modelreg.config import Settings, is_http_uri
+from modelreg.config import Settings, is_http_uri, webhook_settings
 from modelreg.errors import InvalidArgument
 from modelreg.principal import Principal
 from modelreg.service.approvals import ApprovalsService
@@ -20,6 +20,7 @@ from modelreg.service.artifact_proxy import ArtifactProxy
 from modelreg.service.registry import RegistryService
 from modelreg.service.snapshots import open_snapshotter
 from modelreg.service.tracking import TrackingService
+from modelreg.service.webhooks import WebhookService
 from modelreg.store.database import Database
 
 
@@ -34,6 +35,8 @@ class Services:
     artifacts: ArtifactProxy
     # Comments, requests, promotion policies and status checks (#9).
     approvals: ApprovalsService
+    # Webhook subscriptions and deliveries (the worker is built from the same settings).
+    webhooks: WebhookService
 
     def as_actor(self, actor: str | Principal) -> Services:
         """The same services acting for ``actor`` (a request's caller, a job's owner)."""
@@ -42,6 +45,7 @@ class Services:
             registry=self.registry.as_actor(actor),
             tracking=self.tracking.as_actor(actor),
             approvals=self.approvals.as_actor(actor),
+            webhooks=self.webhooks.as_actor(actor),
         )
 
 
@@ -74,6 +78,7 @@ def build_services(settings: Settings, *, database: Database | None = None) -> S
         # are reached only through their version (resolved on every request).
         artifacts=ArtifactProxy(snapshotter.store, registry.version_files),
         approvals=ApprovalsService(db, actor=settings.actor, snapshotter=snapshotter),
+        webhooks=WebhookService(db, settings.webhooks or webhook_settings(), actor=settings.actor),
     )
 
 

@@ -490,3 +490,96 @@ status_checks = Table(
     _version_fk("status_checks"),
     Index(None, "model_id", "version", "check_name", "id"),
 )
+# ---- webhooks (begin)
+# Subscriptions. ``events`` is a JSON array of modelreg event type names (the MLflow
+# and Databricks names are mapped onto them by modelreg.webhooks.names); ``filters``
+# and ``target`` are JSON objects (modelreg.webhooks.matching / .targets). Secrets
+# (the signing secret, an Authorization header, an SMTP password) are stored
+# encrypted (modelreg.webhooks.crypto), never in clear on a shared database.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("webhook_id", String(32), primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("description", Text, nullable=False),
+    # How deliveries look on the wire: mlflow | databricks | http | slack | email.
+    Column("kind", String(16), nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("events", Text, nullable=False),
+    # ACTIVE | DISABLED | TEST_MODE (Databricks: test endpoint only).
+    Column("status", String(16), nullable=False),
+    Column("model_name", _name(256), nullable=True),
+    Column("filters", Text, nullable=False),
+    Column("target", Text, nullable=False),
+    Column("secret", Text, nullable=True),
+    Column("authorization", Text, nullable=True),
+    Column("consecutive_failures", Integer, nullable=False, server_default="0"),
+    Column("disabled_reason", Text, nullable=True),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    Index(None, "status"),
+)
+
+# One row per (event, matching webhook). ``delivery_id`` is what receivers de-duplicate
+# on; it stays the same across retries and redeliveries.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", _BIGINT_ID, primary_key=True, autoincrement=True),
+    Column("delivery_id", String(36), nullable=False, unique=True),
+    Column(
+        "webhook_id",
+        String(32),
+        ForeignKey("webhooks.webhook_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("event_id", BigInteger, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    # Deliveries of one webhook with the same key are sent in order (the model's name).
+    Column("order_key", _name(256), nullable=False),
+    # PENDING | SUCCEEDED | DEAD
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", BigInteger, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("completed_at", BigInteger, nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "webhook_id", "order_key", "status", "id"),
+    Index(None, "webhook_id", "id"),
+)
+
+# Every attempt: when, how it ended, how long it took, the start of the response.
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", _BIGINT_ID, primary_key=True, autoincrement=True),
+    Column(
+        "delivery_row",
+        _BIGINT_ID,
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("attempt", Integer, nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("latency_ms", Integer, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("succeeded", Boolean, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("response_excerpt", Text, nullable=True),
+    Column("worker", String(64), nullable=False),
+    Index(None, "delivery_row", "id"),
+)
+
+# The matcher's durable position in the event log: events up to ``last_event_id``
+# have their delivery rows. One row ("default"); workers lock it to match.
+webhook_cursor = Table(
+    "webhook_cursor",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("last_event_id", BigInteger, nullable=False),
+)
+# ---- webhooks (end)

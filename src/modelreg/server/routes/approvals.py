@@ -11,14 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from modelreg.codec import approvals as ac
 from modelreg.codec import registry as rc
 from modelreg.server import wire as w
 from modelreg.server.context import Call
-from modelreg.server.errors import JsonResponse
 from modelreg.server.routing import Endpoint, Field, api_paths
 from modelreg.server.schemas import (
     BOOLEAN,
@@ -267,16 +263,6 @@ def list_checks(call: Call) -> Body:
     return {"checks": [ac.check_json(check) for check in found]}
 
 
-# ------------------------------------------------------------- discovery
-async def databricks_config(request: Request) -> Response:
-    """databricks-sdk probes this before anything else, without credentials.
-
-    An empty object means "nothing to discover": the sdk keeps the host and token it
-    was given and goes on without the warning a 404 makes it log.
-    """
-    return JsonResponse(b"{}")
-
-
 # ------------------------------------------------------------------ the table
 NAME = Field("name", STRING, required=True, description="Registered model name.")
 VERSION_FIELD = Field("version", VERSION, required=True)
@@ -391,15 +377,6 @@ def _endpoint(
 _D, _M = "databricks", "modelreg"
 
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint(
-        "GET",
-        ("/.well-known/databricks-config",),
-        "databricksConfig",
-        "Databricks host metadata (empty: nothing to discover), probed by databricks-sdk.",
-        obj({}),
-        raw=databricks_config,
-        tag=_D,
-    ),
     _endpoint(
         "POST",
         _db("comments/create"),
