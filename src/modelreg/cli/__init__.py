@@ -10,6 +10,8 @@ import click
 from modelreg._version import __version__
 from modelreg.cli.db import db
 from modelreg.cli.server import server
+from modelreg.cli.tokens import tokens
+from modelreg.cli.users import users
 
 
 @click.group()
@@ -21,5 +23,7 @@ def main(traceback: bool) -> None:
 
 main.add_command(db)
 main.add_command(server)
+main.add_command(users)
+main.add_command(tokens)
 
 __all__ = ["main"]

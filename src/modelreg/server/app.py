@@ -22,15 +22,19 @@ from modelreg.config import Settings
 from modelreg.errors import RegistryError
 from modelreg.server import openapi
 from modelreg.server.api import Api, ApiRouter
+from modelreg.server.auth_gate import Authenticator
+from modelreg.server.authz import Authorizer
 from modelreg.server.context import ANONYMOUS, AppContext
 from modelreg.server.errors import EXCEPTION_HANDLERS, InternalErrorMiddleware
+from modelreg.server.guard import Gate
 from modelreg.server.logging import AccessLog, AccessLogMiddleware
 from modelreg.server.read_cache import ReadCache
-from modelreg.server.routes import artifacts, experiments, logged_models, meta, registry, runs
+from modelreg.server.routes import artifacts, auth, experiments, logged_models, meta, registry, runs
 from modelreg.server.routing import Endpoint, ExactPathRouter, build_routes
 from modelreg.server.runner import Runner
 from modelreg.server.settings import ServerSettings
 from modelreg.service.assembly import build_services
+from modelreg.service.auth import GrantPolicy, parse_level
 
 logger = logging.getLogger("modelreg.server")
 
@@ -44,6 +48,7 @@ def endpoints() -> list[Endpoint]:
         *runs.ENDPOINTS,
         *logged_models.ENDPOINTS,
         *artifacts.ENDPOINTS,
+        *auth.ENDPOINTS,
     ]
     document = functools.cache(lambda: orjson.dumps(openapi.document(table)))
     table.append(meta.openapi_endpoint(document))
@@ -68,11 +73,17 @@ class ModelregApp:
 def create_app(settings: Settings, server: ServerSettings | None = None) -> ModelregApp:
     """The modelreg server as an ASGI app: MLflow's REST API and artifact proxy."""
     server = server or ServerSettings()
+    # With --auth, every search keeps only what its caller may read (in SQL).
+    grants = GrantPolicy(parse_level(server.default_permission)) if server.auth else None
     # A server always serves artifacts through its proxy and refuses external paths
     # (Settings.served); only the embedded client runs with the settings as given.
-    services = build_services(settings.served(actor=ANONYMOUS))
+    services = build_services(settings.served(actor=ANONYMOUS), grants=grants)
     runner = Runner(server.threads)
     access = AccessLog()
+    gate = None
+    if server.auth:
+        authenticator = Authenticator(services.auth, runner, ttl_seconds=server.auth_cache_seconds)
+        gate = Gate(authenticator, Authorizer(services.auth), runner)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -88,7 +99,7 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Mode
 
     context = AppContext(services, runner, server)
     cache = ReadCache(server.read_cache_entries) if server.read_cache_entries else None
-    api = Api(services, runner, server.max_json_body_bytes, cache)
+    api = Api(services, runner, server.max_json_body_bytes, cache, gate)
     routes = build_routes(endpoints(), context, api)
     inner = Starlette(
         middleware=[
@@ -100,4 +111,5 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Mode
     # Starlette builds a plain Router; ours adds the exact-path lookup (ExactPathRouter).
     inner.router = ExactPathRouter(routes.starlette, lifespan)
     inner.state.services = services
+    inner.state.gate = gate
     return ModelregApp(ApiRouter(api, routes.api, inner, access), inner)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from modelreg.config import Settings
 from modelreg.errors import RegistryError
 from modelreg.server.app import ModelregApp, create_app
+from modelreg.server.auth_setup import exposure_warning, prepare_auth
 from modelreg.server.logging import log_config
 from modelreg.server.protocol import ClientLimits, GuardedHttpProtocol, connection_cap
 from modelreg.server.settings import ServerSettings
@@ -47,12 +48,17 @@ def serve(settings: Settings, server: ServerSettings) -> None:
     """
     import uvicorn
 
+    warning = exposure_warning(server.host, server.auth)
+    if warning:
+        logger.warning("%s", warning)
     workers = server.worker_count
     if workers == 1:
         # Served by this process: build the app once; its lifespan check then finds
         # the schema already verified.
         app = create_app(settings, server)
         app.state.services.db.ensure_schema()
+        if server.auth:
+            prepare_auth(app.state.services.auth, os.environ)
         config = _config(app, server, workers=1, factory=False)
         runner = uvicorn.Server(config)
         runner.run()
@@ -65,6 +71,8 @@ def serve(settings: Settings, server: ServerSettings) -> None:
     services = build_services(settings)
     try:
         services.db.ensure_schema()
+        if server.auth:
+            prepare_auth(services.auth, os.environ)
     finally:
         services.db.dispose()
     factory = functools.partial(_worker_app, settings, server, os.getpid())

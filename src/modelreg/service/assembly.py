@@ -16,6 +16,8 @@ from modelreg.errors import InvalidArgument
 from modelreg.principal import Principal
 from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
 from modelreg.service.artifact_proxy import ArtifactProxy
+from modelreg.service.auth.policy import GrantPolicy
+from modelreg.service.auth.service import AuthService
 from modelreg.service.registry import RegistryService
 from modelreg.service.snapshots import open_snapshotter
 from modelreg.service.tracking import TrackingService
@@ -31,6 +33,8 @@ class Services:
     tracking: TrackingService
     # Reads and writes the artifact store for remote clients (the server's proxy).
     artifacts: ArtifactProxy
+    # Users, tokens, groups and grants (enforced by a server with --auth).
+    auth: AuthService
 
     def as_actor(self, actor: str | Principal) -> Services:
         """The same services acting for ``actor`` (a request's caller, a job's owner)."""
@@ -39,8 +43,14 @@ class Services:
         )
 
 
-def build_services(settings: Settings, *, database: Database | None = None) -> Services:
-    """The services for ``settings``; ``database`` shares an already-open one."""
+def build_services(
+    settings: Settings, *, database: Database | None = None, grants: GrantPolicy | None = None
+) -> Services:
+    """The services for ``settings``; ``database`` shares an already-open one.
+
+    ``grants`` (a server with ``--auth``) restricts every search to what the acting
+    principal may read.
+    """
     if is_http_uri(settings.tracking_uri):
         raise InvalidArgument(
             f"modelreg stores its metadata in a database, not at {settings.tracking_uri}:"
@@ -61,10 +71,13 @@ def build_services(settings: Settings, *, database: Database | None = None) -> S
     snapshotter = open_snapshotter(locations, settings.artifact_root)
     return Services(
         db=db,
-        registry=RegistryService(db, actor=settings.actor, snapshotter=snapshotter),
-        tracking=TrackingService(db, locations, actor=settings.actor, artifacts=snapshotter.store),
+        registry=RegistryService(db, actor=settings.actor, snapshotter=snapshotter, grants=grants),
+        tracking=TrackingService(
+            db, locations, actor=settings.actor, artifacts=snapshotter.store, grants=grants
+        ),
         # The proxy serves the store the registry copies into: one destination.
         artifacts=ArtifactProxy(snapshotter.store),
+        auth=AuthService(db, grants),
     )
 
 
