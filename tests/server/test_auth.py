@@ -309,3 +309,23 @@ def test_artifact_proxy_needs_read_on_the_experiment(env: AuthEnv) -> None:
     listing = "/api/2.0/mlflow-artifacts/artifacts"
     assert env.call("bob", "GET", listing).status_code == 403
     assert env.call("admin", "GET", listing).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["9223372036854775808", "-1", "١٢", " 1", "1e3", ""])
+def test_hostile_ids_in_checks_never_yield_a_5xx(env: AuthEnv, value: str) -> None:
+    requests: list[tuple[str, str, dict[str, Any]]] = [
+        ("GET", f"{API}/experiments/get", {"params": {"experiment_id": value}}),
+        ("POST", f"{API}/runs/search", {"json": {"experiment_ids": [value]}}),
+        ("GET", f"/api/2.0/mlflow-artifacts/artifacts/{value}/x", {}),
+        ("GET", f"{API3}/roles/get", {"params": {"role_id": value}}),
+        ("POST", f"{TOKENS}/revoke", {"json": {"token_id": value}}),
+        (
+            "GET",
+            f"{API3}/users/permissions/get",
+            {"params": {"resource_type": "experiment", "resource_id": value}},
+        ),
+    ]
+    for method, path, kwargs in requests:
+        for user in ("bob", "admin"):
+            response = env.call(user, method, path, **kwargs)
+            assert response.status_code < 500, (path, response.text)

@@ -148,6 +148,14 @@ def _denied(what: str) -> PermissionDenied:
     return PermissionDenied(f"Permission denied: {what}.")
 
 
+def _experiment_number(text: str) -> int | None:
+    """An experiment id a database can hold; None for anything else (the handler
+    answers 400 for a malformed one)."""
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        return None
+    return int(text)
+
+
 def _text(params: Params, name: str) -> str | None:
     value = params.value(name)
     if value is None or value == "":
@@ -249,9 +257,8 @@ class Authorizer:
             keys = [] if key is None else [key]
         for key in keys:
             if lookup == "experiment":
-                try:
-                    number: Any = int(key)
-                except ValueError:
+                number = _experiment_number(key.strip())
+                if number is None:
                     continue  # the handler answers 400 for a malformed id
                 self._need(principal, "experiment", number, level, f"experiment {number}")
             else:
@@ -286,8 +293,8 @@ class Authorizer:
             return  # the handler answers 400
         if kind == "registered_model":
             self._need(principal, "model", key, level, f"model '{key[:256]}'")
-        elif kind == "experiment" and key.isdigit():
-            self._need(principal, "experiment", int(key), level, f"experiment {key}")
+        elif kind == "experiment" and (number := _experiment_number(key)) is not None:
+            self._need(principal, "experiment", number, level, f"experiment {key}")
         else:
             # Anything else is refused by the handler for an admin; deny everyone else.
             raise _denied(f"{level.name} on the resource is required")
@@ -298,8 +305,9 @@ class Authorizer:
         path = (_text(params, requirement.from_field) or "").lstrip("/")
         first, _, rest = path.partition("/")
         level = requirement.level
-        if first.isdigit():
-            self._need(principal, "experiment", int(first), level, f"experiment {first}")
+        number = _experiment_number(first)
+        if number is not None:
+            self._need(principal, "experiment", number, level, f"experiment {first}")
             return
         if first == REGISTRY_PREFIX and rest and level == Level.READ:
             folder = f"{REGISTRY_PREFIX}/{rest.partition('/')[0]}"

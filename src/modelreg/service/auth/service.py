@@ -238,7 +238,7 @@ class AuthService:
         with self.db.write() as conn:
             store = AuthStore(conn)
             row = self._require_user(store, username)
-            if not store.revoke_token(int(row.id), token_id):
+            if not 0 <= token_id < 2**31 or not store.revoke_token(int(row.id), token_id):
                 raise NotFound(f"Token {token_id} of user {username} not found")
         self._changed()
 
@@ -250,7 +250,7 @@ class AuthService:
         return Role(role_id, name, description)
 
     def _require_role(self, store: AuthStore, role_id: int) -> Any:
-        row = store.group(role_id)
+        row = store.group(role_id) if 0 <= role_id < 2**31 else None
         if row is None:
             raise NotFound(f"Role with id={role_id} not found")
         return row
@@ -328,10 +328,10 @@ class AuthService:
                 raise NotFound(f"Registered Model with name={resource_id[:256]} not found")
             return "model", model_id
         if resource_type == "experiment":
-            try:
-                experiment_id = int(resource_id)
-            except (TypeError, ValueError):
-                raise InvalidArgument(f"Invalid experiment id {str(resource_id)[:50]!r}.") from None
+            text = str(resource_id)
+            if not text.isascii() or not text.isdigit() or len(text) > 18:
+                raise InvalidArgument(f"Invalid experiment id {text[:50]!r}: use its number.")
+            experiment_id = int(text)
             exists, _ = store.levels("experiment", experiment_id, ("",))
             if not exists:
                 raise NotFound(f"No Experiment with id={experiment_id} exists")
