@@ -231,3 +231,7 @@ class Lineage:
     logged_model: LoggedModel | None
     git_commit: str | None
     datasets: list[DatasetInput] = field(default_factory=list)
+    # With --auth: the version names a run / logged model the reader may not read. It
+    # exists and is hidden; nothing else about it is shown (run and logged_model: None).
+    hidden_run_id: str | None = None
+    hidden_logged_model_id: str | None = None

@@ -52,3 +52,13 @@ def live_server(app: Starlette) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=20)
+
+
+# The --auth tests' app, cast and live server (tests/server/auth_env.py).
+from tests.server.auth_env import (  # noqa: E402, F401
+    auth_app,
+    auth_server_settings,
+    env,
+    fast_hashes,
+    live_env,
+)

@@ -11,6 +11,8 @@ from modelreg._version import __version__
 from modelreg.cli.db import db
 from modelreg.cli.events import events
 from modelreg.cli.server import server
+from modelreg.cli.tokens import tokens
+from modelreg.cli.users import users
 from modelreg.cli.webhooks import webhooks
 from modelreg.cli.worker import worker
 
@@ -27,5 +29,7 @@ main.add_command(server)
 main.add_command(events)
 main.add_command(worker)
 main.add_command(webhooks)
+main.add_command(users)
+main.add_command(tokens)
 
 __all__ = ["main"]

@@ -77,6 +77,19 @@ if TYPE_CHECKING:
     "Default: 'artifacts' beside a SQLite database, else ./.modelreg/artifacts.",
 )
 @click.option(
+    "--auth",
+    is_flag=True,
+    help="Require credentials (HTTP Basic or a Bearer token) and enforce grants. "
+    "The first admin comes from MODELREG_ADMIN_USERNAME/MODELREG_ADMIN_PASSWORD.",
+)
+@click.option(
+    "--default-permission",
+    type=click.Choice(["NO_PERMISSIONS", "READ", "USE", "EDIT", "MANAGE"]),
+    default="NO_PERMISSIONS",
+    show_default=True,
+    help="With --auth: a user's level on a model or experiment they have no grant on.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
     default="info",
@@ -102,13 +115,17 @@ def server(
     health_timeout: float,
     backend_store_uri: str | None,
     artifacts_destination: str | None,
+    auth: bool,
+    default_permission: str,
     log_level: str,
     webhook_worker: bool,
 ) -> None:
     """Serve the registry over MLflow's REST API (needs the ``server`` extra).
 
-    Until authentication exists, every change is attributed to the HTTP Basic
-    username the client sends (unverified), else to "anonymous".
+    With --auth, every request but /health and /version needs credentials and every
+    change is attributed to the authenticated user. Without it (for a loopback-only
+    or trusted setup), changes are attributed to the HTTP Basic username the client
+    claims (unverified), else to "anonymous"; see docs/security.md.
     """
     try:
         from modelreg.server.main import serve
@@ -135,5 +152,7 @@ def server(
             health_timeout_seconds=health_timeout,
             log_level=cast("LogLevel", log_level),
             webhook_worker=webhook_worker,
+            auth=auth,
+            default_permission=default_permission,
         ),
     )

@@ -19,7 +19,7 @@ from modelreg.client.history_client import HistoryMethods
 from modelreg.client.tracking_client import TrackingMethods
 from modelreg.config import Settings, get_registry_uri, is_http_uri, normalize_tracking_uri
 from modelreg.entities import STAGES, ModelVersion, PagedList, RegisteredModel
-from modelreg.errors import InvalidArgument, NotFound
+from modelreg.errors import InvalidArgument, NotFound, PermissionDenied
 from modelreg.limits import SEARCH_MODELS_DEFAULT, SEARCH_VERSIONS_DEFAULT
 from modelreg.protocols import Registry
 from modelreg.tracking_entities import Lineage
@@ -193,9 +193,9 @@ class MlflowClient(TrackingMethods, ArtifactMethods, ApprovalMethods, HistoryMet
         found = self._registry.get_model_version(name, version)
         # A version may name a run or logged model this registry never saw (registered
         # from another tracking server): lineage then stops at what is known.
-        logged = _or_none(self._tracking.get_logged_model, found.model_id)
+        logged, logged_hidden = _readable(self._tracking.get_logged_model, found.model_id)
         run_id = found.run_id or (logged.source_run_id if logged else None)
-        run = _or_none(self._tracking.get_run, run_id)
+        run, run_hidden = _readable(self._tracking.get_run, run_id)
         return Lineage(
             name=found.name,
             version=found.version,
@@ -204,6 +204,8 @@ class MlflowClient(TrackingMethods, ArtifactMethods, ApprovalMethods, HistoryMet
             logged_model=logged,
             git_commit=run.data.tags.get("mlflow.source.git.commit") if run else None,
             datasets=list(run.inputs.dataset_inputs) if run else [],
+            hidden_run_id=run_id if run_hidden else None,
+            hidden_logged_model_id=found.model_id if logged_hidden else None,
         )
 
     def set_model_version_tag(
@@ -257,6 +259,15 @@ def _or_none(fetch: Callable[[str], _T], key: str | None) -> _T | None:
         return fetch(key)
     except NotFound:
         return None
+
+
+def _readable(fetch: Callable[[str], _T], key: str | None) -> tuple[_T | None, bool]:
+    """``fetch(key)``, None if unknown; and whether it exists but the caller may not
+    read it (a server with --auth answers 403: lineage says so and shows nothing)."""
+    try:
+        return _or_none(fetch, key), False
+    except PermissionDenied:
+        return None, True
 
 
 def _required(field: str, value: str | None) -> str:

@@ -22,7 +22,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 from starlette.requests import Request
@@ -30,6 +30,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modelreg.errors import RegistryError
+from modelreg.server.auth_gate import AuthFailure
 from modelreg.server.body import ClientGone, RequestHeaders, read_request
 from modelreg.server.context import Call, principal_from_authorization
 from modelreg.server.errors import (
@@ -41,6 +42,9 @@ from modelreg.server.errors import (
 from modelreg.server.logging import AccessLog
 from modelreg.server.nul import refuse_nul
 from modelreg.server.read_cache import ReadCache
+
+if TYPE_CHECKING:
+    from modelreg.server.guard import Gate
 from modelreg.server.runner import Runner
 from modelreg.service.assembly import Services
 
@@ -61,6 +65,10 @@ class JsonCall:
 
     handler: Handler
     inline: bool
+    # With --auth (modelreg.server.guard): the endpoint's declared requirement, and the
+    # handler preceded by its check.
+    requirement: Any = None
+    checked: Handler | None = None
 
 
 class Api:
@@ -71,12 +79,19 @@ class Api:
     """
 
     def __init__(
-        self, services: Services, runner: Runner, limit: int, cache: ReadCache | None = None
+        self,
+        services: Services,
+        runner: Runner,
+        limit: int,
+        cache: ReadCache | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.services = services
         self.runner = runner
         self.limit = limit
         self.cache = cache
+        # Set with --auth: every call is authenticated and checked (modelreg.server.guard).
+        self.gate = gate
 
     async def respond(
         self,
@@ -86,17 +101,30 @@ class Api:
         query_string: bytes,
         path_params: Mapping[str, str] | None,
         receive: Receive,
+        client: str | None = None,
     ) -> tuple[int, bytes, Headers | None]:
         """Status, body and extra headers; :class:`ClientGone` if the client left."""
         try:
+            gate = self.gate
+            if gate is None:
+                principal = principal_from_authorization(headers.authorization)
+            else:
+                # Before the body is read: a caller without credentials sends nothing more.
+                principal = await gate.principal(call.requirement, headers.authorization, client)
             params, raw = await read_request(method, headers, query_string, receive, self.limit)
             if path_params:
                 refuse_nul(path_params)
                 params = params.with_path(path_params)
-            principal = principal_from_authorization(headers.authorization)
             request = Call(self.services, principal, params)
+            handler = call.handler
+            if gate is not None:
+                if not call.inline and call.checked is not None:
+                    handler = call.checked  # the check runs on the handler's thread
+                else:
+                    # Decided before any cached response is served.
+                    gate.authorizer.check_inline(call.requirement, principal, params)
             if not call.inline:
-                result = await self.runner.run(call.handler, request)
+                result = await self.runner.run(handler, request)
                 return 200, orjson.dumps(result) if result else _EMPTY, None
             cache = self.cache
             if cache is None or path_params:
@@ -117,6 +145,8 @@ class Api:
             return 200, body, None
         except RegistryError as error:
             return registry_error_parts(error)
+        except AuthFailure as failure:
+            return failure.status, failure.body, failure.headers
 
     def starlette_endpoint(self, call: JsonCall) -> Callable[[Request], Any]:
         """The same call as a Starlette endpoint, for paths with parameters."""
@@ -131,6 +161,7 @@ class Api:
                     scope["query_string"],
                     request.path_params,
                     request.receive,
+                    scope["client"][0] if scope.get("client") else None,
                 )
             except ClientGone:
                 return Response(status_code=400)  # nobody is there to read it
@@ -190,6 +221,7 @@ class ApiRouter:
                     scope["query_string"],
                     None,
                     receive,
+                    scope["client"][0] if scope.get("client") else None,
                 )
             except ClientGone:
                 return

@@ -22,13 +22,18 @@ from modelreg.config import Settings
 from modelreg.errors import RegistryError
 from modelreg.server import openapi
 from modelreg.server.api import Api, ApiRouter
+from modelreg.server.auth_gate import Authenticator
+from modelreg.server.authz import Authorizer
 from modelreg.server.context import ANONYMOUS, AppContext
 from modelreg.server.errors import EXCEPTION_HANDLERS, InternalErrorMiddleware
+from modelreg.server.guard import Gate
 from modelreg.server.logging import AccessLog, AccessLogMiddleware
 from modelreg.server.read_cache import ReadCache
+from modelreg.server.route_permissions import declared
 from modelreg.server.routes import (
     approvals,
     artifacts,
+    auth,
     databricks_meta,
     databricks_webhooks,
     experiments,
@@ -43,6 +48,7 @@ from modelreg.server.routing import Endpoint, ExactPathRouter, build_routes
 from modelreg.server.runner import Runner
 from modelreg.server.settings import ServerSettings
 from modelreg.service.assembly import build_services
+from modelreg.service.auth import GrantPolicy, parse_level
 from modelreg.service.webhooks import DeliveryWorker
 
 logger = logging.getLogger("modelreg.server")
@@ -50,19 +56,22 @@ logger = logging.getLogger("modelreg.server")
 
 def endpoints() -> list[Endpoint]:
     """Every endpoint the app serves, the OpenAPI document's own route included."""
-    table: list[Endpoint] = [
-        *meta.ENDPOINTS,
-        *registry.ENDPOINTS,
-        *experiments.ENDPOINTS,
-        *runs.ENDPOINTS,
-        *logged_models.ENDPOINTS,
-        *artifacts.ENDPOINTS,
-        *approvals.ENDPOINTS,
-        *history.ENDPOINTS,
-        *webhook_routes.ENDPOINTS,
-        *databricks_webhooks.ENDPOINTS,
-        *databricks_meta.ENDPOINTS,
-    ]
+    table: list[Endpoint] = declared(
+        [
+            *meta.ENDPOINTS,
+            *registry.ENDPOINTS,
+            *experiments.ENDPOINTS,
+            *runs.ENDPOINTS,
+            *logged_models.ENDPOINTS,
+            *artifacts.ENDPOINTS,
+            *approvals.ENDPOINTS,
+            *history.ENDPOINTS,
+            *webhook_routes.ENDPOINTS,
+            *databricks_webhooks.ENDPOINTS,
+            *databricks_meta.ENDPOINTS,
+            *auth.ENDPOINTS,
+        ]
+    )
     document = functools.cache(lambda: orjson.dumps(openapi.document(table)))
     table.append(meta.openapi_endpoint(document))
     return table
@@ -86,11 +95,17 @@ class ModelregApp:
 def create_app(settings: Settings, server: ServerSettings | None = None) -> ModelregApp:
     """The modelreg server as an ASGI app: MLflow's REST API and artifact proxy."""
     server = server or ServerSettings()
+    # With --auth, every search keeps only what its caller may read (in SQL).
+    grants = GrantPolicy(parse_level(server.default_permission)) if server.auth else None
     # A server always serves artifacts through its proxy and refuses external paths
     # (Settings.served); only the embedded client runs with the settings as given.
-    services = build_services(settings.served(actor=ANONYMOUS))
+    services = build_services(settings.served(actor=ANONYMOUS), grants=grants)
     runner = Runner(server.threads)
     access = AccessLog()
+    gate = None
+    if server.auth:
+        authenticator = Authenticator(services.auth, runner, ttl_seconds=server.auth_cache_seconds)
+        gate = Gate(authenticator, Authorizer(services.auth), runner)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -117,7 +132,7 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Mode
 
     context = AppContext(services, runner, server)
     cache = ReadCache(server.read_cache_entries) if server.read_cache_entries else None
-    api = Api(services, runner, server.max_json_body_bytes, cache)
+    api = Api(services, runner, server.max_json_body_bytes, cache, gate)
     routes = build_routes(endpoints(), context, api)
     inner = Starlette(
         middleware=[
@@ -129,4 +144,5 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Mode
     # Starlette builds a plain Router; ours adds the exact-path lookup (ExactPathRouter).
     inner.router = ExactPathRouter(routes.starlette, lifespan)
     inner.state.services = services
+    inner.state.gate = gate
     return ModelregApp(ApiRouter(api, routes.api, inner, access), inner)

@@ -1,8 +1,10 @@
 """What a handler gets: the services, the caller, and the request's fields.
 
-Until authentication exists, the caller ("actor", recorded on every event) is the
-*claimed* HTTP Basic username, unverified, or ``anonymous`` when there is none. It is
-audit attribution only: no decision depends on it yet.
+With ``--auth`` the caller is the principal its credentials were verified as
+(:mod:`modelreg.server.auth_gate`), checked against the route's declared requirement
+(:mod:`modelreg.server.guard`). Without it, the caller ("actor", recorded on every
+event) is the *claimed* HTTP Basic username, unverified, or ``anonymous`` when there
+is none: audit attribution only, no decision depends on it.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ class Call:
 
 
 def principal_from_authorization(header: str | None) -> Principal:
-    """The caller of a request: the claimed Basic name, unverified (auth is off)."""
+    """The caller of a request when auth is off: the claimed Basic name, unverified."""
     return Principal(actor_from_authorization(header))
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from modelreg.config import Settings
 from modelreg.errors import RegistryError
 from modelreg.server.app import ModelregApp, create_app
+from modelreg.server.auth_setup import exposure_warning, prepare_auth
 from modelreg.server.destination import check_artifacts_destination
 from modelreg.server.logging import log_config
 from modelreg.server.protocol import ClientLimits, GuardedHttpProtocol, connection_cap
@@ -49,6 +50,9 @@ def serve(settings: Settings, server: ServerSettings) -> None:
     """
     import uvicorn
 
+    warning = exposure_warning(server.host, server.auth)
+    if warning:
+        logger.warning("%s", warning)
     workers = server.worker_count
     if workers == 1:
         # Served by this process: build the app once; its lifespan check then finds
@@ -56,6 +60,8 @@ def serve(settings: Settings, server: ServerSettings) -> None:
         app = create_app(settings, server)
         app.state.services.db.ensure_schema()
         check_artifacts_destination(app.state.services.artifacts.store)
+        if server.auth:
+            prepare_auth(app.state.services.auth, os.environ)
         config = _config(app, server, workers=1, factory=False)
         runner = uvicorn.Server(config)
         runner.run()
@@ -69,6 +75,8 @@ def serve(settings: Settings, server: ServerSettings) -> None:
     try:
         services.db.ensure_schema()
         check_artifacts_destination(services.artifacts.store)
+        if server.auth:
+            prepare_auth(services.auth, os.environ)
     finally:
         services.db.dispose()
     factory = functools.partial(_worker_app, settings, server, os.getpid())

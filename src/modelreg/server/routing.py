@@ -27,6 +27,7 @@ from starlette.routing import BaseRoute, Route, Router
 from starlette.types import Lifespan, Receive, Scope, Send
 
 from modelreg.server.api import Api, Handler, JsonCall
+from modelreg.server.authz import Requirement
 from modelreg.server.context import AppContext
 from modelreg.server.schemas import Schema
 
@@ -73,6 +74,9 @@ class Endpoint:
     response_media_type: str = "application/json"
     request_media_type: str = "application/json"
     tag: str = "registry"
+    # What the caller must be allowed (modelreg.server.authz): enforced with --auth.
+    # Every endpoint declares one; tests/server/test_auth_coverage.py fails otherwise.
+    permission: Requirement | None = None
 
     def __post_init__(self) -> None:
         given = [f for f in (self.handler, self.raw, self.bind) if f is not None]
@@ -115,9 +119,19 @@ def build_routes(endpoints: Iterable[Endpoint], context: AppContext, api: Api) -
     # are a network round trip away, so their reads take a thread too.
     sqlite = context.services.db.dialect == "sqlite"
 
+    gate = api.gate
+
     def json_call(endpoint: Endpoint) -> JsonCall:
         assert endpoint.handler is not None
-        return JsonCall(endpoint.handler, inline=endpoint.bounded_read and sqlite)
+        inline = endpoint.bounded_read and sqlite
+        if gate is None:
+            return JsonCall(endpoint.handler, inline=inline)
+        requirement = _required(endpoint)
+        checked = gate.checked(requirement, endpoint.handler)
+        return JsonCall(endpoint.handler, inline, requirement, checked)
+
+    def raw(endpoint: Endpoint, inner: RawEndpoint) -> RawEndpoint:
+        return inner if gate is None else gate.guard_raw(_required(endpoint), inner)
 
     table: dict[str, dict[str, JsonCall]] = {}
     routes: list[BaseRoute] = []
@@ -131,12 +145,23 @@ def build_routes(endpoints: Iterable[Endpoint], context: AppContext, api: Api) -
             if endpoint.handler is not None:
                 serve[method] = api.starlette_endpoint(json_call(endpoint))
             elif endpoint.bind is not None:
-                serve[method] = endpoint.bind(context)
+                serve[method] = raw(endpoint, endpoint.bind(context))
             else:
                 assert endpoint.raw is not None
-                serve[method] = endpoint.raw
+                serve[method] = raw(endpoint, endpoint.raw)
         routes.append(Route(path, _dispatcher(serve), methods=list(serve)))
     return Routes(table, routes)
+
+
+def _required(endpoint: Endpoint) -> Requirement:
+    """The endpoint's declared requirement; a server with --auth refuses to mount one
+    without (fail closed, never an exceptions list to forget)."""
+    if endpoint.permission is None:
+        raise ValueError(
+            f"{endpoint.operation_id}: declare permission= (modelreg.server.authz) "
+            "so the endpoint can be served with --auth"
+        )
+    return endpoint.permission
 
 
 class ExactPathRouter(Router):

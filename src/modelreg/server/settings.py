@@ -66,6 +66,13 @@ class ServerSettings:
     access_log: bool = True
     # Deliver webhooks from this process (off when `modelreg worker` processes do it).
     webhook_worker: bool = True
+    # ---- authentication (docs/security.md)
+    # Every request but /health and /version needs credentials; grants are enforced.
+    auth: bool = False
+    # The level a user has on a model or experiment without a grant (MLflow's names).
+    default_permission: str = "NO_PERMISSIONS"
+    # Seconds a verified credential's principal is kept per worker.
+    auth_cache_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

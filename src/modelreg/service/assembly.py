@@ -17,6 +17,8 @@ from modelreg.principal import Principal
 from modelreg.service.approvals import ApprovalsService
 from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
 from modelreg.service.artifact_proxy import ArtifactProxy
+from modelreg.service.auth.policy import GrantPolicy
+from modelreg.service.auth.service import AuthService
 from modelreg.service.registry import RegistryService
 from modelreg.service.snapshots import open_snapshotter
 from modelreg.service.tracking import TrackingService
@@ -37,6 +39,8 @@ class Services:
     approvals: ApprovalsService
     # Webhook subscriptions and deliveries (the worker is built from the same settings).
     webhooks: WebhookService
+    # Users, tokens, groups and grants (enforced by a server with --auth).
+    auth: AuthService
 
     def as_actor(self, actor: str | Principal) -> Services:
         """The same services acting for ``actor`` (a request's caller, a job's owner)."""
@@ -49,8 +53,14 @@ class Services:
         )
 
 
-def build_services(settings: Settings, *, database: Database | None = None) -> Services:
-    """The services for ``settings``; ``database`` shares an already-open one."""
+def build_services(
+    settings: Settings, *, database: Database | None = None, grants: GrantPolicy | None = None
+) -> Services:
+    """The services for ``settings``; ``database`` shares an already-open one.
+
+    ``grants`` (a server with ``--auth``) restricts every search to what the acting
+    principal may read.
+    """
     if is_http_uri(settings.tracking_uri):
         raise InvalidArgument(
             f"modelreg stores its metadata in a database, not at {settings.tracking_uri}:"
@@ -69,16 +79,19 @@ def build_services(settings: Settings, *, database: Database | None = None) -> S
         allow_external=settings.allow_external_artifacts,
     )
     snapshotter = open_snapshotter(locations, settings.artifact_root)
-    registry = RegistryService(db, actor=settings.actor, snapshotter=snapshotter)
+    registry = RegistryService(db, actor=settings.actor, snapshotter=snapshotter, grants=grants)
     return Services(
         db=db,
         registry=registry,
-        tracking=TrackingService(db, locations, actor=settings.actor, artifacts=snapshotter.store),
+        tracking=TrackingService(
+            db, locations, actor=settings.actor, artifacts=snapshotter.store, grants=grants
+        ),
         # The proxy serves the store the registry copies into: one destination. Copies
         # are reached only through their version (resolved on every request).
         artifacts=ArtifactProxy(snapshotter.store, registry.version_files),
         approvals=ApprovalsService(db, actor=settings.actor, snapshotter=snapshotter),
         webhooks=WebhookService(db, settings.webhooks or webhook_settings(), actor=settings.actor),
+        auth=AuthService(db, grants),
     )
 
 

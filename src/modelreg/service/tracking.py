@@ -38,6 +38,7 @@ from modelreg.principal import Principal, as_principal
 from modelreg.protocols import Tracking
 from modelreg.service import event_log
 from modelreg.service.artifact_locations import ArtifactLocations, is_absolute_location
+from modelreg.service.auth.policy import GrantPolicy
 from modelreg.service.clock import Clock, now_ms
 from modelreg.service.paging import fetch_page
 from modelreg.store.database import Database
@@ -95,8 +96,11 @@ class TrackingService(Tracking):
         actor: str | Principal = "unknown",
         clock: Clock = now_ms,
         artifacts: ArtifactStore | None = None,
+        grants: GrantPolicy | None = None,
     ) -> None:
         self.db = db
+        # Set with ``--auth``: searches keep only what the principal may read.
+        self.grants = grants
         self.locations = locations
         self.principal = as_principal(actor)
         self.actor = self.principal.name
@@ -109,7 +113,12 @@ class TrackingService(Tracking):
     def as_actor(self, actor: str | Principal) -> Self:
         """The same service acting for ``actor`` (the server passes the caller in)."""
         return type(self)(
-            self.db, self.locations, actor=actor, clock=self.clock, artifacts=self._artifacts
+            self.db,
+            self.locations,
+            actor=actor,
+            clock=self.clock,
+            artifacts=self._artifacts,
+            grants=self.grants,
         )
 
     def _record(self, conn: Connection, now: int, *recorded: events.DomainEvent) -> None:
@@ -173,11 +182,12 @@ class TrackingService(Tracking):
         )
         parsed = filters.parse_experiment_filter(filter_string, self.db.filter_limits)
         order = filters.parse_experiment_order_by(order_by)
+        visible = None if self.grants is None else self.grants.visibility(self.principal)
 
         def fetch(offset: int, count: int) -> list[Experiment]:
             with self.db.read() as conn:
                 store = TrackingStore(conn)
-                found = store.search_experiments(stages, parsed, order, offset, count)
+                found = store.search_experiments(stages, parsed, order, offset, count, visible)
             return [self._located(e) for e in found]
 
         return fetch_page(fetch, page_token, limit)

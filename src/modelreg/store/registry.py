@@ -30,6 +30,7 @@ from modelreg.entities import STAGE_ARCHIVED, STAGES, ModelVersion, RegisteredMo
 from modelreg.errors import AlreadyExists
 from modelreg.filters import Condition, OrderKey
 from modelreg.store import search
+from modelreg.store.auth import Visibility
 from modelreg.store.prepared import Prepared, PreparedCache, PreparedLists
 from modelreg.store.rows import (
     MODEL_COLUMN_NAMES,
@@ -334,13 +335,19 @@ class RegistryStore:
         order: Sequence[OrderKey],
         offset: int,
         limit: int,
+        visible: Visibility | None = None,
     ) -> list[RegisteredModel]:
         def build() -> Any:
             query = select(rm).where(*search.where(filters, search.REGISTERED_MODELS))
+            if visible is not None:  # --auth: only what the caller may read, in SQL
+                query = query.where(visible.models(rm.c.id))
             return _paged(search.order_registered_models(query, order))
 
-        statement = _MODEL_SEARCHES.get((search.shape(filters), tuple(order)), build)
+        shape = (search.shape(filters), tuple(order), visible and visible.shape)
+        statement = _MODEL_SEARCHES.get(shape, build)
         params = {**search.filter_params(filters), "offset": offset, "limit": limit}
+        if visible is not None:
+            params.update(visible.params())
         rows = statement.all(self.conn, params)
         ids = [row[0] for row in rows]  # by position (MODEL_COLUMN_NAMES): cheaper
         tags, aliases = self.model_tags_and_aliases(ids)
@@ -484,6 +491,7 @@ class RegistryStore:
         order: Sequence[OrderKey],
         offset: int,
         limit: int,
+        visible: Visibility | None = None,
     ) -> list[ModelVersion]:
         def build() -> Any:
             query = (
@@ -491,10 +499,15 @@ class RegistryStore:
                 .select_from(_VERSIONS_WITH_NAME)
                 .where(*search.where(filters, search.MODEL_VERSIONS))
             )
+            if visible is not None:  # --auth: only versions of readable models, in SQL
+                query = query.where(visible.models(mv.c.model_id))
             return _paged(search.order_model_versions(query, order))
 
-        statement = _VERSION_SEARCHES.get((search.shape(filters), tuple(order)), build)
+        shape = (search.shape(filters), tuple(order), visible and visible.shape)
+        statement = _VERSION_SEARCHES.get(shape, build)
         params = {**search.filter_params(filters), "offset": offset, "limit": limit}
+        if visible is not None:
+            params.update(visible.params())
         rows = statement.all(self.conn, params)
         # Positions per VERSION_COLUMN_NAMES: 1 is the version, the last the model id.
         keys = [(row[-1], row[1]) for row in rows]

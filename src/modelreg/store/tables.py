@@ -583,3 +583,80 @@ webhook_cursor = Table(
     Column("last_event_id", BigInteger, nullable=False),
 )
 # ---- webhooks (end)
+
+# ---------------------------------------------------------------- authentication
+# Users, API tokens, groups and per-resource grants (modelreg server --auth; docs/security.md).
+# Grants reference the object's stable id with ON DELETE CASCADE: they die with the
+# object and follow renames. A grant's subject is a user name or ``group:<name>``.
+
+auth_users = Table(
+    "auth_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", _name(256), nullable=False, unique=True),
+    # argon2id, in the PHC string format (algorithm, parameters and salt included).
+    Column("password_hash", String(255), nullable=False),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    # Bumped on every password or admin change: cached principals older than this die.
+    Column("credentials_version", Integer, nullable=False, default=0),
+)
+
+auth_tokens = Table(
+    "auth_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("auth_users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", _name(256), nullable=False),
+    # Hex SHA-256 of the token's 32 random bytes; the token itself is never stored.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("expiry_timestamp", BigInteger, nullable=True),
+    Column("revoked", Boolean, nullable=False, default=False),
+    Index(None, "user_id"),
+)
+
+auth_groups = Table(
+    "auth_groups",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", _name(256), nullable=False, unique=True),
+    Column("description", Text, nullable=True),
+)
+
+auth_group_members = Table(
+    "auth_group_members",
+    metadata,
+    Column("group_id", Integer, ForeignKey("auth_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True),
+    Index(None, "user_id"),
+)
+
+auth_model_grants = Table(
+    "auth_model_grants",
+    metadata,
+    Column(
+        "model_id",
+        Integer,
+        ForeignKey("registered_models.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("subject", _name(262), primary_key=True),
+    # modelreg.service.auth.levels.Level: DENY -1, NO_PERMISSIONS 0 … MANAGE 4.
+    Column("level", Integer, nullable=False),
+    Index(None, "subject", "model_id"),
+)
+
+auth_experiment_grants = Table(
+    "auth_experiment_grants",
+    metadata,
+    Column(
+        "experiment_id",
+        BigInteger,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("subject", _name(262), primary_key=True),
+    Column("level", Integer, nullable=False),
+    Index(None, "subject", "experiment_id"),
+)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from modelreg.errors import AlreadyExists
 from modelreg.store import run_search
+from modelreg.store.auth import Visibility
 from modelreg.store.tables import (
     counters,
     datasets,
@@ -124,11 +125,14 @@ class TrackingStore:
         order: Sequence[OrderKey],
         offset: int,
         limit: int,
+        visible: Visibility | None = None,
     ) -> list[Experiment]:
         query = select(experiments).where(
             experiments.c.lifecycle_stage.in_(stages),
             *run_search.experiment_conditions(parsed),
         )
+        if visible is not None:  # --auth: only what the caller may read, in SQL
+            query = query.where(visible.experiments(experiments.c.experiment_id))
         query = query.order_by(
             *(
                 experiments.c[key.key].asc() if key.ascending else experiments.c[key.key].desc()
@@ -136,6 +140,8 @@ class TrackingStore:
             )
         )
         params = run_search.filter_params(parsed)
+        if visible is not None:
+            params.update(visible.params())
         rows = self.conn.execute(query.offset(offset).limit(limit), params).all()
         ids = [row.experiment_id for row in rows]
         tags: dict[int, dict[str, str]] = defaultdict(dict)

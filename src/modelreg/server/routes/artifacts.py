@@ -32,6 +32,7 @@ from starlette.responses import Response, StreamingResponse
 
 from modelreg.artifacts import CHUNK_SIZE, FileInfo, Upload
 from modelreg.server import wire as w
+from modelreg.server.authz import EDIT, MANAGE, READ, ArtifactPathPermission
 from modelreg.server.context import AppContext, Call
 from modelreg.server.errors import error_response
 from modelreg.server.routing import Endpoint, Field, RawEndpoint, api_paths
@@ -203,6 +204,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         bind=bind_download,
         response_media_type="application/octet-stream",
         tag="artifacts",
+        permission=ArtifactPathPermission(READ, PATH_PARAM),
     ),
     Endpoint(
         "PUT",
@@ -214,6 +216,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         bind=bind_upload,
         request_media_type="application/octet-stream",
         tag="artifacts",
+        permission=ArtifactPathPermission(EDIT, PATH_PARAM),
     ),
     Endpoint(
         "DELETE",
@@ -224,6 +227,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (FILE,),
         delete_artifact,
         tag="artifacts",
+        permission=ArtifactPathPermission(MANAGE, PATH_PARAM),
     ),
     Endpoint(
         "GET",
@@ -234,6 +238,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (Field("path", STRING, description="Folder under the destination; default: root."),),
         list_artifacts,
         tag="artifacts",
+        permission=ArtifactPathPermission(READ, "path"),
     ),
     *(
         Endpoint(
@@ -245,6 +250,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             (FILE,),
             raw=multipart_not_implemented,
             tag="artifacts",
+            permission=ArtifactPathPermission(EDIT, PATH_PARAM),
         )
         for step in ("create", "complete", "abort")
     ),

@@ -10,6 +10,14 @@ from modelreg.codec import tracking as tc
 from modelreg.errors import NotFound
 from modelreg.server import tracking_wire as tw
 from modelreg.server import wire as w
+from modelreg.server.authz import (
+    AUTHENTICATED,
+    EDIT,
+    MANAGE,
+    READ,
+    Creates,
+    ExperimentPermission,
+)
 from modelreg.server.context import Call
 from modelreg.server.routes.tracking_common import (
     ACTIVE_ONLY,
@@ -133,6 +141,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("tags", TAGS),
         ),
         create_experiment,
+        permission=Creates("experiment", result_field="experiment_id"),
     ),
     tracking_endpoint(
         "GET",
@@ -143,6 +152,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (EXPERIMENT_ID,),
         get_experiment,
         bounded_read=True,
+        permission=ExperimentPermission(READ),
     ),
     tracking_endpoint(
         "GET",
@@ -153,6 +163,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (Field("experiment_name", STRING, required=True),),
         get_experiment_by_name,
         bounded_read=True,
+        permission=ExperimentPermission(READ, "experiment_name", "experiment_name"),
     ),
     tracking_endpoint(
         "POST",
@@ -162,6 +173,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"experiments": array(ref("Experiment")), "next_page_token": STRING}),
         EXPERIMENT_SEARCH,
         search_experiments,
+        permission=AUTHENTICATED,
     ),
     tracking_endpoint(
         "GET",
@@ -171,6 +183,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"experiments": array(ref("Experiment")), "next_page_token": STRING}),
         EXPERIMENT_SEARCH,
         search_experiments,
+        permission=AUTHENTICATED,
     ),
     tracking_endpoint(
         "POST",
@@ -180,6 +193,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (EXPERIMENT_ID, KEY, VALUE),
         set_experiment_tag,
+        permission=ExperimentPermission(EDIT),
     ),
     tracking_endpoint(
         "POST",
@@ -189,6 +203,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (EXPERIMENT_ID, KEY),
         delete_experiment_tag,
+        permission=ExperimentPermission(EDIT),
     ),
     tracking_endpoint(
         "POST",
@@ -198,6 +213,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (EXPERIMENT_ID, Field("new_name", STRING, required=True)),
         update_experiment,
+        permission=ExperimentPermission(EDIT),
     ),
     tracking_endpoint(
         "POST",
@@ -207,6 +223,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (EXPERIMENT_ID,),
         delete_experiment,
+        permission=ExperimentPermission(MANAGE),
     ),
     tracking_endpoint(
         "POST",
@@ -216,5 +233,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (EXPERIMENT_ID,),
         restore_experiment,
+        permission=ExperimentPermission(MANAGE),
     ),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from modelreg.codec import tracking as tc
 from modelreg.server import tracking_wire as tw
 from modelreg.server import wire as w
+from modelreg.server.authz import EDIT, MANAGE, READ, ExperimentPermission
 from modelreg.server.context import Call
 from modelreg.server.routes.tracking_common import (
     EXPERIMENT_ID,
@@ -129,6 +130,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("tags", TAGS),
         ),
         create_logged_model,
+        permission=ExperimentPermission(EDIT),
     ),
     tracking_endpoint(
         "GET",
@@ -138,6 +140,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         MODEL,
         (MODEL_ID,),
         get_logged_model,
+        permission=ExperimentPermission(READ, "model_id", "logged_model"),
     ),
     tracking_endpoint(
         "PATCH",
@@ -147,6 +150,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         MODEL,
         (MODEL_ID, Field("status", LOGGED_MODEL_STATUS, required=True)),
         finalize_logged_model,
+        permission=ExperimentPermission(EDIT, "model_id", "logged_model"),
     ),
     tracking_endpoint(
         "DELETE",
@@ -156,6 +160,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (MODEL_ID,),
         delete_logged_model,
+        permission=ExperimentPermission(MANAGE, "model_id", "logged_model"),
     ),
     tracking_endpoint(
         "PATCH",
@@ -165,6 +170,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (MODEL_ID, Field("tags", TAGS)),
         set_logged_model_tags,
+        permission=ExperimentPermission(EDIT, "model_id", "logged_model"),
     ),
     tracking_endpoint(
         "DELETE",
@@ -174,6 +180,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (MODEL_ID, Field("tag_key", STRING, required=True)),
         delete_logged_model_tag,
+        permission=ExperimentPermission(EDIT, "model_id", "logged_model"),
     ),
     tracking_endpoint(
         "POST",
@@ -183,6 +190,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (MODEL_ID, Field("params", TAGS)),
         log_logged_model_params,
+        permission=ExperimentPermission(EDIT, "model_id", "logged_model"),
     ),
     tracking_endpoint(
         "GET",
@@ -200,6 +208,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ),
         ),
         list_logged_model_artifacts,
+        permission=ExperimentPermission(READ, "model_id", "logged_model"),
     ),
     tracking_endpoint(
         "POST",
@@ -222,5 +231,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             *SEARCH_PAGE,
         ),
         search_logged_models,
+        permission=ExperimentPermission(READ, "experiment_ids", many=True),
     ),
 )

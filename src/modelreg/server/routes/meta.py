@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from modelreg._version import __version__
+from modelreg.server.authz import AUTHENTICATED, OPEN
 from modelreg.server.context import AppContext
 from modelreg.server.errors import JsonResponse
 from modelreg.server.routing import Endpoint, RawEndpoint, api_paths
@@ -72,6 +73,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         bind=bind_health,
         response_media_type="text/plain",
         tag="server",
+        permission=OPEN,
     ),
     Endpoint(
         "GET",
@@ -82,6 +84,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         raw=version,
         response_media_type="text/plain",
         tag="server",
+        permission=OPEN,
     ),
     Endpoint(
         "GET",
@@ -91,6 +94,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({key: (STRING if key == "store_type" else BOOLEAN) for key in SERVER_INFO}),
         raw=server_info,
         tag="server",
+        permission=AUTHENTICATED,
     ),
 )
 
@@ -109,4 +113,5 @@ def openapi_endpoint(render: Callable[[], bytes]) -> Endpoint:
         {"type": "object"},
         raw=openapi,
         tag="server",
+        permission=AUTHENTICATED,
     )

@@ -11,6 +11,15 @@ from typing import Any
 from modelreg.codec import registry as rc
 from modelreg.limits import SEARCH_MODELS_DEFAULT, SEARCH_VERSIONS_MAX
 from modelreg.server import wire as w
+from modelreg.server.authz import (
+    AUTHENTICATED,
+    EDIT,
+    MANAGE,
+    READ,
+    Creates,
+    ModelPermission,
+    VersionSource,
+)
 from modelreg.server.context import Call
 from modelreg.server.routing import Endpoint, Field, api_paths
 from modelreg.server.schemas import (
@@ -273,6 +282,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         RM,
         (NAME, Field("tags", TAGS), Field("description", STRING)),
         create_registered_model,
+        permission=Creates("registered_model", from_field="name"),
     ),
     Endpoint(
         "GET",
@@ -283,6 +293,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (NAME,),
         get_registered_model,
         bounded_read=True,
+        permission=ModelPermission(READ),
     ),
     Endpoint(
         "POST",
@@ -292,6 +303,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         RM,
         (NAME, Field("new_name", STRING, required=True)),
         rename_registered_model,
+        permission=ModelPermission(EDIT),
     ),
     Endpoint(
         "PATCH",
@@ -301,6 +313,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         RM,
         (NAME, Field("description", STRING)),
         update_registered_model,
+        permission=ModelPermission(EDIT),
     ),
     Endpoint(
         "DELETE",
@@ -310,6 +323,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (NAME,),
         delete_registered_model,
+        permission=ModelPermission(MANAGE),
     ),
     Endpoint(
         "GET",
@@ -324,6 +338,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ),
         SEARCH_FIELDS,
         search_registered_models,
+        permission=AUTHENTICATED,
     ),
     Endpoint(
         "POST",
@@ -334,6 +349,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (NAME, STAGES),
         get_latest_versions,
         bounded_read=True,
+        permission=ModelPermission(READ),
     ),
     Endpoint(
         "GET",
@@ -344,6 +360,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (NAME, STAGES),
         get_latest_versions,
         bounded_read=True,
+        permission=ModelPermission(READ),
     ),
     Endpoint(
         "POST",
@@ -353,6 +370,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (NAME, KEY, TAG_VALUE),
         set_registered_model_tag,
+        permission=ModelPermission(EDIT),
     ),
     Endpoint(
         "DELETE",
@@ -362,6 +380,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (NAME, KEY),
         delete_registered_model_tag,
+        permission=ModelPermission(EDIT),
     ),
     Endpoint(
         "POST",
@@ -371,6 +390,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (NAME, ALIAS, VERSION_FIELD),
         set_registered_model_alias,
+        permission=ModelPermission(EDIT),
     ),
     Endpoint(
         "DELETE",
@@ -380,6 +400,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (NAME, ALIAS),
         delete_registered_model_alias,
+        permission=ModelPermission(MANAGE),
     ),
     Endpoint(
         "GET",
@@ -390,6 +411,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (NAME, ALIAS),
         get_model_version_by_alias,
         bounded_read=True,
+        permission=ModelPermission(READ),
     ),
     Endpoint(
         "POST",
@@ -407,6 +429,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("model_id", STRING, description="Logged model id (m-…)."),
         ),
         create_model_version,
+        permission=VersionSource(),
     ),
     Endpoint(
         "GET",
@@ -417,6 +440,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (NAME, VERSION_FIELD),
         get_model_version,
         bounded_read=True,
+        permission=ModelPermission(READ),
     ),
     Endpoint(
         "PATCH",
@@ -426,6 +450,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         MV,
         (NAME, VERSION_FIELD, Field("description", STRING)),
         update_model_version,
+        permission=ModelPermission(EDIT),
     ),
     Endpoint(
         "POST",
@@ -440,6 +465,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("archive_existing_versions", BOOLEAN),
         ),
         transition_model_version_stage,
+        permission=ModelPermission(EDIT),
     ),
     Endpoint(
         "DELETE",
@@ -449,6 +475,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (NAME, VERSION_FIELD),
         delete_model_version,
+        permission=ModelPermission(MANAGE),
     ),
     Endpoint(
         "GET",
@@ -459,6 +486,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (NAME, VERSION_FIELD),
         get_model_version_download_uri,
         bounded_read=True,
+        permission=ModelPermission(READ),
     ),
     Endpoint(
         "GET",
@@ -468,6 +496,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"model_versions": array(ref("ModelVersion")), "next_page_token": STRING}),
         SEARCH_FIELDS,
         search_model_versions,
+        permission=AUTHENTICATED,
     ),
     Endpoint(
         "POST",
@@ -477,6 +506,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (NAME, VERSION_FIELD, KEY, TAG_VALUE),
         set_model_version_tag,
+        permission=ModelPermission(EDIT),
     ),
     Endpoint(
         "DELETE",
@@ -486,6 +516,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (NAME, VERSION_FIELD, KEY),
         delete_model_version_tag,
+        permission=ModelPermission(MANAGE),
     ),
     Endpoint(
         "GET",
@@ -497,5 +528,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         get_model_version_manifest,
         tag="modelreg",
         bounded_read=True,
+        permission=ModelPermission(READ),
     ),
 )

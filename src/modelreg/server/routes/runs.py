@@ -11,6 +11,7 @@ from modelreg.codec import tracking as tc
 from modelreg.limits import BULK_INTERVAL_RESULTS_MAX, SEARCH_RUNS_DEFAULT
 from modelreg.server import tracking_wire as tw
 from modelreg.server import wire as w
+from modelreg.server.authz import EDIT, MANAGE, READ, ExperimentPermission
 from modelreg.server.context import Call
 from modelreg.server.routes.tracking_common import (
     ACTIVE_ONLY,
@@ -197,6 +198,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("tags", TAGS),
         ),
         create_run,
+        permission=ExperimentPermission(EDIT),
     ),
     tracking_endpoint(
         "GET",
@@ -206,6 +208,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         RUN,
         (RUN_ID, RUN_UUID),
         get_run,
+        permission=ExperimentPermission(READ, "run_id", "run"),
     ),
     tracking_endpoint(
         "POST",
@@ -221,6 +224,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("run_name", STRING),
         ),
         update_run,
+        permission=ExperimentPermission(EDIT, "run_id", "run"),
     ),
     tracking_endpoint(
         "POST",
@@ -230,6 +234,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (RUN_ID,),
         delete_run,
+        permission=ExperimentPermission(MANAGE, "run_id", "run"),
     ),
     tracking_endpoint(
         "POST",
@@ -239,6 +244,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (RUN_ID,),
         restore_run,
+        permission=ExperimentPermission(MANAGE, "run_id", "run"),
     ),
     tracking_endpoint(
         "POST",
@@ -253,6 +259,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             *SEARCH_PAGE,
         ),
         search_runs,
+        permission=ExperimentPermission(READ, "experiment_ids", many=True),
     ),
     tracking_endpoint(
         "POST",
@@ -262,6 +269,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (RUN_ID, RUN_UUID, KEY, VALUE),
         log_param,
+        permission=ExperimentPermission(EDIT, "run_id", "run"),
     ),
     tracking_endpoint(
         "POST",
@@ -281,6 +289,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("dataset_digest", STRING),
         ),
         log_metric,
+        permission=ExperimentPermission(EDIT, "run_id", "run"),
     ),
     tracking_endpoint(
         "POST",
@@ -290,6 +299,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (RUN_ID, RUN_UUID, KEY, VALUE),
         set_tag,
+        permission=ExperimentPermission(EDIT, "run_id", "run"),
     ),
     tracking_endpoint(
         "POST",
@@ -299,6 +309,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (RUN_ID, KEY),
         delete_tag,
+        permission=ExperimentPermission(EDIT, "run_id", "run"),
     ),
     tracking_endpoint(
         "POST",
@@ -314,6 +325,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("tags", TAGS),
         ),
         log_batch,
+        permission=ExperimentPermission(EDIT, "run_id", "run"),
     ),
     tracking_endpoint(
         "POST",
@@ -331,6 +343,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ),
         ),
         log_inputs,
+        permission=ExperimentPermission(EDIT, "run_id", "run"),
     ),
     tracking_endpoint(
         "POST",
@@ -340,6 +353,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (RUN_ID, Field("models", array(ref("ModelOutput")), required=True)),
         log_outputs,
+        permission=ExperimentPermission(EDIT, "run_id", "run"),
     ),
     tracking_endpoint(
         "GET",
@@ -355,6 +369,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("page_token", STRING, description="Accepted; the listing is one page."),
         ),
         list_artifacts,
+        permission=ExperimentPermission(READ, "run_id", "run"),
     ),
     tracking_endpoint(
         "GET",
@@ -371,6 +386,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("page_token", STRING),
         ),
         get_metric_history,
+        permission=ExperimentPermission(READ, "run_id", "run"),
     ),
     tracking_endpoint(
         "GET",
@@ -387,5 +403,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("max_results", INTEGER, description="Per run, 1 to 2500; default: 2500."),
         ),
         get_metric_history_bulk_interval,
+        permission=ExperimentPermission(READ, "run_ids", "run", many=True),
     ),
 )

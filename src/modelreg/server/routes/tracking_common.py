@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from modelreg.server.authz import Requirement
 from modelreg.server.routing import Endpoint, Field, Handler, api_paths
 from modelreg.server.schemas import INTEGER, STRING, Schema
 
@@ -42,6 +43,7 @@ def tracking_endpoint(
     handler: Handler,
     *,
     bounded_read: bool = False,
+    permission: Requirement | None = None,
 ) -> Endpoint:
     """An endpoint of MLflow's tracking API, documented under the ``tracking`` tag."""
     return Endpoint(
@@ -54,4 +56,5 @@ def tracking_endpoint(
         handler,
         bounded_read=bounded_read,
         tag="tracking",
+        permission=permission,
     )

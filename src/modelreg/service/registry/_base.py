@@ -13,8 +13,10 @@ from modelreg.errors import InvalidArgument, NotFound, RegistryError
 from modelreg.events import DomainEvent
 from modelreg.principal import Principal, as_principal
 from modelreg.service import event_log
+from modelreg.service.auth.policy import GrantPolicy
 from modelreg.service.clock import Clock, now_ms
 from modelreg.service.snapshots import Snapshotter
+from modelreg.store.auth import Visibility
 from modelreg.store.database import Database
 from modelreg.store.registry import RegistryStore
 
@@ -51,8 +53,11 @@ class RegistryBase:
         actor: str | Principal = "unknown",
         clock: Clock = now_ms,
         snapshotter: Snapshotter | None = None,
+        grants: GrantPolicy | None = None,
     ) -> None:
         self.db = db
+        # Set with ``--auth``: searches keep only what the principal may read.
+        self.grants = grants
         self.principal = as_principal(actor)
         self.actor = self.principal.name
         self.clock = clock
@@ -60,7 +65,17 @@ class RegistryBase:
 
     def as_actor(self, actor: str | Principal) -> Self:
         """The same service acting for ``actor`` (the server passes the caller in)."""
-        return type(self)(self.db, actor=actor, clock=self.clock, snapshotter=self.snapshotter)
+        return type(self)(
+            self.db,
+            actor=actor,
+            clock=self.clock,
+            snapshotter=self.snapshotter,
+            grants=self.grants,
+        )
+
+    def _visibility(self) -> Visibility | None:
+        """What this principal's searches are restricted to (None: everything)."""
+        return None if self.grants is None else self.grants.visibility(self.principal)
 
     def _record(self, conn: Connection, now: int, *events: DomainEvent) -> None:
         event_log.record(conn, self.actor, now, *events)

@@ -98,10 +98,11 @@ class RegisteredModels(RegistryBase):
         )
         conditions = filters.parse_registered_model_filter(filter_string, self.db.filter_limits)
         order = filters.parse_registered_model_order_by(order_by)
+        visible = self._visibility()
 
         def fetch(offset: int, count: int) -> list[RegisteredModel]:
             with self.db.read() as conn:
-                return RegistryStore(conn).search_models(conditions, order, offset, count)
+                return RegistryStore(conn).search_models(conditions, order, offset, count, visible)
 
         return fetch_page(fetch, page_token, limit)
 

@@ -264,10 +264,13 @@ class ModelVersions(RegistryBase):
         )
         conditions = filters.parse_model_version_filter(filter_string, self.db.filter_limits)
         order = filters.parse_model_version_order_by(order_by)
+        visible = self._visibility()
 
         def fetch(offset: int, count: int) -> list[ModelVersion]:
             with self.db.read() as conn:
-                return RegistryStore(conn).search_versions(conditions, order, offset, count)
+                return RegistryStore(conn).search_versions(
+                    conditions, order, offset, count, visible
+                )
 
         return fetch_page(fetch, page_token, limit)
 
