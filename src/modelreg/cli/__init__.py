@@ -9,6 +9,7 @@ import click
 
 from modelreg._version import __version__
 from modelreg.cli.db import db
+from modelreg.cli.gc import gc
 from modelreg.cli.server import server
 
 
@@ -21,5 +22,6 @@ def main(traceback: bool) -> None:
 
 main.add_command(db)
 main.add_command(server)
+main.add_command(gc)
 
 __all__ = ["main"]
