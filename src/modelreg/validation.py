@@ -46,10 +46,21 @@ def _is_normalized_path(value: str) -> bool:
     )
 
 
+def nul_error(field: str) -> InvalidArgument:
+    """NUL in a text field: refused with these words in-process and over HTTP alike
+    (``modelreg.server.nul`` refuses it in every field of every request)."""
+    shown = field.replace("\x00", "\\x00")[:200]  # a key may hold the NUL itself
+    return InvalidArgument(
+        f"Invalid value for parameter '{shown}': text must not contain NUL (\\x00) characters."
+    )
+
+
 def validate_model_name(name: object) -> str:
     """Return ``name`` if it is a valid registered model name."""
     if not isinstance(name, str):
         raise InvalidArgument(f"Registered model name must be a string, got {type(name).__name__}.")
+    if "\x00" in name:
+        raise nul_error("name")
     if not name.strip():
         raise InvalidArgument("Registered model name cannot be empty.")
     if len(name) > MAX_NAME_LENGTH:

@@ -238,7 +238,8 @@ def test_registered_copy_of_served_artifacts(api: Registry, artifact_root: Path)
     api.create_registered_model("m")
     created = api.create_model_version("m", "mlflow-artifacts:/0/run1/artifacts/model")
     uri = api.get_model_version_download_uri("m", created.version)
-    assert uri.startswith("mlflow-artifacts:/_registry/")
+    # Reached through its version, never at the copy's id (issue 8).
+    assert uri == "mlflow-artifacts:/_model-versions/m/1"
     manifest = api.get_model_version_manifest("m", created.version)
     assert manifest is not None and list(manifest) == ["MLmodel"]
 

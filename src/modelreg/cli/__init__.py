@@ -10,6 +10,7 @@ import click
 from modelreg._version import __version__
 from modelreg.cli.db import db
 from modelreg.cli.events import events
+from modelreg.cli.gc import gc
 from modelreg.cli.server import server
 from modelreg.cli.tokens import tokens
 from modelreg.cli.users import users
@@ -31,5 +32,6 @@ main.add_command(worker)
 main.add_command(webhooks)
 main.add_command(users)
 main.add_command(tokens)
+main.add_command(gc)
 
 __all__ = ["main"]

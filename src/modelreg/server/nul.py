@@ -16,18 +16,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from modelreg.errors import InvalidArgument
+from modelreg.validation import nul_error
+
+__all__ = [
+    "body_may_hold_nul",
+    "field_with_nul",
+    "nul_error",
+    "query_may_hold_nul",
+    "refuse_nul",
+]
 
 NUL: Final = "\x00"
 _JSON_ESCAPE: Final = b"\\u0000"
 _QUERY_ESCAPE: Final = b"%00"
-
-
-def nul_error(field: str) -> InvalidArgument:
-    shown = field.replace(NUL, "\\x00")[:200]  # a key may hold the NUL itself
-    return InvalidArgument(
-        f"Invalid value for parameter '{shown}': text must not contain NUL (\\x00) characters."
-    )
 
 
 def body_may_hold_nul(body: bytes) -> bool:

@@ -91,9 +91,14 @@ class Snapshotter:
                 return safe_relative_path(location[len(prefix) :].lstrip("/"))
         return None
 
-    def snapshot(self, files: SourceFiles) -> Snapshot | None:
-        """Copy ``files`` under a new ``_registry/<uuid>`` folder; None if there is nothing."""
-        target = posixpath.join(REGISTRY_PREFIX, uuid.uuid4().hex)
+    @staticmethod
+    def new_location() -> str:
+        return posixpath.join(REGISTRY_PREFIX, uuid.uuid4().hex)
+
+    def snapshot(self, files: SourceFiles, target: str | None = None) -> Snapshot | None:
+        """Copy ``files`` under ``target`` (default: a new ``_registry/<uuid>``); None if
+        there is nothing to copy."""
+        target = target or self.new_location()
         if files.root_relative is not None:
             if not self.store.is_dir(files.root_relative):
                 if self.store.exists(files.root_relative):

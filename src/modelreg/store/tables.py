@@ -660,3 +660,17 @@ auth_experiment_grants = Table(
     Column("level", Integer, nullable=False),
     Index(None, "subject", "experiment_id"),
 )
+
+# ---------------------------------------------------------------- registry copies
+
+# One row per registry copy (``_registry/<uuid>``) with the number of versions that
+# reference it. A row with ``refs`` 0 is a copy being made (its registration has not
+# committed yet); the last version released deletes the row, then the files. A copy
+# with no row is an orphan that ``modelreg gc`` may sweep.
+registry_copies = Table(
+    "registry_copies",
+    metadata,
+    Column("location", String(200), primary_key=True),
+    Column("refs", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)

@@ -9,11 +9,13 @@ from modelreg import events, filters, validation
 from modelreg.entities import PagedList, RegisteredModel
 from modelreg.limits import SEARCH_MODELS_DEFAULT, SEARCH_MODELS_MAX
 from modelreg.service.paging import fetch_page
-from modelreg.service.registry._base import RegistryBase, model_not_found, read_back
+from modelreg.service.registry._base import model_not_found, read_back
+from modelreg.service.registry.copies import CopyLifetimes
+from modelreg.store.copies import CopyStore, version_copies
 from modelreg.store.registry import RegistryStore
 
 
-class RegisteredModels(RegistryBase):
+class RegisteredModels(CopyLifetimes):
     """The registry's use cases on registered models."""
 
     def create_registered_model(
@@ -83,8 +85,11 @@ class RegisteredModels(RegistryBase):
             model_id = store.lock_model(name)
             if model_id is None:
                 raise model_not_found(name)
+            freed = CopyStore(conn).release(version_copies(conn, model_id))
             store.delete_model(model_id)
             self._record(conn, now, events.RegisteredModelDeleted(name=name))
+        # After the commit: no version references these copies, none can again.
+        self._remove_files(freed)
 
     def search_registered_models(
         self,

@@ -18,13 +18,14 @@ from modelreg.model_uris import ModelReference
 from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
 from modelreg.service.paging import fetch_page
 from modelreg.service.registry._base import (
-    RegistryBase,
     StoreLookup,
     model_not_found,
     read_back,
     version_not_found,
 )
+from modelreg.service.registry.copies import CopyLifetimes
 from modelreg.service.snapshots import SourceFiles, is_registry_copy, version_files_uri
+from modelreg.store.copies import CopyStore
 from modelreg.store.registry import RegistryStore
 from modelreg.store.tracking import TrackingStore
 
@@ -44,7 +45,7 @@ class PreparedSource:
     model_id_inherited: bool = False
 
 
-class ModelVersions(RegistryBase):
+class ModelVersions(CopyLifetimes):
     """The registry's use cases on model versions."""
 
     def create_model_version(
@@ -77,7 +78,7 @@ class ModelVersions(RegistryBase):
                 # otherwise the check under the model's lock below is enough.
                 with self.db.read() as conn:
                     self._require_model_id(RegistryStore(conn), new.name)
-        snapshot = self.snapshotter.snapshot(files) if self.snapshotter and files else None
+        snapshot = self._make_copy(files) if files else None
         storage_location = snapshot.location if snapshot else prepared.storage_location
         manifest = snapshot.manifest if snapshot else prepared.manifest
         now = self.clock()
@@ -88,6 +89,16 @@ class ModelVersions(RegistryBase):
                 if allocated is None:
                     raise model_not_found(new.name)
                 parent_id, version = allocated
+                if storage_location and is_registry_copy(storage_location):
+                    # Counted under the copy's row lock: a copy whose last version was
+                    # deleted meanwhile is gone and cannot be referenced again.
+                    if not CopyStore(conn).add_reference(
+                        storage_location, new=snapshot is not None
+                    ):
+                        raise NotFound(
+                            f"The files of {prepared.source} are gone: its version was "
+                            "deleted while this one was being registered."
+                        )
                 store.insert_version(
                     parent_id,
                     version,
@@ -127,8 +138,8 @@ class ModelVersions(RegistryBase):
                     )
                 self._record(conn, now, *recorded)
         except BaseException:
-            if snapshot is not None and self.snapshotter is not None:
-                self.snapshotter.discard(snapshot.location)
+            if snapshot is not None:
+                self._drop_copy(snapshot.location)
             raise
         return ModelVersion(
             name=new.name,
@@ -250,7 +261,15 @@ class ModelVersions(RegistryBase):
             row = self._lock_version(store, name, number, now)
             parent_id = row.model_id
             store.delete_version(parent_id, number)
+            location = row.storage_location
+            freed = (
+                CopyStore(conn).release([location])
+                if location and is_registry_copy(location)
+                else []
+            )
             self._record(conn, now, events.ModelVersionDeleted(name=name, version=number))
+        # After the commit: no version references these copies, none can again.
+        self._remove_files(freed)
 
     def search_model_versions(
         self,
