@@ -438,3 +438,22 @@ def test_a_model_reusing_a_deleted_models_id_has_its_own_history(
         "model_version.created",
     ]
     assert service.verify_events().ok
+
+
+def test_chaining_an_event_costs_two_statements(service: RegistryService) -> None:
+    """A model's next event: one locked read of its chain head (found by name), one
+    update of it. (The chain head's row lock is what serialises appends.)"""
+    _model(service, versions=1)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(" ".join(str(args[2]).split()))
+
+    event.listen(service.db.engine, "before_cursor_execute", count)
+    try:
+        service.set_registered_model_tag("churn", "team", "risk")
+    finally:
+        event.remove(service.db.engine, "before_cursor_execute", count)
+    chain = [s for s in statements if "event_chains" in s]
+    assert len(chain) == 2, chain
+    assert chain[0].startswith("SELECT") and chain[1].startswith("UPDATE event_chains")

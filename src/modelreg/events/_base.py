@@ -158,6 +158,11 @@ commit order by their `id`; the audit history, webhook deliveries and the UI rea
 them, and `modelreg.events.parse(type, schema_version, payload)` turns a row back into
 the event's dataclass.
 
+Registry events also carry the model's stable `model_id`, the alias an alias event
+moved (`subject`) and the links of the model's tamper-evident hash chain (`prev_hash`,
+`hash`); [history.md](history.md) reads them (event feed, time travel, rollback,
+`modelreg events verify`).
+
 A type name is a contract: it never changes meaning. A payload change that a reader
 could trip on (a field renamed or removed, or changing type) raises the type's
 schema version; adding a field does not.
