@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from modelreg.errors import NotFound, PermissionDenied
+from modelreg.principal import Principal
 from modelreg.service import RegistryService, policy_gate
 from modelreg.service.approvals import ApprovalsService
 from modelreg.service.artifact_locations import ArtifactLocations
@@ -160,3 +161,79 @@ def test_integrity_policy_refuses_a_tampered_version(
         registry.transition_model_version_stage("m", 1, "Production")
     with pytest.raises(PermissionDenied, match="no registry copy to verify"):
         registry.transition_model_version_stage("m", external.version, "Production")
+
+
+def test_every_refusal_path_on_each_database(db: Database, service: RegistryService) -> None:
+    _model(service)
+    alice, bob, carol = (ApprovalsService(db, actor=who) for who in ("alice", "bob", "carol"))
+    lead = ApprovalsService(db, actor=Principal("dana", groups=frozenset({"leads"})))
+    alice.set_promotion_policy(
+        "m",
+        "@champion",
+        required_approvals=2,
+        approvers=["carol", "group:leads", "bob"],
+        four_eyes=True,
+        required_tags={"validation": "passed"},
+    )
+    bob.create_alias_request("m", 1, "champion")
+    refusals = {
+        "four-eyes: bob requested this move": lambda: bob.approve_alias_request("m", 1, "champion"),
+        "four-eyes: alice created this version": lambda: alice.approve_alias_request(
+            "m", 1, "champion"
+        ),
+    }
+    for message, attempt in refusals.items():
+        with pytest.raises(PermissionDenied, match=message):
+            attempt()
+    carol.approve_alias_request("m", 1, "champion")
+    with pytest.raises(PermissionDenied, match="carol has already approved this request"):
+        carol.approve_alias_request("m", 1, "champion")
+    with pytest.raises(PermissionDenied, match="would complete .* tag 'validation' must be"):
+        lead.approve_alias_request("m", 1, "champion")
+    (still_open,) = alice.list_alias_requests("m", 1)
+    assert [a.approver for a in still_open.approvals] == ["carol"]
+    service.set_model_version_tag("m", 1, "validation", "passed")
+    assert lead.approve_alias_request("m", 1, "champion").status == "approved"
+    assert service.get_model_version_by_alias("m", "champion").version == "1"
+    with pytest.raises(PermissionDenied, match="1 approval|2 approval"):
+        service.set_registered_model_alias("m", "champion", 2)
+
+
+def test_admins_may_edit_and_withdraw_for_others(db: Database, service: RegistryService) -> None:
+    _model(service)
+    alice = ApprovalsService(db, actor="alice")
+    root = ApprovalsService(db, actor=Principal("root", is_admin=True))
+    comment = alice.create_comment("m", 1, "mine")
+    assert root.update_comment(comment.id, "moderated").comment == "moderated"
+    alice.create_transition_request("m", 1, "Staging")
+    assert root.delete_transition_request("m", 1, "Staging", "alice").status == "cancelled"
+    root.delete_comment(comment.id)
+    assert alice.list_comments("m", 1) == []
+
+
+def test_deleting_a_version_deletes_its_approval_rows(
+    db: Database, service: RegistryService
+) -> None:
+    _model(service)
+    alice = ApprovalsService(db, actor="alice")
+    alice.create_comment("m", 2, "x")
+    alice.create_transition_request("m", 2, "Staging")
+    alice.approve_transition_request("m", 2, "Staging")
+    alice.set_status_check("m", 2, "ci", "success")
+    alice.set_promotion_policy("m", "Production", required_approvals=1)
+    service.delete_model_version("m", 2)
+    assert _rows(db) == {
+        "comments": 0,
+        "approval_requests": 0,
+        "approvals": 0,
+        "status_checks": 0,
+        "promotion_policies": 1,
+    }
+    service.delete_registered_model("m")
+    assert _rows(db)["promotion_policies"] == 0
+
+
+def _rows(db: Database) -> dict[str, int]:
+    tables = ("comments", "approval_requests", "approvals", "status_checks", "promotion_policies")
+    with db.read() as conn:
+        return {t: conn.exec_driver_sql(f"SELECT COUNT(*) FROM {t}").scalar_one() for t in tables}

@@ -22,6 +22,7 @@ from modelreg.approval_entities import (
     ApprovalRequest,
     PromotionPolicy,
 )
+from modelreg.entities import ACTIVE_STAGES
 from modelreg.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from modelreg.events import DomainEvent
 from modelreg.policies import approval_refusal, unmet_requirements
@@ -161,6 +162,11 @@ class Requests(ApprovalsBase):
         text = comment_text(comment, required=False)
         if not isinstance(archive_existing_versions, bool):
             raise InvalidArgument("archive_existing_versions must be true or false.")
+        if archive_existing_versions and kind == KIND_STAGE and target not in ACTIVE_STAGES:
+            raise InvalidArgument(
+                f"archive_existing_versions can only be used when transitioning to "
+                f"{' or '.join(ACTIVE_STAGES)}, not {target!r}."
+            )
         now = self.clock()
         with self.db.write() as conn:
             registry = RegistryStore(conn)
