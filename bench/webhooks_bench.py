@@ -35,7 +35,6 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 from _report import replace_section  # noqa: E402
-
 from modelreg.config import WebhookSettings  # noqa: E402
 from modelreg.service import RegistryService  # noqa: E402
 from modelreg.service.webhooks import DeliveryWorker, WebhookService  # noqa: E402
@@ -61,7 +60,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 now = time.time_ns()
                 found = json.loads(body)
@@ -203,7 +202,8 @@ def main() -> None:
         "",
         "#### What a matching webhook adds to `create_model_version`",
         "",
-        f"| setup ({args.writes} writes each, interleaved) | p50 ms | p99 ms | mean ms | p50 vs none |",
+        f"| setup ({args.writes} writes each, interleaved) "
+        "| p50 ms | p99 ms | mean ms | p50 vs none |",
         "|---|---|---|---|---|",
     ]
     for label, found in cost.items():
