@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +28,8 @@ class Receiver:
     # Statuses to answer, in order; after they run out, ``default``.
     script: list[int] = field(default_factory=list)
     default: int = 200
+    # Decides the status from the body when set (before ``script`` and ``default``).
+    decide: Callable[[bytes], int | None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     arrived: threading.Condition = field(default_factory=threading.Condition)
 
@@ -46,8 +48,12 @@ def receiver(default: int = 200, script: list[int] | None = None) -> Iterator[Re
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
+            decided = state.decide(body) if state.decide else None
             with state.lock:
-                status = state.script.pop(0) if state.script else state.default
+                if decided is not None:
+                    status = decided
+                else:
+                    status = state.script.pop(0) if state.script else state.default
             with state.arrived:
                 state.requests.append(Received(self.path, dict(self.headers.items()), body))
                 state.arrived.notify_all()

@@ -11,7 +11,17 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.sql import Select
 
 from modelreg.entities import Event
@@ -99,16 +109,24 @@ class WebhookStore:
             self.conn.execute(delete(webhooks).where(webhooks.c.webhook_id == webhook_id)).rowcount
         )
 
-    def count_failure(self, webhook_id: str, failed: bool) -> int:
-        """Add a failure to the webhook's run of them (or end the run); the run's length."""
+    def rows_by_id(self, ids: Sequence[str]) -> dict[str, Any]:
+        found = self.conn.execute(select(webhooks).where(webhooks.c.webhook_id.in_(list(ids))))
+        return {row.webhook_id: row for row in found}
+
+    def failures(self, ids: Sequence[str]) -> dict[str, int]:
+        """The current run of consecutive failures of each webhook."""
         column = webhooks.c.consecutive_failures
+        found = self.conn.execute(
+            select(webhooks.c.webhook_id, column).where(webhooks.c.webhook_id.in_(list(ids)))
+        )
+        return {str(webhook_id): int(run) for webhook_id, run in found}
+
+    def set_failures(self, webhook_id: str, run: int) -> None:
         self.conn.execute(
             update(webhooks)
             .where(webhooks.c.webhook_id == webhook_id)
-            .values(consecutive_failures=column + 1 if failed else 0)
+            .values(consecutive_failures=run)
         )
-        found = self.conn.execute(select(column).where(webhooks.c.webhook_id == webhook_id))
-        return int(found.scalar() or 0)
 
     # ------------------------------------------------------------ cheap checks
     def work_waiting(self, now: int) -> tuple[bool, bool]:
@@ -209,23 +227,50 @@ class WebhookStore:
             )
         return rows
 
-    def finish(
-        self,
-        row_id: int,
-        owner: str,
-        values: Mapping[str, Any],
-    ) -> bool:
-        """Record an attempt's effect on its delivery; False if the lease was lost."""
-        d = webhook_deliveries
-        result = self.conn.execute(
-            update(d)
-            .where(d.c.id == row_id, d.c.lease_owner == owner)
-            .values(lease_owner=None, lease_until=None, **values)
-        )
-        return bool(result.rowcount)
+    def finish(self, owner: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Record attempts' effects on their deliveries (one statement, many rows).
 
-    def add_attempt(self, values: Mapping[str, Any]) -> None:
-        self.conn.execute(insert(webhook_attempts).values(**values))
+        Each row: ``row_id``, ``status``, ``attempts``, ``next_attempt_at``,
+        ``completed_at``, ``last_status_code``, ``last_error``. A delivery whose lease
+        another worker took over in the meantime (this one ran past its lease) is
+        left to that worker.
+        """
+        if not rows:
+            return
+        d = webhook_deliveries
+        stmt = (
+            update(d)
+            .where(d.c.id == bindparam("row_id"), d.c.lease_owner == owner)
+            .values(
+                lease_owner=None,
+                lease_until=None,
+                status=bindparam("b_status"),
+                attempts=bindparam("b_attempts"),
+                next_attempt_at=bindparam("b_next"),
+                completed_at=bindparam("b_completed"),
+                last_status_code=bindparam("b_code"),
+                last_error=bindparam("b_error"),
+            )
+        )
+        self.conn.execute(
+            stmt,
+            [
+                {
+                    "row_id": r["row_id"],
+                    "b_status": r["status"],
+                    "b_attempts": r["attempts"],
+                    "b_next": r["next_attempt_at"],
+                    "b_completed": r["completed_at"],
+                    "b_code": r["last_status_code"],
+                    "b_error": r["last_error"],
+                }
+                for r in rows
+            ],
+        )
+
+    def add_attempts(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(webhook_attempts), list(rows))
 
     # ------------------------------------------------------------ reading
     def deliveries(

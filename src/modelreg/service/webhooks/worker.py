@@ -141,14 +141,17 @@ class DeliveryWorker:
             if not rows:
                 return []
             found = store.events_by_id([row.event_id for row in rows])
-            hooks = {row.webhook_id: store.row(row.webhook_id) for row in rows}
+            hooks = store.rows_by_id(list({row.webhook_id for row in rows}))
+        # Once per webhook, not per delivery: opening a secret is a decryption.
+        subs = {key: subscription_from_row(hook) for key, hook in hooks.items()}
+        targets = {key: self.service.target(hook) for key, hook in hooks.items()}
         jobs = []
         for row in rows:
-            hook = hooks[row.webhook_id]
             event = found.get(row.event_id)
-            if hook is None or event is None:
+            if row.webhook_id not in hooks or event is None:
                 continue
-            name = match(subscription_from_row(hook), event.type, event.model_name, event.payload)
+            sub = subs[row.webhook_id]
+            name = match(sub, event.type, event.model_name, event.payload)
             jobs.append(
                 _Job(
                     row.id,
@@ -156,7 +159,7 @@ class DeliveryWorker:
                     row.attempts,
                     event,
                     name or event.type,
-                    self.service.target(hook),
+                    targets[row.webhook_id],
                 )
             )
         return jobs
@@ -167,8 +170,7 @@ class DeliveryWorker:
         if not jobs:
             return 0
         outcomes = list(self._pool.map(self._attempt, jobs))
-        for job, outcome in zip(jobs, outcomes, strict=True):
-            self.record(job, outcome)
+        self.record(list(zip(jobs, outcomes, strict=True)))
         return len(jobs)
 
     def _attempt(self, job: _Job) -> Outcome:
@@ -180,49 +182,75 @@ class DeliveryWorker:
             )
             return Outcome(False, None, 0, error=f"internal error: {type(error).__name__}")
 
-    def record(self, job: _Job, outcome: Outcome) -> None:
+    def record(self, results: list[tuple[_Job, Outcome]]) -> None:
+        """Record a batch of attempts in one transaction (a few statements, one commit)."""
         now = self.clock()
-        attempts = job.attempts + 1
-        values: dict[str, Any] = {
-            "attempts": attempts,
-            "last_status_code": outcome.status,
-            "last_error": (outcome.error or "")[:ERROR_EXCERPT] or None,
-        }
-        if outcome.ok:
-            values.update(status="SUCCEEDED", completed_at=now)
-        elif self.backoff.exhausted(attempts):
-            values.update(status="DEAD", completed_at=now)
-        else:
-            values["next_attempt_at"] = now + self.backoff.delay_ms(attempts)
-        with self.db.write() as conn:
-            store = WebhookStore(conn)
-            store.add_attempt(
+        attempts: list[dict[str, Any]] = []
+        finished: list[dict[str, Any]] = []
+        for job, outcome in results:
+            count = job.attempts + 1
+            error = (outcome.error or "")[:ERROR_EXCERPT] or None
+            if outcome.ok:
+                status, due, done = "SUCCEEDED", now, now
+            elif self.backoff.exhausted(count):
+                status, due, done = "DEAD", now, now
+            else:
+                status, due, done = "PENDING", now + self.backoff.delay_ms(count), None
+            finished.append(
+                {
+                    "row_id": job.row_id,
+                    "status": status,
+                    "attempts": count,
+                    "next_attempt_at": due,
+                    "completed_at": done,
+                    "last_status_code": outcome.status,
+                    "last_error": error,
+                }
+            )
+            attempts.append(
                 {
                     "delivery_row": job.row_id,
-                    "attempt": attempts,
+                    "attempt": count,
                     "started_at": now - outcome.latency_ms,
                     "latency_ms": outcome.latency_ms,
                     "status_code": outcome.status,
                     "succeeded": outcome.ok,
-                    "error": values["last_error"],
+                    "error": error,
                     "response_excerpt": outcome.excerpt[:ERROR_EXCERPT] or None,
                     "worker": self.name[:64],
                 }
             )
-            if not store.finish(job.row_id, self.name, values):
-                logger.warning("delivery %s: lease lost before recording", job.delivery_id)
-            run = store.count_failure(job.target.webhook_id, not outcome.ok)
-            limit = self.settings.disable_after
+            if not outcome.ok:
+                logger.info(
+                    "webhook %s delivery %s attempt %d failed: %s",
+                    job.target.webhook_id,
+                    job.delivery_id,
+                    count,
+                    outcome.error,
+                )
+        with self.db.write() as conn:
+            store = WebhookStore(conn)
+            store.add_attempts(attempts)
+            store.finish(self.name, finished)
+            self._count_failures(store, conn, results, now)
+
+    def _count_failures(
+        self, store: WebhookStore, conn: Any, results: list[tuple[_Job, Outcome]], now: int
+    ) -> None:
+        """Each webhook's run of consecutive failures; disable at the limit."""
+        runs = store.failures(list({job.target.webhook_id for job, _ in results}))
+        limit = self.settings.disable_after
+        tripped: dict[str, tuple[Target, int, str]] = {}
+        for job, outcome in results:
+            hook = job.target.webhook_id
+            run = 0 if outcome.ok else runs.get(hook, 0) + 1
+            runs[hook] = run
             if not outcome.ok and limit and run >= limit:
-                self._disable(store, conn, job.target, run, outcome.error or "", now)
-        if not outcome.ok:
-            logger.info(
-                "webhook %s delivery %s attempt %d failed: %s",
-                job.target.webhook_id,
-                job.delivery_id,
-                attempts,
-                outcome.error,
-            )
+                tripped.setdefault(hook, (job.target, run, outcome.error or ""))
+        for hook, run in runs.items():
+            store.set_failures(hook, run)
+        for target, run, error in tripped.values():
+            self._disable(store, conn, target, run, error, now)
 
     def _disable(
         self, store: WebhookStore, conn: Any, target: Target, run: int, error: str, now: int
