@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from markupsafe import Markup, escape
+
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
 
@@ -91,3 +93,32 @@ def artifact_href(artifact_uri: str, path: str) -> str | None:
         return None
     root = artifact_uri.removeprefix(_PROXY).strip("/")
     return "/api/2.0/mlflow-artifacts/artifacts/" + quote(f"{root}/{path}", safe="/")
+
+
+# Links and badges as Python functions, not Jinja macros: a macro call costs ~10x more,
+# and the models page makes several per row (docs/benchmarks.md, "Web UI").
+def model_href(name: str) -> str:
+    return "/models/" + quote(name, safe="")
+
+
+def version_href(name: str, version: object) -> str:
+    return f"/models/{quote(name, safe='')}/versions/{quote(str(version), safe='')}"
+
+
+def run_href(experiment_id: object, run_id: object) -> str:
+    return f"/experiments/{quote(str(experiment_id), safe='')}/runs/{quote(str(run_id), safe='')}"
+
+
+def stage(value: str) -> Markup:
+    """A version's stage as a badge."""
+    text = escape(value)
+    return Markup(f'<span class="stage stage-{text.lower()}">{text}</span>')
+
+
+def tags(mapping: Mapping[str, str]) -> Markup:
+    """Tags as ``key=value`` chips, sorted by key; every key and value escaped."""
+    chips = []
+    for key, value in sorted(mapping.items()):
+        shown = f'=<span class="v">{escape(value)}</span>' if value else ""
+        chips.append(f'<span class="tag"><span class="k">{escape(key)}</span>{shown}</span>')
+    return Markup(" ".join(chips))

@@ -217,7 +217,9 @@ def parse_versions(raw: str) -> list[str]:
         raise InvalidArgument("Compare needs two or more versions, as versions=1,2.")
     if len(versions) > MAX_COMPARE:
         raise InvalidArgument(f"Compare at most {MAX_COMPARE} versions at once.")
-    return list(dict.fromkeys(versions))
+    unique = list(dict.fromkeys(versions))
+    # Oldest first, whatever order the checkboxes or the URL gave them in.
+    return sorted(unique, key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v))
 
 
 def compare_page(ui: Ui, who: Principal, query: Mapping[str, str]) -> dict[str, Any]:

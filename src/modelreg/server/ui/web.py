@@ -78,7 +78,16 @@ def _environment() -> jinja2.Environment:
         number=fmt.number,
         event_summary=fmt.event_summary,
     )
-    env.globals.update(url=fmt.url, path_part=fmt.path_part, artifact_href=fmt.artifact_href)
+    env.globals.update(
+        url=fmt.url,
+        path_part=fmt.path_part,
+        artifact_href=fmt.artifact_href,
+        model_href=fmt.model_href,
+        version_href=fmt.version_href,
+        run_href=fmt.run_href,
+        stage=fmt.stage,
+        tags=fmt.tags,
+    )
     return env
 
 

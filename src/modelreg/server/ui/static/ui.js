@@ -50,8 +50,10 @@
       var source = document.getElementById(box.getAttribute("data-chart"));
       if (!source) continue;
       var spec = JSON.parse(source.textContent);
-      if (!spec.x.length) {
-        box.textContent = "No points logged.";
+      if (spec.x.length < 2) {
+        // One point is no curve: its value is in the table next to the chart.
+        box.textContent = spec.x.length ? "One step logged: see the table." : "No points logged.";
+        box.setAttribute("data-drawn", "1");
         continue;
       }
       var series = [{ label: "step" }];
