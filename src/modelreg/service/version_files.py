@@ -84,13 +84,25 @@ class VersionFiles:
         manifest = self.registry.get_model_version_manifest(name, version) or {}
         return found.storage_location, manifest
 
+    def overview(
+        self, name: str, version: int | str, offset: int = 0, limit: int = FILES_PAGE
+    ) -> tuple[FilePage, ModelCard]:
+        """A page of files and the model card, from one lookup of the version."""
+        location, manifest = self._location_and_manifest(name, version)
+        return self._files(location, manifest, offset, limit), self._model_card(location)
+
     def files(
         self, name: str, version: int | str, offset: int = 0, limit: int = FILES_PAGE
     ) -> FilePage:
         """The manifest's files from ``offset``, each with its stored size."""
+        location, manifest = self._location_and_manifest(name, version)
+        return self._files(location, manifest, offset, limit)
+
+    def _files(
+        self, location: str | None, manifest: dict[str, str], offset: int, limit: int
+    ) -> FilePage:
         if offset < 0:
             raise InvalidArgument("The files page offset must be 0 or more.")
-        location, manifest = self._location_and_manifest(name, version)
         if not location:
             return FilePage(False, [], 0, 0, limit)
         paths = sorted(manifest)[offset : offset + limit]
@@ -123,7 +135,9 @@ class VersionFiles:
 
     def model_card(self, name: str, version: int | str) -> ModelCard:
         """Flavors, signature and input example from the stored MLmodel."""
-        location, _ = self._location_and_manifest(name, version)
+        return self._model_card(self._location_and_manifest(name, version)[0])
+
+    def _model_card(self, location: str | None) -> ModelCard:
         if not location:
             return ModelCard(problem="The registry holds no copy of this version's files.")
         try:

@@ -276,3 +276,32 @@ def test_the_json_api_is_unchanged(http: TestClient) -> None:
     assert found.json()["registered_model"]["name"] == "churn"
     missing = http.get("/api/2.0/mlflow/nothing-here")
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/json"
+
+
+def test_long_param_and_metric_lists_are_capped_with_a_note(http: TestClient) -> None:
+    services = services_of(http)
+    experiment = services.tracking.create_experiment("wide")
+    run = services.tracking.create_run(experiment, run_name="wide")
+    params = {f"p{i:04d}": str(i) for i in range(250)}
+    for chunk in (dict(list(params.items())[:100]), dict(list(params.items())[100:200])):
+        services.tracking.log_batch(run.info.run_id, params=chunk)
+    services.tracking.log_batch(run.info.run_id, params=dict(list(params.items())[200:]))
+    page = http.get(f"/experiments/{experiment}/runs/{run.info.run_id}").text
+    assert "(first 200 of 250)" in page and "p0199" in page and "p0200" not in page
+
+
+def test_audit_links_tracking_events_to_their_run(http: TestClient) -> None:
+    services = services_of(http)
+    experiment = services.tracking.create_experiment("e")
+    run_id = services.tracking.create_run(experiment).info.run_id
+    assert f'href="/runs/{run_id}"' in http.get("/audit", params={"type": "run."}).text
+
+
+def test_the_csrf_cookie_is_secure_behind_tls(http: TestClient) -> None:
+    plain = http.get("/models")
+    assert "secure" not in plain.headers["set-cookie"].lower()
+    assert "httponly" in plain.headers["set-cookie"].lower()
+    assert "samesite=strict" in plain.headers["set-cookie"].lower()
+    http.cookies.clear()
+    behind = http.get("/models", headers={"X-Forwarded-Proto": "https"})
+    assert "secure" in behind.headers["set-cookie"].lower()

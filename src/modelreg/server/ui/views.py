@@ -174,6 +174,7 @@ def version_page(
         files_offset = int(query.get("files", "0"))
     except ValueError:
         raise InvalidArgument("The files offset must be a whole number.") from None
+    files, card = ui.files.overview(name, found.number, max(0, files_offset))
     charts: list[dict[str, Any]] = []
     if run is not None:
         keys = _chart_keys(list(run.data.metrics), _asked_metrics(query))
@@ -184,13 +185,14 @@ def version_page(
         "version": found,
         "run": run,
         "params": _limited(run.data.params if run else {}),
-        "metrics": sorted((run.data.metrics if run else {}).items()),
+        "metrics": _limited(run.data.metrics if run else {}),
+        "shown": PARAMS_SHOWN,
         "charts": charts,
         "code": [
             (label, run.data.tags[tag]) for label, tag in CODE_TAGS if run and tag in run.data.tags
         ],
-        "files": ui.files.files(name, found.number, max(0, files_offset)),
-        "card": ui.files.model_card(name, found.number),
+        "files": files,
+        "card": card,
         "stages": STAGES,
         "sections": ui.sections.load("version", context),
     }
@@ -206,8 +208,9 @@ def _asked_metrics(query: Mapping[str, str]) -> list[str]:
     return [k for k in (part.strip() for part in raw.split(",")) if k]
 
 
-def _limited(params: Mapping[str, str]) -> list[tuple[str, str]]:
-    return sorted(params.items())[:PARAMS_SHOWN]
+def _limited(values: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The first :data:`PARAMS_SHOWN` entries by key (the page says how many there are)."""
+    return sorted(values.items())[:PARAMS_SHOWN]
 
 
 # ------------------------------------------------------------------ compare
@@ -233,7 +236,7 @@ def compare_page(ui: Ui, who: Principal, query: Mapping[str, str]) -> dict[str, 
     ]
     runs = [_run_or_none(services, v.run_id) for v in versions]
     param_keys = sorted({k for r in runs if r for k in r.data.params})[:PARAMS_SHOWN]
-    metric_keys = sorted({k for r in runs if r for k in r.data.metrics})
+    metric_keys = sorted({k for r in runs if r for k in r.data.metrics})[:PARAMS_SHOWN]
     params = [
         _row(key, [r.data.params.get(key) if r else None for r in runs]) for key in param_keys
     ]
@@ -324,8 +327,9 @@ def run_page(
         "experiment": experiment,
         "run": run,
         "params": _limited(run.data.params),
-        "metrics": sorted(run.data.metrics.items()),
-        "run_tags": sorted(run.data.tags.items()),
+        "metrics": _limited(run.data.metrics),
+        "run_tags": _limited(run.data.tags),
+        "shown": PARAMS_SHOWN,
         "charts": _run_charts(services, [(run.info.run_name or run_id, run)], keys),
         "path": path,
         "parent": path.rpartition("/")[0] if path else None,

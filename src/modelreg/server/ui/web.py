@@ -130,7 +130,10 @@ def _set_csrf_cookie(request: Request, response: Response, token: str) -> None:
         token,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        # Secure over TLS, and behind a TLS-terminating proxy that says so (a forged
+        # header can only make the cookie stricter).
+        secure=request.url.scheme == "https"
+        or request.headers.get("x-forwarded-proto", "").lower() == "https",
         path="/",
     )
 
