@@ -305,3 +305,21 @@ def test_the_csrf_cookie_is_secure_behind_tls(http: TestClient) -> None:
     http.cookies.clear()
     behind = http.get("/models", headers={"X-Forwarded-Proto": "https"})
     assert "secure" in behind.headers["set-cookie"].lower()
+
+
+def test_pages_of_a_bare_model_and_an_external_version(http: TestClient) -> None:
+    services = services_of(http)
+    services.registry.create_registered_model("bare")
+    assert "No versions yet." in http.get("/models/bare").text
+    services.registry.create_model_version("bare", "s3://bucket/elsewhere", run_id="f" * 32)
+    page = http.get("/models/bare/versions/1")
+    assert page.status_code == 200
+    assert "no copy of this version" in page.text and "not in this tracking server" in page.text
+    verify = http.post(
+        "/models/bare/versions/1/verify",
+        data={"csrf_token": csrf_from(page.text)},
+        headers={"HX-Request": "true"},
+    )
+    assert "not checked" in verify.text
+    compare = http.get("/compare", params={"name": "bare", "versions": "1,1,1"})
+    assert compare.status_code == 400  # one distinct version is no comparison

@@ -215,14 +215,13 @@ def _limited(values: Mapping[str, Any]) -> list[tuple[str, Any]]:
 
 # ------------------------------------------------------------------ compare
 def parse_versions(raw: str) -> list[str]:
-    versions = [v.strip() for v in raw.replace(" ", ",").split(",") if v.strip()]
+    versions = list(dict.fromkeys(v.strip() for v in raw.replace(" ", ",").split(",") if v.strip()))
     if len(versions) < 2:
         raise InvalidArgument("Compare needs two or more versions, as versions=1,2.")
     if len(versions) > MAX_COMPARE:
         raise InvalidArgument(f"Compare at most {MAX_COMPARE} versions at once.")
-    unique = list(dict.fromkeys(versions))
     # Oldest first, whatever order the checkboxes or the URL gave them in.
-    return sorted(unique, key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v))
+    return sorted(versions, key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v))
 
 
 def compare_page(ui: Ui, who: Principal, query: Mapping[str, str]) -> dict[str, Any]:
