@@ -190,3 +190,19 @@ def test_keyboard_and_phone_width(app: Starlette, site: str, browser: WebDriver)
         shoot(browser, "phone")
     finally:
         browser.set_window_size(1280, 900)
+
+
+def test_a_refused_in_place_edit_shows_why(app: Starlette, site: str, browser: WebDriver) -> None:
+    services = services_of_app(app)
+    seed_model(services, "gone", versions=1)
+    browser.get(site + "/models/gone")
+    services.registry.delete_registered_model("gone")  # someone else deletes it meanwhile
+    browser.find_element(By.CSS_SELECTOR, "#description summary").click()
+    browser.find_element(By.ID, "description-text").send_keys(" more")
+    browser.find_element(By.XPATH, "//button[text()='Save description']").click()
+    alert = wait(browser).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "#description .error"))
+    )
+    assert "not found" in alert.text
+    # The browser logs the 404 as an error, as it should: not a finding here.
+    assert any("404" in entry["message"] for entry in browser.get_log("browser"))

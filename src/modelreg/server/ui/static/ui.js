@@ -71,7 +71,23 @@
     }
   }
 
+  // htmx swaps nothing on a 4xx/5xx answer: show the error page's message in place.
+  function showError(event) {
+    var xhr = event.detail.xhr;
+    var message = "The change was refused (HTTP " + xhr.status + ").";
+    try {
+      var found = new DOMParser().parseFromString(xhr.responseText, "text/html").querySelector(".error");
+      if (found) message = found.textContent;
+    } catch (e) { /* keep the generic message */ }
+    var box = document.createElement("p");
+    box.className = "error";
+    box.setAttribute("role", "alert");
+    box.textContent = message;
+    event.detail.target.insertBefore(box, event.detail.target.firstChild);
+  }
+
   if (redirectFragment()) return;
+  document.addEventListener("htmx:responseError", showError);
   document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
   document.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.target); });
 })();
