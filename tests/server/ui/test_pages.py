@@ -323,3 +323,49 @@ def test_pages_of_a_bare_model_and_an_external_version(http: TestClient) -> None
     assert "not checked" in verify.text
     compare = http.get("/compare", params={"name": "bare", "versions": "1,1,1"})
     assert compare.status_code == 400  # one distinct version is no comparison
+
+
+def test_a_form_from_another_origin_is_refused(http: TestClient) -> None:
+    services = services_of(http)
+    seed_model(services, versions=1)
+    token = csrf_from(http.get("/models/churn").text)
+    for origin in ("https://evil.example", "null"):
+        refused = http.post(
+            "/models/churn/description",
+            data={"description": "x", "csrf_token": token},
+            headers={"Origin": origin},
+        )
+        assert refused.status_code == 403, origin
+    same = http.post(
+        "/models/churn/description",
+        data={"description": "ok", "csrf_token": token},
+        headers={"Origin": "http://testserver"},
+        follow_redirects=False,
+    )
+    assert same.status_code == 303
+    assert services.registry.get_registered_model("churn").description == "ok"
+
+
+def test_a_hostile_mlmodel_is_shown_as_text(http: TestClient) -> None:
+    services = services_of(http)
+    experiment = services.tracking.create_experiment("e")
+    for number, mlmodel in enumerate(
+        [
+            "flavors:\n  '<script>alert(1)</script>': {}\nsignature:\n  inputs: "
+            "'[{\"type\": \"double\", \"name\": \"<img src=x onerror=alert(1)>\"}]'\n",
+            "flavors: !!python/object/apply:os.system ['touch /tmp/pwned-ui']\n",
+        ],
+        start=1,
+    ):
+        run = services.tracking.create_run(experiment)
+        root = run.info.artifact_uri.removeprefix("mlflow-artifacts:").strip("/")
+        services.artifacts.write(f"{root}/model/MLmodel", [mlmodel.encode()])
+        if number == 1:
+            services.registry.create_registered_model("hostile")
+        services.registry.create_model_version(
+            "hostile", f"runs:/{run.info.run_id}/model", run_id=run.info.run_id
+        )
+        page = http.get(f"/models/hostile/versions/{number}")
+        assert page.status_code == 200
+        assert "<script>alert" not in page.text and "<img src=x" not in page.text
+    assert "MLmodel cannot be read" in page.text or "not valid YAML" in page.text
