@@ -352,7 +352,7 @@ def test_a_hostile_mlmodel_is_shown_as_text(http: TestClient) -> None:
     for number, mlmodel in enumerate(
         [
             "flavors:\n  '<script>alert(1)</script>': {}\nsignature:\n  inputs: "
-            "'[{\"type\": \"double\", \"name\": \"<img src=x onerror=alert(1)>\"}]'\n",
+            '\'[{"type": "double", "name": "<img src=x onerror=alert(1)>"}]\'\n',
             "flavors: !!python/object/apply:os.system ['touch /tmp/pwned-ui']\n",
         ],
         start=1,
