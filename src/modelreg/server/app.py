@@ -47,6 +47,7 @@ from modelreg.server.routes import webhooks as webhook_routes
 from modelreg.server.routing import Endpoint, ExactPathRouter, build_routes
 from modelreg.server.runner import Runner
 from modelreg.server.settings import ServerSettings
+from modelreg.server.ui import ui_routes
 from modelreg.service.assembly import build_services
 from modelreg.service.auth import GrantPolicy, parse_level
 from modelreg.service.webhooks import DeliveryWorker
@@ -142,7 +143,8 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Mode
         exception_handlers=EXCEPTION_HANDLERS,
     )
     # Starlette builds a plain Router; ours adds the exact-path lookup (ExactPathRouter).
-    inner.router = ExactPathRouter(routes.starlette, lifespan)
+    # The web UI (modelreg.server.ui) serves "/" and its pages; the API keeps its paths.
+    inner.router = ExactPathRouter([*routes.starlette, *ui_routes(context)], lifespan)
     inner.state.services = services
     inner.state.gate = gate
     return ModelregApp(ApiRouter(api, routes.api, inner, access), inner)

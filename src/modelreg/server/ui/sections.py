@@ -1,0 +1,98 @@
+"""Extension points of the model and version pages: panels other features add.
+
+A page (``"model"`` or ``"version"``) renders its own content, then each registered
+:class:`Section` in ``order``: the section's ``load`` runs in the worker thread with the
+caller's :class:`SectionContext` (services acting as the caller, the model name and
+version) and returns what its ``template`` needs, under ``section.data`` in the
+template. The history timeline is such a section; approvals (requests, comments,
+checks, policies) and webhooks register theirs in :func:`default_sections`.
+
+A section reads through services, never SQL; its forms POST to routes of its own,
+carrying the page's CSRF token (``{{ csrf }}``); it issues a fixed number of statements
+per page view (tests/server/ui/test_statement_counts.py counts every page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from modelreg.principal import Principal
+from modelreg.service.assembly import Services
+from modelreg.service.audit_log import AuditLog
+
+Page = Literal["model", "version"]
+HISTORY_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class SectionContext:
+    """What a section's loader gets."""
+
+    services: Services  # acting as the caller
+    principal: Principal
+    audit: AuditLog
+    name: str
+    version: int | None = None  # set on the version page
+    query: Mapping[str, str] = field(default_factory=dict)  # the page's query parameters
+
+
+Loader = Callable[[SectionContext], Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One panel: an anchor id, a heading, a template and the data it renders."""
+
+    key: str
+    title: str
+    template: str
+    load: Loader
+    order: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedSection:
+    section: Section
+    data: Mapping[str, Any]
+
+
+class Sections:
+    """The sections of each page, in order."""
+
+    def __init__(self) -> None:
+        self._by_page: dict[Page, list[Section]] = {"model": [], "version": []}
+
+    def add(self, page: Page, section: Section) -> None:
+        taken = {s.key for s in self._by_page[page]}
+        if section.key in taken:
+            raise ValueError(f"The {page} page already has a section {section.key!r}")
+        self._by_page[page].append(section)
+        self._by_page[page].sort(key=lambda s: (s.order, s.key))
+
+    def of(self, page: Page) -> list[Section]:
+        return list(self._by_page[page])
+
+    def load(self, page: Page, context: SectionContext) -> list[LoadedSection]:
+        return [LoadedSection(s, s.load(context)) for s in self._by_page[page]]
+
+
+def _history(context: SectionContext) -> Mapping[str, Any]:
+    token = context.query.get("history")
+    found = context.audit.search(
+        model_name=context.name,
+        version=context.version,
+        max_results=HISTORY_PAGE_SIZE,
+        page_token=token or None,
+    )
+    return {"events": list(found), "next_token": found.token, "token": token or ""}
+
+
+def default_sections() -> Sections:
+    """The sections every app starts with; features add theirs here (one line each)."""
+    sections = Sections()
+    history = Section("history", "History", "sections/history.html", _history, order=900)
+    sections.add("model", history)
+    sections.add("version", history)
+    return sections

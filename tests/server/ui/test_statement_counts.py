@@ -1,0 +1,87 @@
+"""Every UI page issues a fixed number of statements, whatever the amount of data.
+
+Counted with SQLAlchemy's ``before_cursor_execute`` event (as tests/store/
+test_query_counts.py does) for a small and a large data set: the counts must match,
+and stay under a fixed budget per page.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from modelreg.config import Settings
+from modelreg.server import create_app
+from tests.server.asgi import TestClient, asgi_client
+from tests.server.ui.conftest import services_of
+from tests.server.ui.seed import seed_model
+
+_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)\b", re.I)
+# The most statements a page may issue (the version page, with its run, four charts,
+# files and history, is the largest).
+BUDGET = {
+    "/models": 3,
+    "/models/churn": 7,
+    "/models/churn/versions/1": 21,
+    "/compare?name=churn&versions=1,2": 22,
+    "/experiments": 2,
+    "/experiments/{experiment}": 9,
+    "/experiments/{experiment}/runs/{run}": 14,
+    "/audit": 1,
+}
+
+
+@contextmanager
+def counting(http: TestClient) -> Iterator[list[str]]:
+    engine = services_of(http).db.engine
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not _CONTROL.match(statement):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _counts(http: TestClient, models: int, versions: int) -> dict[str, int]:
+    services = services_of(http)
+    seeded = seed_model(services, "churn", versions=versions)
+    for i in range(models):
+        services.registry.create_registered_model(f"extra-{i:03d}", tags={"k": str(i)})
+    counts = {}
+    for template in BUDGET:
+        path = template.format(experiment=seeded.experiment_id, run=seeded.run_ids[0])
+        with counting(http) as seen:
+            assert http.get(path).status_code == 200, path
+        counts[template] = len(seen)
+    return counts
+
+
+@pytest.fixture
+def large_http(sqlite_template: Path, tmp_path: Path) -> Iterator[TestClient]:
+    path = tmp_path / "large.db"
+    shutil.copy(sqlite_template, path)
+    settings = Settings(
+        tracking_uri=f"sqlite:///{path}", artifact_root=str(tmp_path / "large-artifacts")
+    )
+    with asgi_client(create_app(settings)) as client:
+        yield client
+
+
+def test_pages_issue_a_fixed_number_of_statements(http: TestClient, large_http: TestClient) -> None:
+    small = _counts(http, models=2, versions=2)
+    large = _counts(large_http, models=60, versions=8)
+    assert large == small
+    over = {path: count for path, count in small.items() if count > BUDGET[path]}
+    assert not over, f"over budget: {over} (all: {small})"
