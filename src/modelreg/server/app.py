@@ -144,7 +144,7 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Mode
     )
     # Starlette builds a plain Router; ours adds the exact-path lookup (ExactPathRouter).
     # The web UI (modelreg.server.ui) serves "/" and its pages; the API keeps its paths.
-    inner.router = ExactPathRouter([*routes.starlette, *ui_routes(context)], lifespan)
+    inner.router = ExactPathRouter([*routes.starlette, *ui_routes(context, gate=gate)], lifespan)
     inner.state.services = services
     inner.state.gate = gate
     return ModelregApp(ApiRouter(api, routes.api, inner, access), inner)

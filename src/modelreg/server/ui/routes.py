@@ -16,7 +16,16 @@ from starlette.staticfiles import StaticFiles
 
 from modelreg.errors import InvalidArgument, RegistryError
 from modelreg.principal import Principal
+from modelreg.server.authz import (
+    AUTHENTICATED,
+    EDIT,
+    READ,
+    ExperimentPermission,
+    ModelPermission,
+    Requirement,
+)
 from modelreg.server.context import AppContext
+from modelreg.server.guard import Gate
 from modelreg.server.ui import views
 from modelreg.server.ui.format import path_part
 from modelreg.server.ui.sections import Sections, default_sections
@@ -46,8 +55,16 @@ class _Static(StaticFiles):
         return response
 
 
-def ui_routes(context: AppContext, sections: Sections | None = None) -> list[BaseRoute]:
-    """Every UI route, for the app's router (the JSON API keeps /api/ and /ajax-api/)."""
+def ui_routes(
+    context: AppContext, sections: Sections | None = None, gate: Gate | None = None
+) -> list[BaseRoute]:
+    """Every UI route, for the app's router (the JSON API keeps /api/ and /ajax-api/).
+
+    With ``--auth`` (``gate``), each page and action is checked as the JSON API checks
+    the call behind it, before it runs: a caller without credentials gets the 401
+    challenge (a browser asks for a user name and password), a caller without the
+    level the page needs gets 403, and searches list only what the caller may read.
+    """
     services = context.services
     ui = views.Ui(
         services=services,
@@ -175,34 +192,52 @@ def ui_routes(context: AppContext, sections: Sections | None = None) -> list[Bas
     async def favicon(request: Request) -> Response:
         return FileResponse(STATIC_DIR / "favicon.svg", headers={"cache-control": _STATIC_CACHE})
 
+    def checked(requirement: Requirement, endpoint: Endpoint) -> Endpoint:
+        return endpoint if gate is None else gate.guard_raw(requirement, endpoint)
+
     models = page("models.html", views.models_page)
     v = "/models/{name}/versions/{version}"
-    return [
-        Route("/", home, methods=["GET"]),
-        Route("/favicon.ico", favicon, methods=["GET"]),
-        Route("/models", models, methods=["GET"]),
-        Route("/models/{name}", page("model.html", views.model_page, "name"), methods=["GET"]),
-        Route("/models/{name}/description", describe(version=False), methods=["POST"]),
-        Route(v, page("version.html", views.version_page, "name", "version"), methods=["GET"]),
-        Route(f"{v}/description", describe(version=True), methods=["POST"]),
-        Route(f"{v}/stage", action(transition), methods=["POST"]),
-        Route(f"{v}/aliases", action(set_alias), methods=["POST"]),
-        Route(f"{v}/aliases/delete", action(delete_alias), methods=["POST"]),
-        Route(f"{v}/verify", verify, methods=["POST"]),
-        Route("/compare", page("compare.html", views.compare_page), methods=["GET"]),
-        Route("/experiments", page("experiments.html", views.experiments_page), methods=["GET"]),
-        Route(
+    read, edit = ModelPermission(READ), ModelPermission(EDIT)
+    run_read = ExperimentPermission(READ, "run_id", "run")
+    # (path, what the caller needs, endpoint, methods): the same levels as the API.
+    pages: list[tuple[str, Requirement, Endpoint, list[str]]] = [
+        ("/", AUTHENTICATED, home, ["GET"]),
+        ("/models", AUTHENTICATED, models, ["GET"]),
+        ("/models/{name}", read, page("model.html", views.model_page, "name"), ["GET"]),
+        ("/models/{name}/description", edit, describe(version=False), ["POST"]),
+        (v, read, page("version.html", views.version_page, "name", "version"), ["GET"]),
+        (f"{v}/description", edit, describe(version=True), ["POST"]),
+        (f"{v}/stage", edit, action(transition), ["POST"]),
+        (f"{v}/aliases", edit, action(set_alias), ["POST"]),
+        (f"{v}/aliases/delete", edit, action(delete_alias), ["POST"]),
+        (f"{v}/verify", read, verify, ["POST"]),
+        ("/compare", read, page("compare.html", views.compare_page), ["GET"]),
+        ("/experiments", AUTHENTICATED, page("experiments.html", views.experiments_page), ["GET"]),
+        (
             "/experiments/{experiment_id}",
+            ExperimentPermission(READ),
             page("experiment.html", views.experiment_page, "experiment_id"),
-            methods=["GET"],
+            ["GET"],
         ),
-        Route(
+        (
             "/experiments/{experiment_id}/runs/{run_id}",
+            run_read,
             page("run.html", views.run_page, "experiment_id", "run_id"),
-            methods=["GET"],
+            ["GET"],
         ),
-        Route("/runs/{run_id}", run_by_id, methods=["GET"]),
-        Route("/audit", page("audit.html", views.audit_page), methods=["GET"]),
+        ("/runs/{run_id}", run_read, run_by_id, ["GET"]),
+        (
+            "/audit",
+            ModelPermission(READ, from_field="model", whole_registry_for_admins=True),
+            page("audit.html", views.audit_page),
+            ["GET"],
+        ),
+    ]
+    return [
+        Route(path, checked(requirement, endpoint), methods=methods)
+        for path, requirement, endpoint, methods in pages
+    ] + [
+        Route("/favicon.ico", favicon, methods=["GET"]),
         Mount("/static", _Static(directory=STATIC_DIR), name="static"),
     ]
 

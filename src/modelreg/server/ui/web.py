@@ -29,6 +29,7 @@ from modelreg.errors import InvalidArgument, RegistryError
 from modelreg.principal import Principal
 from modelreg.server.context import principal_from_authorization
 from modelreg.server.errors import status_for
+from modelreg.server.guard import PRINCIPAL_SCOPE_KEY
 from modelreg.server.ui import format as fmt
 from modelreg.server.ui.markdown import render_markdown
 
@@ -103,7 +104,11 @@ def csrf_token(request: Request) -> tuple[str, bool]:
 
 
 def principal(request: Request) -> Principal:
-    """The caller, as the JSON API works it out (the claimed Basic name until auth)."""
+    """The caller, as the JSON API works it out: verified by the gate with ``--auth``,
+    else the claimed Basic name."""
+    verified = request.scope.get(PRINCIPAL_SCOPE_KEY)
+    if isinstance(verified, Principal):
+        return verified
     return principal_from_authorization(request.headers.get("authorization"))
 
 
