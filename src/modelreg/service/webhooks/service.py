@@ -171,6 +171,13 @@ class WebhookService:
                 f"Unknown setting(s) {sorted(unknown)} for a {kind} webhook; "
                 f"allowed: {sorted(_TARGET_KEYS[kind]) or 'none'}."
             )
+        if kind == "databricks":
+            listed = _string_list(found.get("databricks_events") or [], "databricks_events")
+            if not listed or any(e not in names.DATABRICKS_EVENTS for e in listed):
+                raise InvalidArgument(
+                    "A databricks webhook needs target.databricks_events from: "
+                    f"{', '.join(names.DATABRICKS_EVENTS)}."
+                )
         if kind == "email":
             found["to"] = _string_list(found.get("to") or [], "target.to")
             if not found["to"]:
