@@ -248,5 +248,13 @@ def test_bad_subscriptions_are_refused_with_what_is_allowed(hooks: WebhookServic
             kind="http",
             target={"headers": {"Authorization": "token"}},
         )
+    with pytest.raises(InvalidArgument, match="databricks_events from"):
+        hooks.create_webhook(
+            "x",
+            "https://example.com",
+            ["comment.created"],
+            kind="databricks",
+            target={"databricks_events": ["COMMENT_EDITED"]},
+        )
     hook = hooks.create_webhook("ok", "https://example.com", ["comment.created"])
     assert hook.events == ("comment.created",)  # a reserved name is accepted today

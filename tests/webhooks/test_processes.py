@@ -113,3 +113,42 @@ def test_two_servers_on_postgresql_deliver_each_attempt_once(
     assert sorted(r.json()["event"]["model_name"] for r in sent) == sorted(
         f"m{i}" for i in range(count)
     )
+
+
+def test_modelreg_worker_delivers_and_stops_gracefully_on_sigterm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    from modelreg.service import RegistryService
+    from modelreg.service.webhooks import WebhookService
+    from tests.webhooks.conftest import LOOPBACK
+
+    uri = f"sqlite:///{tmp_path / 'registry.db'}"
+    env = {**os.environ, **LOOPBACK_ENV, "MODELREG_WEBHOOK_POLL_INTERVAL": "0.05"}
+    log = tmp_path / "worker.log"
+    with receiver() as rx, log.open("wb") as sink:
+        db = Database(uri)
+        db.ensure_schema()
+        WebhookService(db, LOOPBACK, actor="alice").create_webhook(
+            "ci", rx.url, ["registered_model.created"], kind="http"
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "modelreg.cli", "worker", "--backend-store-uri", uri],
+            stdout=sink,
+            stderr=sink,
+            env=env,
+        )
+        try:
+            RegistryService(db, actor="alice").create_registered_model("churn")
+            (got,) = rx.wait_for(1, timeout=60)
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0, log.read_text()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            db.dispose()
+    assert got.json()["event"]["model_name"] == "churn"
+    assert "delivering webhooks" in log.read_text()

@@ -17,7 +17,7 @@ from typing import Any
 from modelreg.config import WebhookSettings
 from modelreg.entities import Event
 from modelreg.errors import InvalidArgument
-from modelreg.webhooks import mail, payloads, transport
+from modelreg.webhooks import payloads, transport
 from modelreg.webhooks.addresses import NetworkPolicy
 from modelreg.webhooks.signatures import databricks_signature, mlflow_signature
 from modelreg.webhooks.transport import Outcome
@@ -107,6 +107,8 @@ def send(
     policy = policy or network_policy(settings)
     try:
         if target.kind == "email":
+            from modelreg.webhooks import mail  # smtplib and email: only for email targets
+
             cfg = target.target
             subject, text = payloads.email_message(
                 event, cfg.get("subject"), cfg.get("body"), settings.public_url

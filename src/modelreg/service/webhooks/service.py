@@ -8,6 +8,7 @@ the CLI) call.
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -24,7 +25,7 @@ from modelreg.service.paging import fetch_page
 from modelreg.service.webhooks.sending import Target, network_policy, send
 from modelreg.store.database import Database
 from modelreg.store.webhooks import WebhookStore, delivery_from_row
-from modelreg.webhooks import mail, names
+from modelreg.webhooks import names
 from modelreg.webhooks.addresses import check_url
 from modelreg.webhooks.crypto import SecretBox
 from modelreg.webhooks.matching import KINDS, Subscription
@@ -140,7 +141,11 @@ class WebhookService:
         self.secrets = SecretBox(settings.secret_key, shared_database=db.dialect != "sqlite")
 
     def as_actor(self, actor: str | Principal) -> Self:
-        return type(self)(self.db, self.settings, actor=actor, clock=self.clock)
+        """The same service acting for ``actor`` (the key is not derived again)."""
+        acting = copy.copy(self)
+        acting.principal = as_principal(actor)
+        acting.actor = acting.principal.name
+        return acting
 
     # ------------------------------------------------------------ checks
     def _check_url(self, kind: str, url: str) -> str:
@@ -150,6 +155,8 @@ class WebhookService:
             raise InvalidArgument("A webhook url is at most 2048 characters.")
         policy = network_policy(self.settings)
         if kind == "email":
+            from modelreg.webhooks import mail
+
             mail.check_smtp_url(url, policy)
         else:
             check_url(url, policy)
@@ -164,6 +171,13 @@ class WebhookService:
                 f"Unknown setting(s) {sorted(unknown)} for a {kind} webhook; "
                 f"allowed: {sorted(_TARGET_KEYS[kind]) or 'none'}."
             )
+        if kind == "databricks":
+            listed = _string_list(found.get("databricks_events") or [], "databricks_events")
+            if not listed or any(e not in names.DATABRICKS_EVENTS for e in listed):
+                raise InvalidArgument(
+                    "A databricks webhook needs target.databricks_events from: "
+                    f"{', '.join(names.DATABRICKS_EVENTS)}."
+                )
         if kind == "email":
             found["to"] = _string_list(found.get("to") or [], "target.to")
             if not found["to"]:
