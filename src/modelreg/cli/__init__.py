@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from modelreg._version import __version__
+from modelreg.cli.archive import export, import_
 from modelreg.cli.db import db
 from modelreg.cli.server import server
 
@@ -21,5 +22,7 @@ def main(traceback: bool) -> None:
 
 main.add_command(db)
 main.add_command(server)
+main.add_command(export)
+main.add_command(import_)
 
 __all__ = ["main"]
