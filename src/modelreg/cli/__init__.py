@@ -10,6 +10,7 @@ import click
 from modelreg._version import __version__
 from modelreg.cli.archive import export, import_
 from modelreg.cli.db import db
+from modelreg.cli.import_mlflow import import_mlflow
 from modelreg.cli.server import server
 
 
@@ -24,5 +25,6 @@ main.add_command(db)
 main.add_command(server)
 main.add_command(export)
 main.add_command(import_)
+main.add_command(import_mlflow)
 
 __all__ = ["main"]

@@ -256,6 +256,19 @@ class ImportService:
                 store.link_dataset(
                     record.experiment_id, record.run_id, item.dataset, item.tags, str(uuid.uuid4())
                 )
+            # Logged models are imported before runs; one the source lost is left out.
+            wanted = [*record.model_inputs, *(o.model_id for o in record.outputs)]
+            present = set(
+                conn.execute(
+                    select(logged_models.c.model_id).where(logged_models.c.model_id.in_(wanted))
+                ).scalars()
+            )
+            store.add_run_model_inputs(
+                record.run_id, [m for m in record.model_inputs if m in present]
+            )
+            store.add_run_outputs(
+                record.run_id, [o for o in record.outputs if o.model_id in present]
+            )
             self._done(conn, RUN, record.run_id, digest)
             if replaced:
                 self._record(
@@ -284,26 +297,6 @@ class ImportService:
                     if record.params
                     else []
                 ),
-            )
-
-    def link_run_models(self, record: RunRecord) -> None:
-        """A run's logged-model inputs and outputs (once the logged models exist)."""
-        with self.db.write() as conn:
-            store = TrackingStore(conn)
-            present = set(
-                conn.execute(
-                    select(logged_models.c.model_id).where(
-                        logged_models.c.model_id.in_(
-                            [*record.model_inputs, *(o.model_id for o in record.outputs)]
-                        )
-                    )
-                ).scalars()
-            )
-            store.add_run_model_inputs(
-                record.run_id, [m for m in record.model_inputs if m in present]
-            )
-            store.add_run_outputs(
-                record.run_id, [o for o in record.outputs if o.model_id in present]
             )
 
     # ------------------------------------------------------ logged models
