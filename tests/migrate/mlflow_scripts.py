@@ -93,7 +93,9 @@ for rm in sorted(client.search_registered_models(), key=lambda m: m.name):
     for v in sorted(found, key=lambda v: int(v.version)):
         versions.append([v.version, v.current_stage, v.description, v.tags, v.source, v.run_id,
                          v.status, v.creation_timestamp, v.last_updated_timestamp, v.user_id,
-                         v.run_link, sorted(v.aliases)])
+                         v.run_link,
+                         # search_model_versions leaves aliases out on MLflow: read each.
+                         sorted(client.get_model_version(rm.name, v.version).aliases)])
         out["predictions"][f"{rm.name}/{v.version}"] = (
             mlflow.pyfunc.load_model(f"models:/{rm.name}/{v.version}").predict(X[:20]).tolist()
         )

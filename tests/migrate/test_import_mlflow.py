@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+import tests.server.live
 from modelreg.cli import main
 from modelreg.config import Settings
 from modelreg.migrate.mlflow_import import MlflowImporter
@@ -35,6 +36,12 @@ from tests.server.live import running_server
 from tests.server.live_mlflow import mlflow_server
 
 pytestmark = pytest.mark.mlflow
+
+
+@pytest.fixture(autouse=True)
+def _patient_server_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The import tests start several servers on a busy machine (mlflow's venv is heavy).
+    monkeypatch.setattr(tests.server.live, "STARTUP_TIMEOUT", 180.0)
 
 
 def _client_run(script: str, url: str, home: Path, *args: str) -> None:
