@@ -48,7 +48,9 @@ def proxy_path(uri: str | None) -> str | None:
 class MlflowSource:
     """Reads one MLflow server (``http(s)://host:port``)."""
 
-    def __init__(self, url: str, *, timeout: float = 60.0) -> None:
+    def __init__(
+        self, url: str, *, timeout: float = 60.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
         if urlsplit(url).scheme not in ("http", "https"):
             raise InvalidArgument(
                 f"--from {url!r}: give the MLflow server's URL (http://host:port)."
@@ -62,7 +64,12 @@ class MlflowSource:
             auth = httpx.BasicAuth(credentials.username, credentials.password or "")
         self.url = url.rstrip("/")
         self._http = httpx.Client(
-            base_url=self.url, timeout=timeout, headers=headers, auth=auth, follow_redirects=True
+            base_url=self.url,
+            timeout=timeout,
+            headers=headers,
+            auth=auth,
+            follow_redirects=True,
+            transport=transport,
         )
 
     def close(self) -> None:
