@@ -41,15 +41,16 @@ def import_mlflow(
     from modelreg.service.assembly import build_services
     from modelreg.service.imports import ImportService
 
-    settings = Settings.from_env(backend_store_uri, artifacts_destination).served()
-    services = build_services(settings)
+    settings = Settings.from_env(backend_store_uri, artifacts_destination)
+    # As the server: locations under the artifacts destination, nothing external.
+    services = build_services(settings.served())
     snapshotter = services.registry.snapshotter
     if snapshotter is None:  # pragma: no cover - build_services always makes one
         raise click.ClickException("The registry has no artifact store to copy into.")
     source = MlflowSource(source_url)
     importer = MlflowImporter(
         source,
-        ImportService(services.db, source.url, actor=Settings.from_env().actor),
+        ImportService(services.db, source.url, actor=settings.actor),
         snapshotter.store,
         snapshotter,
         terminal_progress(lambda line: click.echo(line, err=True)),
