@@ -114,7 +114,9 @@ from mlflow import MlflowClient
 
 client = MlflowClient()
 run_id = sys.argv[2]
-v = client.create_model_version("iris-clf", f"runs:/{run_id}/model", run_id=run_id)
+# MLflow 3 keeps a run's model as a logged model: register that again, as a new version.
+source = client.get_model_version("iris-clf", "1").source
+v = client.create_model_version("iris-clf", source, run_id=run_id)
 open(sys.argv[1], "w").write(v.version)
 print("OK")
 """
