@@ -35,7 +35,8 @@ from tests.mlflow_env import require_mlflow_python
 from tests.server.live import running_server
 from tests.server.live_mlflow import mlflow_server
 
-pytestmark = pytest.mark.mlflow
+# Slow as well: a populated MLflow server and several model loads take minutes.
+pytestmark = [pytest.mark.mlflow, pytest.mark.slow]
 
 
 @pytest.fixture(autouse=True)
