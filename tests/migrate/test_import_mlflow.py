@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 import tests.server.live
+import tests.server.live_mlflow
 from modelreg.cli import main
 from modelreg.config import Settings
 from modelreg.migrate.mlflow_import import MlflowImporter
@@ -78,9 +79,17 @@ def _dump(url: str, home: Path) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def mlflow_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("mlflow")
-    with mlflow_server(home) as url:
-        _client_run(mlflow_scripts.POPULATE, url, home)
-        yield url
+    # A loaded machine can take minutes to start mlflow's server (its jobs workers too).
+    patient, tests.server.live_mlflow.START_TIMEOUT_S = (
+        tests.server.live_mlflow.START_TIMEOUT_S,
+        600,
+    )
+    try:
+        with mlflow_server(home) as url:
+            _client_run(mlflow_scripts.POPULATE, url, home)
+            yield url
+    finally:
+        tests.server.live_mlflow.START_TIMEOUT_S = patient
 
 
 def _import(url: str, home: Path) -> str:
