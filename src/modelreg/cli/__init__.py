@@ -8,9 +8,11 @@ from __future__ import annotations
 import click
 
 from modelreg._version import __version__
+from modelreg.cli.archive import export, import_
 from modelreg.cli.db import db
 from modelreg.cli.events import events
 from modelreg.cli.gc import gc
+from modelreg.cli.import_mlflow import import_mlflow
 from modelreg.cli.server import server
 from modelreg.cli.tokens import tokens
 from modelreg.cli.users import users
@@ -33,5 +35,8 @@ main.add_command(webhooks)
 main.add_command(users)
 main.add_command(tokens)
 main.add_command(gc)
+main.add_command(export)
+main.add_command(import_)
+main.add_command(import_mlflow)
 
 __all__ = ["main"]

@@ -674,3 +674,15 @@ registry_copies = Table(
     Column("refs", Integer, nullable=False),
     Column("created_at", BigInteger, nullable=False),
 )
+
+# What `modelreg import-mlflow` brought over from each source, with a fingerprint of
+# what it read (modelreg.service.imports): reruns skip the unchanged, redo the changed.
+import_state = Table(
+    "import_state",
+    metadata,
+    Column("source", _name(255), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("key", _name(400), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("imported_at", BigInteger, nullable=False),
+)
