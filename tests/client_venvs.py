@@ -160,7 +160,8 @@ def main() -> int:
         if venv.probed() == venv.expected:
             sys.stdout.write(f"{venv.name}: {venv.expected} ready in {venv.directory()}\n")
             continue
-        sys.stdout.write(f"{venv.name}: installing {' '.join(venv.packages)} into {venv.directory()}\n")
+        packages = " ".join(venv.packages)
+        sys.stdout.write(f"{venv.name}: installing {packages} into {venv.directory()}\n")
         sys.stdout.flush()
         try:
             venv.ensure()

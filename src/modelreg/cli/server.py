@@ -9,12 +9,13 @@ import click
 
 from modelreg.cli._common import BACKEND_OPTION, friendly_errors
 from modelreg.config import Settings
+from modelreg.errors import InvalidArgument
 
 if TYPE_CHECKING:
-    from modelreg.server.settings import LogLevel
+    from modelreg.server.settings import LogFormat, LogLevel
 
 
-@click.command("server")
+@click.command("server", short_help="Serve the registry over MLflow's REST API.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="TCP port."
@@ -82,6 +83,21 @@ if TYPE_CHECKING:
     default="info",
     show_default=True,
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["json", "text"]),
+    default="json",
+    show_default=True,
+    help="JSON lines (one object per line, for log collectors) or plain text for people.",
+)
+@click.option(
+    "--graceful-timeout",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Seconds in-flight requests get to finish after SIGTERM/SIGINT before "
+    "their connections are closed.",
+)
 @friendly_errors
 def server(
     host: str,
@@ -96,8 +112,10 @@ def server(
     backend_store_uri: str | None,
     artifacts_destination: str | None,
     log_level: str,
+    log_format: str,
+    graceful_timeout: int,
 ) -> None:
-    """Serve the registry over MLflow's REST API (needs the ``server`` extra).
+    """Serve the registry over MLflow's REST API (needs the server extra).
 
     Until authentication exists, every change is attributed to the HTTP Basic
     username the client sends (unverified), else to "anonymous".
@@ -113,6 +131,13 @@ def server(
         )
         sys.exit(1)
     settings = Settings.from_env(backend_store_uri, artifacts_destination)
+    if artifacts_destination is None and not settings.tracking_uri.startswith("sqlite:"):
+        raise InvalidArgument(
+            f"A {settings.tracking_uri.partition(':')[0]} backend store needs "
+            "--artifacts-destination (or MODELREG_ARTIFACT_ROOT): a folder or "
+            "s3://bucket/prefix every server replica shares. Without it the files would "
+            "land in ./.modelreg/artifacts of whichever folder this server started in."
+        )
     serve(
         settings,
         ServerSettings(
@@ -126,5 +151,7 @@ def server(
             read_cache_entries=read_cache,
             health_timeout_seconds=health_timeout,
             log_level=cast("LogLevel", log_level),
+            log_format=cast("LogFormat", log_format),
+            graceful_shutdown_seconds=graceful_timeout,
         ),
     )

@@ -67,14 +67,50 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
-def log_config(level: str = "info", access_log: bool = True) -> dict[str, Any]:
-    """A ``logging.dictConfig`` for the server process (uvicorn applies it in each worker)."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+class TextFormatter(logging.Formatter):
+    """One line for people: time, level, logger, message, then ``key=value`` extras."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timestamps = _Timestamps()
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = self.timestamps.format(record.created, record.msecs)
+        line = f"{stamp} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        attributes = vars(record)
+        extras = [
+            f"{key}={value}"
+            for key, value in attributes.items()
+            if key not in _STANDARD_ATTRIBUTES and key not in _SHOWN_IN_MESSAGE
+        ]
+        if extras:
+            line += "  " + " ".join(extras)
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+# Extra fields the text line leaves out: its message already says them.
+_SHOWN_IN_MESSAGE: Final = frozenset(
+    ["method", "path", "status", "version", "url", "workers", "backend_store"]
+    + ["artifacts_destination"]
+)
+_FORMATTERS: Final = {"json": JsonFormatter, "text": TextFormatter}
+
+
+def log_config(level: str = "info", access_log: bool = True, fmt: str = "json") -> dict[str, Any]:
+    """A ``logging.dictConfig`` for the server process (uvicorn applies it in each worker).
+
+    ``fmt`` is ``json`` (one object per line) or ``text`` (for people).
+    """
+    if fmt not in _FORMATTERS:
+        raise ValueError(f"log format must be one of {sorted(_FORMATTERS)}, got {fmt!r}")
+    handler = {"class": "logging.StreamHandler", "formatter": fmt, "stream": "ext://sys.stderr"}
     upper = level.upper()
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonFormatter}},
+        "formatters": {name: {"()": cls} for name, cls in _FORMATTERS.items()},
         "handlers": {"default": handler},
         "loggers": {
             "modelreg": {"handlers": ["default"], "level": upper, "propagate": False},

@@ -12,6 +12,7 @@ from typing import Literal
 
 LogLevel = Literal["debug", "info", "warning", "error"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("debug", "info", "warning", "error")
+LogFormat = Literal["json", "text"]
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
 DEFAULT_MAX_JSON_BODY_BYTES = 16 * 1024 * 1024
@@ -64,6 +65,8 @@ class ServerSettings:
     health_timeout_seconds: float = 5.0
     log_level: LogLevel = "info"
     access_log: bool = True
+    # JSON lines (the default, for collectors) or plain text (modelreg.server.logging).
+    log_format: LogFormat = "json"
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -74,6 +77,10 @@ class ServerSettings:
             raise ValueError(f"threads must be 1 or more, got {self.threads}")
         if self.max_json_body_bytes < 1:
             raise ValueError("max_json_body_bytes must be positive")
+        if self.graceful_shutdown_seconds < 0:
+            raise ValueError(
+                f"graceful_shutdown_seconds must be 0 or more, got {self.graceful_shutdown_seconds}"
+            )
         if self.read_cache_entries < 0:
             raise ValueError(f"read_cache_entries must be 0 or more, got {self.read_cache_entries}")
         if self.max_connections is not None and self.max_connections < 1:
