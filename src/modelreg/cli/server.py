@@ -14,6 +14,9 @@ from modelreg.errors import InvalidArgument
 if TYPE_CHECKING:
     from modelreg.server.settings import LogFormat, LogLevel
 
+# Databases several servers share: their files must not default to the cwd.
+_SHARED_DATABASES = ("postgresql", "postgres", "mysql", "mariadb")
+
 
 @click.command("server", short_help="Serve the registry over MLflow's REST API.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -98,6 +101,12 @@ if TYPE_CHECKING:
     help="Seconds in-flight requests get to finish after SIGTERM/SIGINT before "
     "their connections are closed.",
 )
+@click.option(
+    "--metrics/--no-metrics",
+    default=True,
+    show_default=True,
+    help="Serve Prometheus metrics at GET /metrics.",
+)
 @friendly_errors
 def server(
     host: str,
@@ -114,6 +123,7 @@ def server(
     log_level: str,
     log_format: str,
     graceful_timeout: int,
+    metrics: bool,
 ) -> None:
     """Serve the registry over MLflow's REST API (needs the server extra).
 
@@ -131,9 +141,10 @@ def server(
         )
         sys.exit(1)
     settings = Settings.from_env(backend_store_uri, artifacts_destination)
-    if artifacts_destination is None and not settings.tracking_uri.startswith("sqlite:"):
+    scheme = settings.tracking_uri.partition(":")[0].partition("+")[0].lower()
+    if artifacts_destination is None and scheme in _SHARED_DATABASES:
         raise InvalidArgument(
-            f"A {settings.tracking_uri.partition(':')[0]} backend store needs "
+            f"A {scheme} backend store needs "
             "--artifacts-destination (or MODELREG_ARTIFACT_ROOT): a folder or "
             "s3://bucket/prefix every server replica shares. Without it the files would "
             "land in ./.modelreg/artifacts of whichever folder this server started in."
@@ -153,5 +164,6 @@ def server(
             log_level=cast("LogLevel", log_level),
             log_format=cast("LogFormat", log_format),
             graceful_shutdown_seconds=graceful_timeout,
+            metrics=metrics,
         ),
     )

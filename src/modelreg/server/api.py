@@ -39,6 +39,7 @@ from modelreg.server.errors import (
     registry_error_parts,
 )
 from modelreg.server.logging import AccessLog
+from modelreg.server.metrics import REQUESTS
 from modelreg.server.read_cache import ReadCache
 from modelreg.server.runner import Runner
 from modelreg.service.assembly import Services
@@ -156,11 +157,15 @@ class ApiRouter:
         table: Mapping[str, Mapping[str, JsonCall]],
         fallback: ASGIApp,
         access: AccessLog,
+        measure: bool = True,
     ) -> None:
         self.api = api
         self.table = table
         self.fallback = fallback
         self.access = access
+        # Requests counted for /metrics (modelreg.server.metrics): a fixed path here is
+        # its own route template.
+        self.observe = REQUESTS.observe if measure else None
         self._allowed = {
             path: ", ".join(sorted({*methods, *(("HEAD",) if "GET" in methods else ())}))
             for path, methods in table.items()
@@ -202,8 +207,11 @@ class ApiRouter:
             }
         )
         await send({"type": "http.response.body", "body": body})
+        elapsed = time.perf_counter() - start
+        if self.observe is not None:
+            self.observe((method, scope["path"], status), elapsed)
         if self.access.enabled():
-            self.access.write(method, scope["path"], status, time.perf_counter() - start, len(body))
+            self.access.write(method, scope["path"], status, elapsed, len(body))
 
     def _not_allowed(self, path: str, method: str) -> tuple[int, bytes, Headers]:
         allowed = self._allowed[path]

@@ -7,6 +7,7 @@ database refuses to start with the message that says how to fix it.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import AsyncIterator
@@ -20,13 +21,14 @@ from starlette.types import Receive, Scope, Send
 
 from modelreg.config import Settings
 from modelreg.errors import RegistryError
-from modelreg.server import openapi
+from modelreg.server import metrics, openapi
 from modelreg.server.api import Api, ApiRouter
 from modelreg.server.context import ANONYMOUS, AppContext
 from modelreg.server.errors import EXCEPTION_HANDLERS, InternalErrorMiddleware
 from modelreg.server.logging import AccessLog, AccessLogMiddleware
 from modelreg.server.read_cache import ReadCache
 from modelreg.server.routes import artifacts, experiments, logged_models, meta, registry, runs
+from modelreg.server.routes import metrics as metrics_routes
 from modelreg.server.routing import Endpoint, ExactPathRouter, build_routes
 from modelreg.server.runner import Runner
 from modelreg.server.settings import ServerSettings
@@ -44,6 +46,7 @@ def endpoints() -> list[Endpoint]:
         *runs.ENDPOINTS,
         *logged_models.ENDPOINTS,
         *artifacts.ENDPOINTS,
+        *metrics_routes.ENDPOINTS,
     ]
     document = functools.cache(lambda: orjson.dumps(openapi.document(table)))
     table.append(meta.openapi_endpoint(document))
@@ -73,6 +76,8 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Mode
     services = build_services(settings.served(actor=ANONYMOUS))
     runner = Runner(server.threads)
     access = AccessLog()
+    snapshots = metrics_routes.app_metrics(services, server.metrics_dir) if server.metrics else None
+    snapshot_timer = SnapshotTimer(snapshots)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -81,18 +86,20 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Mode
         except RegistryError as error:
             logger.error("modelreg server cannot start: %s", error)
             raise
+        snapshot_timer.start()
         yield
+        snapshot_timer.stop()
         access.flush()
         runner.close()
         services.db.dispose()
 
-    context = AppContext(services, runner, server)
+    context = AppContext(services, runner, server, snapshots)
     cache = ReadCache(server.read_cache_entries) if server.read_cache_entries else None
     api = Api(services, runner, server.max_json_body_bytes, cache)
     routes = build_routes(endpoints(), context, api)
     inner = Starlette(
         middleware=[
-            Middleware(AccessLogMiddleware, access=access),
+            Middleware(AccessLogMiddleware, access=access, measure=server.metrics),
             Middleware(InternalErrorMiddleware),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -100,4 +107,31 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Mode
     # Starlette builds a plain Router; ours adds the exact-path lookup (ExactPathRouter).
     inner.router = ExactPathRouter(routes.starlette, lifespan)
     inner.state.services = services
-    return ModelregApp(ApiRouter(api, routes.api, inner, access), inner)
+    router = ApiRouter(api, routes.api, inner, access, measure=server.metrics)
+    return ModelregApp(router, inner)
+
+
+class SnapshotTimer:
+    """Writes this worker's metric snapshot once a second while the app runs
+    (only with several workers; see modelreg.server.metrics)."""
+
+    def __init__(self, snapshots: metrics.Snapshots | None) -> None:
+        self.snapshots = snapshots if snapshots is not None and snapshots.folder else None
+        self._handle: asyncio.TimerHandle | None = None
+
+    def start(self) -> None:
+        if self.snapshots is not None:
+            self._tick()
+
+    def _tick(self) -> None:
+        assert self.snapshots is not None
+        self.snapshots.write()
+        loop = asyncio.get_running_loop()
+        self._handle = loop.call_later(metrics.SNAPSHOT_SECONDS, self._tick)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        if self.snapshots is not None:
+            self.snapshots.write(alive=False)

@@ -21,6 +21,8 @@ from typing import Any, Final, cast
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from modelreg.server.metrics import REQUESTS, UNMATCHED_ROUTE
+
 ACCESS_LOGGER: Final = "modelreg.access"
 # Attributes every LogRecord has, plus uvicorn's ANSI-coloured duplicate of the message.
 _STANDARD_ATTRIBUTES: Final = frozenset(
@@ -248,14 +250,17 @@ class AccessLog:
 
 
 class AccessLogMiddleware:
-    """Log one line per HTTP request once the response is complete (or failed)."""
+    """Log one line per HTTP request once the response is complete (or failed), and
+    count it for /metrics under its route template (``measure``)."""
 
-    def __init__(self, app: ASGIApp, access: AccessLog) -> None:
+    def __init__(self, app: ASGIApp, access: AccessLog, measure: bool = False) -> None:
         self.app = app
         self.access = access
+        self.measure = measure
+        self._templates: dict[Any, str] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.access.enabled():
+        if scope["type"] != "http" or not (self.measure or self.access.enabled()):
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
@@ -274,4 +279,25 @@ class AccessLogMiddleware:
             await self.app(scope, receive, counting_send)
         finally:
             duration = time.perf_counter() - start
-            self.access.write(scope["method"], scope["path"], status, duration, size)
+            if self.measure:
+                REQUESTS.observe((scope["method"], self._template(scope), status), duration)
+            if self.access.enabled():
+                self.access.write(scope["method"], scope["path"], status, duration, size)
+
+    def _template(self, scope: Scope) -> str:
+        """The route template that served ``scope`` (never the raw path: bounded labels)."""
+        route = scope.get("route")
+        if route is not None and hasattr(route, "path"):
+            return str(route.path)
+        endpoint = scope.get("endpoint")
+        if endpoint is None:
+            return UNMATCHED_ROUTE
+        if self._templates is None:
+            router = scope.get("router")
+            routes = getattr(router, "routes", ())
+            self._templates = {}
+            for candidate in routes:
+                found = getattr(candidate, "endpoint", None)
+                if found is not None:
+                    self._templates.setdefault(found, candidate.path)
+        return self._templates.get(endpoint, UNMATCHED_ROUTE)

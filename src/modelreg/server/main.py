@@ -14,14 +14,18 @@ leaves no worker serving on the port, so the server can be started again at once
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import errno
 import functools
 import inspect
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from modelreg._version import __version__
@@ -52,6 +56,7 @@ def serve(settings: Settings, server: ServerSettings) -> None:
     import uvicorn
 
     listener = bind_listener(server.host, server.port)
+    cleanups: list[Callable[[], object]] = [listener.close]
     try:
         workers = server.worker_count
         if workers == 1:
@@ -75,12 +80,18 @@ def serve(settings: Settings, server: ServerSettings) -> None:
             services.db.ensure_schema()
         finally:
             services.db.dispose()
+        if server.metrics:
+            # Where the workers' metric snapshots meet (modelreg.server.metrics).
+            metrics_dir = tempfile.mkdtemp(prefix="modelreg-metrics-")
+            cleanups.append(functools.partial(shutil.rmtree, metrics_dir, ignore_errors=True))
+            server = dataclasses.replace(server, metrics_dir=metrics_dir)
         factory = functools.partial(_worker_app, settings, server, os.getpid())
         config = _config(factory, server, workers=workers, factory=True)
         log_banner(settings, server, listener, workers=workers)
         _supervisor(config, [listener]).run()
     finally:
-        listener.close()
+        for cleanup in cleanups:
+            cleanup()
 
 
 def bind_listener(host: str, port: int) -> socket.socket:

@@ -67,6 +67,12 @@ class ServerSettings:
     access_log: bool = True
     # JSON lines (the default, for collectors) or plain text (modelreg.server.logging).
     log_format: LogFormat = "json"
+    # GET /metrics in Prometheus format (modelreg.server.metrics); who may read it is
+    # decided by metrics.allowed.
+    metrics: bool = True
+    # With several workers: the folder their metric snapshots meet in (made and removed
+    # by the supervisor, modelreg.server.main). None: one process, nothing written.
+    metrics_dir: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

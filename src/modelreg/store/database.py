@@ -273,6 +273,19 @@ class Database:
         with _translated_errors():
             return migrations.current_revision(self.engine), migrations.head_revision()
 
+    def pool_stats(self) -> tuple[int, int]:
+        """Connections (in use, open) of this process: for /metrics.
+
+        SQLite keeps one connection per thread, open while the thread lives and in use
+        only during a call, so "in use" is not tracked there: both are the open ones.
+        """
+        if self._sqlite:
+            opened = self._connections.open_count()
+            return opened, opened
+        found: Any = self.engine.pool
+        in_use = int(found.checkedout())
+        return in_use, in_use + int(found.checkedin())
+
     def dispose(self) -> None:
         if self._sqlite:
             self._connections.close_all()
