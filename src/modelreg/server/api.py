@@ -41,6 +41,8 @@ from modelreg.server.errors import (
 from modelreg.server.logging import AccessLog
 from modelreg.server.metrics import REQUESTS
 from modelreg.server.read_cache import ReadCache
+from modelreg.server.request_id import HEADER as REQUEST_ID_HEADER
+from modelreg.server.request_id import echoing, header_value, request_id
 from modelreg.server.runner import Runner
 from modelreg.service.assembly import Services
 
@@ -174,10 +176,15 @@ class ApiRouter:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         by_method = self.table.get(scope["path"]) if scope["type"] == "http" else None
         if by_method is None or scope.get("root_path"):
+            if scope["type"] == "http":
+                found = request_id(header_value(scope["headers"]))
+                send = echoing(send, found)
             await self.fallback(scope, receive, send)
             return
         start = time.perf_counter()
         method: str = scope["method"]
+        headers = RequestHeaders(scope["headers"])
+        found = request_id(headers.request_id)
         call = by_method.get(method)
         if call is None and method == "HEAD":
             call = by_method.get("GET")
@@ -187,23 +194,20 @@ class ApiRouter:
         else:
             try:
                 status, body, extra = await self.api.respond(
-                    call,
-                    method,
-                    RequestHeaders(scope["headers"]),
-                    scope["query_string"],
-                    None,
-                    receive,
+                    call, method, headers, scope["query_string"], None, receive
                 )
             except ClientGone:
                 return
             except Exception:
                 logger.exception("Unhandled error in %s %s", method, scope["path"])
                 status, body, extra = 500, INTERNAL_ERROR_BODY, None
+        response_headers = _response_headers(body, extra)
+        response_headers.append((REQUEST_ID_HEADER, found.encode("ascii")))
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": _response_headers(body, extra),
+                "headers": response_headers,
             }
         )
         await send({"type": "http.response.body", "body": body})
@@ -211,7 +215,7 @@ class ApiRouter:
         if self.observe is not None:
             self.observe((method, scope["path"], status), elapsed)
         if self.access.enabled():
-            self.access.write(method, scope["path"], status, elapsed, len(body))
+            self.access.write(method, scope["path"], status, elapsed, len(body), found)
 
     def _not_allowed(self, path: str, method: str) -> tuple[int, bytes, Headers]:
         allowed = self._allowed[path]

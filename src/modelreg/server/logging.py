@@ -22,6 +22,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelreg.server.metrics import REQUESTS, UNMATCHED_ROUTE
+from modelreg.server.request_id import REQUEST_ID
 
 ACCESS_LOGGER: Final = "modelreg.access"
 # Attributes every LogRecord has, plus uvicorn's ANSI-coloured duplicate of the message.
@@ -59,6 +60,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        found = getattr(record, "request_id", None) or REQUEST_ID.get()
+        if found is not None:
+            line["request_id"] = found
         attributes = vars(record)
         if attributes.keys() - _STANDARD_ATTRIBUTES:  # ``extra`` fields, in the order given
             for key, value in attributes.items():
@@ -79,6 +83,9 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         stamp = self.timestamps.format(record.created, record.msecs)
         line = f"{stamp} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        found = getattr(record, "request_id", None) or REQUEST_ID.get()
+        if found is not None:
+            line += f"  [{found}]"
         attributes = vars(record)
         extras = [
             f"{key}={value}"
@@ -95,7 +102,7 @@ class TextFormatter(logging.Formatter):
 # Extra fields the text line leaves out: its message already says them.
 _SHOWN_IN_MESSAGE: Final = frozenset(
     ["method", "path", "status", "version", "url", "workers", "backend_store"]
-    + ["artifacts_destination"]
+    + ["artifacts_destination", "request_id"]
 )
 _FORMATTERS: Final = {"json": JsonFormatter, "text": TextFormatter}
 
@@ -178,7 +185,15 @@ class AccessLog:
         self._checked = state
         return cast("logging.StreamHandler[Any]", handler)
 
-    def write(self, method: str, path: str, status: int, duration_s: float, size: int) -> None:
+    def write(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        duration_s: float,
+        size: int,
+        request_id: str | None = None,
+    ) -> None:
         duration_ms = round(duration_s * 1000, 3)
         handler = self._direct_handler()
         if handler is None:
@@ -189,6 +204,8 @@ class AccessLog:
                 "duration_ms": duration_ms,
                 "bytes": size,
             }
+            if request_id is not None:
+                fields["request_id"] = request_id
             # makeRecord + handle is logger.info without the caller lookup (a stack walk
             # per request that says nothing here: the caller is always this line).
             record = self.logger.makeRecord(
@@ -209,10 +226,12 @@ class AccessLog:
         # The same keys, order and encoding as JsonFormatter's line for this record.
         quoted_path = orjson.dumps(path).decode()
         quoted_method = orjson.dumps(method).decode()
+        # request_id is plain ASCII without quotes or backslashes (server/request_id.py).
         line = (
             f'{{"time":"{stamp}","level":"INFO","logger":"{ACCESS_LOGGER}",'
             f'"message":{quoted_method[:-1]} {quoted_path[1:-1]} {status}",'
-            f'"method":{quoted_method},"path":{quoted_path},"status":{status},'
+            + (f'"request_id":"{request_id}",' if request_id is not None else "")
+            + f'"method":{quoted_method},"path":{quoted_path},"status":{status},'
             f'"duration_ms":{orjson.dumps(duration_ms).decode()},"bytes":{size}}}'
         )
         self._pending.append(line)
@@ -282,7 +301,9 @@ class AccessLogMiddleware:
             if self.measure:
                 REQUESTS.observe((scope["method"], self._template(scope), status), duration)
             if self.access.enabled():
-                self.access.write(scope["method"], scope["path"], status, duration, size)
+                self.access.write(
+                    scope["method"], scope["path"], status, duration, size, REQUEST_ID.get()
+                )
 
     def _template(self, scope: Scope) -> str:
         """The route template that served ``scope`` (never the raw path: bounded labels)."""
