@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from prometheus_client.core import GaugeMetricFamily
 
@@ -135,3 +137,21 @@ def test_other_components_register_their_series() -> None:
     assert _value(text, "modelreg_test_queue_depth") == 3
     with pytest.raises(ValueError, match="already defined differently"):
         metrics.histogram("modelreg_test_deliveries", "Clash.", ["outcome"])
+
+
+@pytest.mark.slow
+def test_two_workers_are_added_up(tmp_path: Path) -> None:
+    from tests.server.live import running_server
+
+    route = f"{API}/registered-models/get"
+    with running_server(tmp_path, "--workers", "2") as server:
+        with httpx.Client() as client:  # a new connection each: both workers serve some
+            for _ in range(40):
+                client.get(
+                    f"{server.url}{route}", params={"name": "m"}, headers={"connection": "close"}
+                )
+        time.sleep(metrics.SNAPSHOT_SECONDS * 2.5)
+        # Whichever worker answers, it reports both workers' requests.
+        for _ in range(4):
+            text = httpx.get(f"{server.url}/metrics", headers={"connection": "close"}).text
+            assert _count(text, "GET", route, "404") == 40
