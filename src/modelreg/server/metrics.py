@@ -125,7 +125,10 @@ class LocalHistogram:
         row[-1] += value
 
     def snapshot(self) -> dict[str, Any]:
-        return {"kind": self.kind, "series": [[list(k), list(v)] for k, v in self.series.items()]}
+        # list() copies the items in one step under the GIL: a scrape runs on the thread
+        # pool while the event loop may be adding series.
+        items = list(self.series.items())
+        return {"kind": self.kind, "series": [[list(k), list(v)] for k, v in items]}
 
     def family(self, snapshots: Iterable[dict[str, Any]]) -> Metric:
         total: dict[Labels, list[float]] = {}
@@ -161,7 +164,8 @@ class LocalCounter:
         self.series[labels] = self.series.get(labels, 0.0) + amount
 
     def snapshot(self) -> dict[str, Any]:
-        return {"kind": self.kind, "series": [[list(k), v] for k, v in self.series.items()]}
+        items = list(self.series.items())  # see LocalHistogram.snapshot
+        return {"kind": self.kind, "series": [[list(k), v] for k, v in items]}
 
     def family(self, snapshots: Iterable[dict[str, Any]]) -> Metric:
         total: dict[Labels, float] = {}
@@ -348,7 +352,7 @@ class _Aggregate:
         self.gauges = gauges
 
     def collect(self) -> Iterator[Metric]:
-        for name, metric in sorted(REGISTRY.local.items()):
+        for name, metric in sorted(REGISTRY.local.items()):  # copied in one step (GIL)
             yield metric.family(
                 s["local"][name] for s in self.snapshots if name in s.get("local", {})
             )
