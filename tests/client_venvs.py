@@ -144,3 +144,34 @@ DATABRICKS = ClientVenv(
 def require_databricks_python() -> Path:
     """Python of the databricks-sdk virtualenv (created on first need)."""
     return DATABRICKS.require()
+
+
+def main() -> int:
+    """``python -m tests.client_venvs``: make every real-client venv usable, one line each.
+
+    scripts/test runs this as a visible step before pytest, so the ~850 MB mlflow
+    install happens in the open (once; later runs only probe) instead of silently
+    inside the first test that needs it.
+    """
+    from tests.mlflow_env import MLFLOW
+
+    failed = 0
+    for venv in (MLFLOW, DATABRICKS):
+        if venv.probed() == venv.expected:
+            sys.stdout.write(f"{venv.name}: {venv.expected} ready in {venv.directory()}\n")
+            continue
+        packages = " ".join(venv.packages)
+        sys.stdout.write(f"{venv.name}: installing {packages} into {venv.directory()}\n")
+        sys.stdout.flush()
+        try:
+            venv.ensure()
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as error:
+            sys.stdout.write(f"{venv.name}: could not be created: {error}\n")
+            failed += 1
+            continue
+        sys.stdout.write(f"{venv.name}: {venv.expected} ready\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

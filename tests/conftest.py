@@ -169,3 +169,12 @@ def tracking_uri(sqlite_uri: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[s
             fluent.end_run()
         modelreg.set_tracking_uri(None)
         embedded.reset()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The real-client suites (``mlflow``: a separate ~850 MB virtualenv, servers of
+    both kinds) count as slow: ``-m 'not slow'`` (the default of scripts/test) leaves
+    them to ``MODELREG_TEST_SLOW=1`` and .ci/run, which runs them on every change."""
+    for item in items:
+        if item.get_closest_marker("mlflow") is not None:
+            item.add_marker(pytest.mark.slow)

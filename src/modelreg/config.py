@@ -91,6 +91,25 @@ def sqlalchemy_url(uri: str) -> str:
     raise InvalidArgument(f"Unsupported database URI scheme {scheme!r}.")
 
 
+def redact_uri(uri: str) -> str:
+    """``uri`` with any password in it replaced by ``***``, for logs and messages."""
+    parts = urlsplit(uri)
+    if parts.password is None and "password=" not in parts.query.lower():
+        return uri  # untouched: urlunsplit would rewrite sqlite:////abs as sqlite://abs
+    if "password=" in parts.query.lower():
+        # libpq also takes the password as a query parameter.
+        query = "&".join(
+            f"{key}=***" if key.lower() == "password" else f"{key}{sep}{value}"
+            for key, sep, value in (item.partition("=") for item in parts.query.split("&"))
+        )
+        parts = parts._replace(query=query)
+    if parts.password is not None:
+        user = parts.username or ""
+        host = parts.netloc.rpartition("@")[2]
+        parts = parts._replace(netloc=f"{user}:***@{host}")
+    return parts.geturl()
+
+
 def default_artifact_root(tracking_uri: str) -> str:
     """Where artifacts go when no root is configured: beside a SQLite file, else ./.modelreg."""
     configured = os.environ.get(ARTIFACT_ROOT_ENV)

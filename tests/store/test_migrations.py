@@ -6,6 +6,8 @@ MariaDB database when enabled), so migrations run from nothing every time.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
@@ -242,3 +244,41 @@ def test_empty_server_database_is_not_migrated_automatically(
         RegistryService(db).create_registered_model("churn")
     finally:
         db.dispose()
+
+
+_KILLED_MID_UPGRADE = """
+import os, sys
+from sqlalchemy import event
+from modelreg.store import migrations
+from modelreg.store.database import Database
+
+real_upgrade = migrations.upgrade
+
+def dying_upgrade(engine, revision="head"):
+    @event.listens_for(engine, "before_cursor_execute")
+    def _die(conn, cursor, statement, *args):
+        # The second revision's first table: revision 0001 is done by now.
+        if "CREATE TABLE counters" in statement:
+            os._exit(9)
+    real_upgrade(engine, revision)
+
+migrations.upgrade = dying_upgrade
+Database(sys.argv[1]).ensure_schema()
+"""
+
+
+def test_a_first_start_killed_mid_upgrade_leaves_nothing_half_done(tmp_path: Path) -> None:
+    """The embedded auto-upgrade is one transaction: the next start builds it all."""
+    uri = f"sqlite:///{tmp_path / 'r.db'}"
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_MID_UPGRADE, uri], capture_output=True, timeout=120
+    )
+    assert killed.returncode == 9, killed.stderr.decode()[-2000:]
+    first = Database(uri)
+    try:
+        assert first.schema_revisions()[0] is None  # nothing of revision 0001 was kept
+        first.ensure_schema()
+        current, head = first.schema_revisions()
+        assert current == head
+    finally:
+        first.dispose()

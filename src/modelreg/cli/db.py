@@ -13,7 +13,7 @@ def db() -> None:
     """Create and upgrade the registry database schema."""
 
 
-@db.command("upgrade")
+@db.command("upgrade", short_help="Create or upgrade the schema.")
 @BACKEND_OPTION
 @click.option("--revision", default="head", show_default=True, help="Target schema revision.")
 @friendly_errors
@@ -32,7 +32,7 @@ def db_upgrade(backend_store_uri: str | None, revision: str) -> None:
         click.echo(f"Upgraded schema from {before or 'empty'} to {after}.")
 
 
-@db.command("current")
+@db.command("current", short_help="Show the schema revision and the one needed.")
 @BACKEND_OPTION
 @friendly_errors
 def db_current(backend_store_uri: str | None) -> None:

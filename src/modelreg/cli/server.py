@@ -9,12 +9,16 @@ import click
 
 from modelreg.cli._common import BACKEND_OPTION, friendly_errors
 from modelreg.config import Settings
+from modelreg.errors import InvalidArgument
 
 if TYPE_CHECKING:
-    from modelreg.server.settings import LogLevel
+    from modelreg.server.settings import LogFormat, LogLevel
+
+# Databases several servers share: their files must not default to the cwd.
+_SHARED_DATABASES = ("postgresql", "postgres", "mysql", "mariadb")
 
 
-@click.command("server")
+@click.command("server", short_help="Serve the registry over MLflow's REST API.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="TCP port."
@@ -102,6 +106,27 @@ if TYPE_CHECKING:
     envvar="MODELREG_WEBHOOK_WORKER",
     help="Deliver webhooks from this server (turn off when `modelreg worker` runs).",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["json", "text"]),
+    default="json",
+    show_default=True,
+    help="JSON lines (one object per line, for log collectors) or plain text for people.",
+)
+@click.option(
+    "--graceful-timeout",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Seconds in-flight requests get to finish after SIGTERM/SIGINT before "
+    "their connections are closed.",
+)
+@click.option(
+    "--metrics/--no-metrics",
+    default=True,
+    show_default=True,
+    help="Serve Prometheus metrics at GET /metrics.",
+)
 @friendly_errors
 def server(
     host: str,
@@ -119,8 +144,11 @@ def server(
     default_permission: str,
     log_level: str,
     webhook_worker: bool,
+    log_format: str,
+    graceful_timeout: int,
+    metrics: bool,
 ) -> None:
-    """Serve the registry over MLflow's REST API (needs the ``server`` extra).
+    """Serve the registry over MLflow's REST API (needs the server extra).
 
     With --auth, every request but /health and /version needs credentials and every
     change is attributed to the authenticated user. Without it (for a loopback-only
@@ -138,6 +166,14 @@ def server(
         )
         sys.exit(1)
     settings = Settings.from_env(backend_store_uri, artifacts_destination)
+    scheme = settings.tracking_uri.partition(":")[0].partition("+")[0].lower()
+    if artifacts_destination is None and scheme in _SHARED_DATABASES:
+        raise InvalidArgument(
+            f"A {scheme} backend store needs "
+            "--artifacts-destination (or MODELREG_ARTIFACT_ROOT): a folder or "
+            "s3://bucket/prefix every server replica shares. Without it the files would "
+            "land in ./.modelreg/artifacts of whichever folder this server started in."
+        )
     serve(
         settings,
         ServerSettings(
@@ -154,5 +190,8 @@ def server(
             webhook_worker=webhook_worker,
             auth=auth,
             default_permission=default_permission,
+            log_format=cast("LogFormat", log_format),
+            graceful_shutdown_seconds=graceful_timeout,
+            metrics=metrics,
         ),
     )

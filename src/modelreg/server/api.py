@@ -40,8 +40,11 @@ from modelreg.server.errors import (
     registry_error_parts,
 )
 from modelreg.server.logging import AccessLog
+from modelreg.server.metrics import REQUESTS
 from modelreg.server.nul import refuse_nul
 from modelreg.server.read_cache import ReadCache
+from modelreg.server.request_id import HEADER as REQUEST_ID_HEADER
+from modelreg.server.request_id import echoing, header_value, request_id
 
 if TYPE_CHECKING:
     from modelreg.server.guard import Gate
@@ -189,11 +192,15 @@ class ApiRouter:
         table: Mapping[str, Mapping[str, JsonCall]],
         fallback: ASGIApp,
         access: AccessLog,
+        measure: bool = True,
     ) -> None:
         self.api = api
         self.table = table
         self.fallback = fallback
         self.access = access
+        # Requests counted for /metrics (modelreg.server.metrics): a fixed path here is
+        # its own route template.
+        self.observe = REQUESTS.observe if measure else None
         self._allowed = {
             path: ", ".join(sorted({*methods, *(("HEAD",) if "GET" in methods else ())}))
             for path, methods in table.items()
@@ -202,10 +209,15 @@ class ApiRouter:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         by_method = self.table.get(scope["path"]) if scope["type"] == "http" else None
         if by_method is None or scope.get("root_path"):
+            if scope["type"] == "http":
+                found = request_id(header_value(scope["headers"]))
+                send = echoing(send, found)
             await self.fallback(scope, receive, send)
             return
         start = time.perf_counter()
         method: str = scope["method"]
+        headers = RequestHeaders(scope["headers"])
+        found = request_id(headers.request_id)
         call = by_method.get(method)
         if call is None and method == "HEAD":
             call = by_method.get("GET")
@@ -217,7 +229,7 @@ class ApiRouter:
                 status, body, extra = await self.api.respond(
                     call,
                     method,
-                    RequestHeaders(scope["headers"]),
+                    headers,
                     scope["query_string"],
                     None,
                     receive,
@@ -228,16 +240,21 @@ class ApiRouter:
             except Exception:
                 logger.exception("Unhandled error in %s %s", method, scope["path"])
                 status, body, extra = 500, INTERNAL_ERROR_BODY, None
+        response_headers = _response_headers(body, extra)
+        response_headers.append((REQUEST_ID_HEADER, found.encode("ascii")))
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": _response_headers(body, extra),
+                "headers": response_headers,
             }
         )
         await send({"type": "http.response.body", "body": body})
+        elapsed = time.perf_counter() - start
+        if self.observe is not None:
+            self.observe((method, scope["path"], status), elapsed)
         if self.access.enabled():
-            self.access.write(method, scope["path"], status, time.perf_counter() - start, len(body))
+            self.access.write(method, scope["path"], status, elapsed, len(body), found)
 
     def _not_allowed(self, path: str, method: str) -> tuple[int, bytes, Headers]:
         allowed = self._allowed[path]

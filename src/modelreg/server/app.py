@@ -7,6 +7,7 @@ database refuses to start with the message that says how to fix it.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import AsyncIterator
@@ -20,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from modelreg.config import Settings
 from modelreg.errors import RegistryError
-from modelreg.server import openapi
+from modelreg.server import metrics, openapi
 from modelreg.server.api import Api, ApiRouter
 from modelreg.server.auth_gate import Authenticator
 from modelreg.server.authz import Authorizer
@@ -43,6 +44,7 @@ from modelreg.server.routes import (
     registry,
     runs,
 )
+from modelreg.server.routes import metrics as metrics_routes
 from modelreg.server.routes import webhooks as webhook_routes
 from modelreg.server.routing import Endpoint, ExactPathRouter, build_routes
 from modelreg.server.runner import Runner
@@ -71,6 +73,7 @@ def endpoints() -> list[Endpoint]:
             *databricks_webhooks.ENDPOINTS,
             *databricks_meta.ENDPOINTS,
             *auth.ENDPOINTS,
+            *metrics_routes.ENDPOINTS,
         ]
     )
     document = functools.cache(lambda: orjson.dumps(openapi.document(table)))
@@ -107,6 +110,8 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Mode
     if server.auth:
         authenticator = Authenticator(services.auth, runner, ttl_seconds=server.auth_cache_seconds)
         gate = Gate(authenticator, Authorizer(services.auth), runner)
+    snapshots = metrics_routes.app_metrics(services, server.metrics_dir) if server.metrics else None
+    snapshot_timer = SnapshotTimer(snapshots)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -124,20 +129,22 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Mode
         )
         if worker is not None:
             worker.start()
+        snapshot_timer.start()
         yield
+        snapshot_timer.stop()
         if worker is not None:
             worker.stop()
         access.flush()
         runner.close()
         services.db.dispose()
 
-    context = AppContext(services, runner, server)
+    context = AppContext(services, runner, server, snapshots)
     cache = ReadCache(server.read_cache_entries) if server.read_cache_entries else None
     api = Api(services, runner, server.max_json_body_bytes, cache, gate)
     routes = build_routes(endpoints(), context, api)
     inner = Starlette(
         middleware=[
-            Middleware(AccessLogMiddleware, access=access),
+            Middleware(AccessLogMiddleware, access=access, measure=server.metrics),
             Middleware(InternalErrorMiddleware),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -147,4 +154,31 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Mode
     inner.router = ExactPathRouter([*routes.starlette, *ui_routes(context, gate=gate)], lifespan)
     inner.state.services = services
     inner.state.gate = gate
-    return ModelregApp(ApiRouter(api, routes.api, inner, access), inner)
+    router = ApiRouter(api, routes.api, inner, access, measure=server.metrics)
+    return ModelregApp(router, inner)
+
+
+class SnapshotTimer:
+    """Writes this worker's metric snapshot once a second while the app runs
+    (only with several workers; see modelreg.server.metrics)."""
+
+    def __init__(self, snapshots: metrics.Snapshots | None) -> None:
+        self.snapshots = snapshots if snapshots is not None and snapshots.folder else None
+        self._handle: asyncio.TimerHandle | None = None
+
+    def start(self) -> None:
+        if self.snapshots is not None:
+            self._tick()
+
+    def _tick(self) -> None:
+        assert self.snapshots is not None
+        self.snapshots.write()
+        loop = asyncio.get_running_loop()
+        self._handle = loop.call_later(metrics.SNAPSHOT_SECONDS, self._tick)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        if self.snapshots is not None:
+            self.snapshots.write(alive=False)

@@ -40,12 +40,13 @@ class ClientGone(Exception):
 class RequestHeaders:
     """The few request headers the API reads, found in one pass over the scope's list."""
 
-    __slots__ = ("authorization", "content_length", "content_type")
+    __slots__ = ("authorization", "content_length", "content_type", "request_id")
 
     def __init__(self, raw: Iterable[tuple[bytes, bytes]]) -> None:
         self.content_type: str | None = None
         self.content_length: str | None = None
         self.authorization: str | None = None
+        self.request_id: bytes | None = None  # raw X-Request-Id (server/request_id.py)
         for name, value in raw:
             if name == b"content-type":
                 self.content_type = value.decode("latin-1")
@@ -53,6 +54,8 @@ class RequestHeaders:
                 self.content_length = value.decode("latin-1")
             elif name == b"authorization":
                 self.authorization = value.decode("latin-1")
+            elif name == b"x-request-id":
+                self.request_id = value
 
 
 class QueryFields:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from modelreg.principal import ANONYMOUS_NAME, Principal
 from modelreg.server.runner import Runner
@@ -23,6 +23,9 @@ from modelreg.service.artifact_proxy import ArtifactProxy
 from modelreg.service.assembly import Services
 from modelreg.service.tracking import TrackingService
 from modelreg.service.webhooks import WebhookService
+
+if TYPE_CHECKING:
+    from modelreg.server.metrics import Snapshots
 
 ANONYMOUS: Final = ANONYMOUS_NAME
 # The events.actor column holds 256 characters; longer names are not attributable.
@@ -36,6 +39,8 @@ class AppContext:
     services: Services
     runner: Runner
     settings: ServerSettings
+    # What /metrics serves (None when --no-metrics).
+    metrics: Snapshots | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,9 @@ from typing import Any, Final, cast
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from modelreg.server.metrics import REQUESTS, UNMATCHED_ROUTE
+from modelreg.server.request_id import REQUEST_ID
+
 ACCESS_LOGGER: Final = "modelreg.access"
 # Attributes every LogRecord has, plus uvicorn's ANSI-coloured duplicate of the message.
 _STANDARD_ATTRIBUTES: Final = frozenset(
@@ -57,6 +60,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        found = getattr(record, "request_id", None) or REQUEST_ID.get()
+        if found is not None:
+            line["request_id"] = found
         attributes = vars(record)
         if attributes.keys() - _STANDARD_ATTRIBUTES:  # ``extra`` fields, in the order given
             for key, value in attributes.items():
@@ -67,14 +73,53 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
-def log_config(level: str = "info", access_log: bool = True) -> dict[str, Any]:
-    """A ``logging.dictConfig`` for the server process (uvicorn applies it in each worker)."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+class TextFormatter(logging.Formatter):
+    """One line for people: time, level, logger, message, then ``key=value`` extras."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timestamps = _Timestamps()
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = self.timestamps.format(record.created, record.msecs)
+        line = f"{stamp} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        found = getattr(record, "request_id", None) or REQUEST_ID.get()
+        if found is not None:
+            line += f"  [{found}]"
+        attributes = vars(record)
+        extras = [
+            f"{key}={value}"
+            for key, value in attributes.items()
+            if key not in _STANDARD_ATTRIBUTES and key not in _SHOWN_IN_MESSAGE
+        ]
+        if extras:
+            line += "  " + " ".join(extras)
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+# Extra fields the text line leaves out: its message already says them.
+_SHOWN_IN_MESSAGE: Final = frozenset(
+    ["method", "path", "status", "version", "url", "workers", "backend_store"]
+    + ["artifacts_destination", "request_id"]
+)
+_FORMATTERS: Final = {"json": JsonFormatter, "text": TextFormatter}
+
+
+def log_config(level: str = "info", access_log: bool = True, fmt: str = "json") -> dict[str, Any]:
+    """A ``logging.dictConfig`` for the server process (uvicorn applies it in each worker).
+
+    ``fmt`` is ``json`` (one object per line) or ``text`` (for people).
+    """
+    if fmt not in _FORMATTERS:
+        raise ValueError(f"log format must be one of {sorted(_FORMATTERS)}, got {fmt!r}")
+    handler = {"class": "logging.StreamHandler", "formatter": fmt, "stream": "ext://sys.stderr"}
     upper = level.upper()
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonFormatter}},
+        "formatters": {name: {"()": cls} for name, cls in _FORMATTERS.items()},
         "handlers": {"default": handler},
         "loggers": {
             "modelreg": {"handlers": ["default"], "level": upper, "propagate": False},
@@ -140,7 +185,15 @@ class AccessLog:
         self._checked = state
         return cast("logging.StreamHandler[Any]", handler)
 
-    def write(self, method: str, path: str, status: int, duration_s: float, size: int) -> None:
+    def write(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        duration_s: float,
+        size: int,
+        request_id: str | None = None,
+    ) -> None:
         duration_ms = round(duration_s * 1000, 3)
         handler = self._direct_handler()
         if handler is None:
@@ -151,6 +204,8 @@ class AccessLog:
                 "duration_ms": duration_ms,
                 "bytes": size,
             }
+            if request_id is not None:
+                fields["request_id"] = request_id
             # makeRecord + handle is logger.info without the caller lookup (a stack walk
             # per request that says nothing here: the caller is always this line).
             record = self.logger.makeRecord(
@@ -171,10 +226,12 @@ class AccessLog:
         # The same keys, order and encoding as JsonFormatter's line for this record.
         quoted_path = orjson.dumps(path).decode()
         quoted_method = orjson.dumps(method).decode()
+        # request_id is plain ASCII without quotes or backslashes (server/request_id.py).
         line = (
             f'{{"time":"{stamp}","level":"INFO","logger":"{ACCESS_LOGGER}",'
             f'"message":{quoted_method[:-1]} {quoted_path[1:-1]} {status}",'
-            f'"method":{quoted_method},"path":{quoted_path},"status":{status},'
+            + (f'"request_id":"{request_id}",' if request_id is not None else "")
+            + f'"method":{quoted_method},"path":{quoted_path},"status":{status},'
             f'"duration_ms":{orjson.dumps(duration_ms).decode()},"bytes":{size}}}'
         )
         self._pending.append(line)
@@ -212,14 +269,17 @@ class AccessLog:
 
 
 class AccessLogMiddleware:
-    """Log one line per HTTP request once the response is complete (or failed)."""
+    """Log one line per HTTP request once the response is complete (or failed), and
+    count it for /metrics under its route template (``measure``)."""
 
-    def __init__(self, app: ASGIApp, access: AccessLog) -> None:
+    def __init__(self, app: ASGIApp, access: AccessLog, measure: bool = False) -> None:
         self.app = app
         self.access = access
+        self.measure = measure
+        self._templates: dict[Any, str] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.access.enabled():
+        if scope["type"] != "http" or not (self.measure or self.access.enabled()):
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
@@ -238,4 +298,27 @@ class AccessLogMiddleware:
             await self.app(scope, receive, counting_send)
         finally:
             duration = time.perf_counter() - start
-            self.access.write(scope["method"], scope["path"], status, duration, size)
+            if self.measure:
+                REQUESTS.observe((scope["method"], self._template(scope), status), duration)
+            if self.access.enabled():
+                self.access.write(
+                    scope["method"], scope["path"], status, duration, size, REQUEST_ID.get()
+                )
+
+    def _template(self, scope: Scope) -> str:
+        """The route template that served ``scope`` (never the raw path: bounded labels)."""
+        route = scope.get("route")
+        if route is not None and hasattr(route, "path"):
+            return str(route.path)
+        endpoint = scope.get("endpoint")
+        if endpoint is None:
+            return UNMATCHED_ROUTE
+        if self._templates is None:
+            router = scope.get("router")
+            routes = getattr(router, "routes", ())
+            self._templates = {}
+            for candidate in routes:
+                found = getattr(candidate, "endpoint", None)
+                if found is not None:
+                    self._templates.setdefault(found, candidate.path)
+        return self._templates.get(endpoint, UNMATCHED_ROUTE)

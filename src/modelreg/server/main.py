@@ -14,16 +14,22 @@ leaves no worker serving on the port, so the server can be started again at once
 from __future__ import annotations
 
 import ctypes
+import dataclasses
+import errno
 import functools
 import inspect
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from modelreg.config import Settings
+from modelreg._version import __version__
+from modelreg.config import Settings, redact_uri
 from modelreg.errors import RegistryError
 from modelreg.server.app import ModelregApp, create_app
 from modelreg.server.auth_setup import exposure_warning, prepare_auth
@@ -44,44 +50,113 @@ _PR_SET_PDEATHSIG = 1
 def serve(settings: Settings, server: ServerSettings) -> None:
     """Serve until SIGINT/SIGTERM, then finish in-flight requests and exit.
 
-    The database and the artifacts destination are checked before the port is bound, so
-    a stale schema, an unusable URI or a destination the server may not write is a
-    one-line error, not a traceback from inside uvicorn (or a 5xx on every upload).
+    The port is bound first, before anything else is done: a port in use is a
+    one-line error naming ``--port``, never a database check followed by a bind error.
+    The database and the artifacts destination are checked next, before anything
+    listens, so a stale schema, an unusable URI or a destination the server may not
+    write is a one-line error too, not a traceback from inside uvicorn (or a 5xx on
+    every upload).
     """
     import uvicorn
 
     warning = exposure_warning(server.host, server.auth)
     if warning:
         logger.warning("%s", warning)
-    workers = server.worker_count
-    if workers == 1:
-        # Served by this process: build the app once; its lifespan check then finds
-        # the schema already verified.
-        app = create_app(settings, server)
-        app.state.services.db.ensure_schema()
-        check_artifacts_destination(app.state.services.artifacts.store)
-        if server.auth:
-            prepare_auth(app.state.services.auth, os.environ)
-        config = _config(app, server, workers=1, factory=False)
-        runner = uvicorn.Server(config)
-        runner.run()
-        if not runner.started:
-            raise RegistryError(
-                f"modelreg server did not start on {server.host}:{server.port}; see the log above."
-            )
-        return
-    # Checked (and a brand-new SQLite file upgraded) once here, before N workers race.
-    services = build_services(settings)
+    listener = bind_listener(server.host, server.port)
+    cleanups: list[Callable[[], object]] = [listener.close]
     try:
-        services.db.ensure_schema()
-        check_artifacts_destination(services.artifacts.store)
-        if server.auth:
-            prepare_auth(services.auth, os.environ)
+        workers = server.worker_count
+        if workers == 1:
+            # Served by this process: build the app once; its lifespan check then finds
+            # the schema already verified.
+            app = create_app(settings, server)
+            app.state.services.db.ensure_schema()
+            check_artifacts_destination(app.state.services.artifacts.store)
+            if server.auth:
+                prepare_auth(app.state.services.auth, os.environ)
+            config = _config(app, server, workers=1, factory=False)
+            log_banner(settings, server, listener, workers=1)
+            runner = uvicorn.Server(config)
+            runner.run(sockets=[listener])
+            if not runner.started:
+                raise RegistryError(
+                    f"modelreg server did not start on {server.host}:{server.port}; "
+                    "see the log above."
+                )
+            return
+        # Checked (and a brand-new SQLite file upgraded) once here, before N workers race.
+        services = build_services(settings)
+        try:
+            services.db.ensure_schema()
+            check_artifacts_destination(services.artifacts.store)
+            if server.auth:
+                prepare_auth(services.auth, os.environ)
+        finally:
+            services.db.dispose()
+        if server.metrics:
+            # Where the workers' metric snapshots meet (modelreg.server.metrics).
+            metrics_dir = tempfile.mkdtemp(prefix="modelreg-metrics-")
+            cleanups.append(functools.partial(shutil.rmtree, metrics_dir, ignore_errors=True))
+            server = dataclasses.replace(server, metrics_dir=metrics_dir)
+        factory = functools.partial(_worker_app, settings, server, os.getpid())
+        config = _config(factory, server, workers=workers, factory=True)
+        log_banner(settings, server, listener, workers=workers)
+        _supervisor(config, [listener]).run()
     finally:
-        services.db.dispose()
-    factory = functools.partial(_worker_app, settings, server, os.getpid())
-    config = _config(factory, server, workers=workers, factory=True)
-    _supervisor(config, [config.bind_socket()]).run()
+        for cleanup in cleanups:
+            cleanup()
+
+
+def bind_listener(host: str, port: int) -> socket.socket:
+    """The server's listening socket, bound (as uvicorn binds it); a one-line error if not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise RegistryError(
+                f"Port {port} on {host} is already in use (another modelreg or MLflow "
+                "server?): stop that one or pick another port with --port."
+            ) from None
+        if error.errno == errno.EACCES:
+            raise RegistryError(
+                f"Not allowed to listen on port {port} of {host} (ports below 1024 need "
+                "privileges): pick another with --port."
+            ) from None
+        raise RegistryError(
+            f"Cannot listen on {host}:{port}: {error.strerror or error}. Check --host and --port."
+        ) from None
+    sock.set_inheritable(True)  # worker processes serve on it
+    return sock
+
+
+def log_banner(
+    settings: Settings, server: ServerSettings, listener: socket.socket, *, workers: int
+) -> None:
+    """What runs where, once, before serving: version, URL, database, artifacts."""
+    port = listener.getsockname()[1]
+    host = f"[{server.host}]" if ":" in server.host else server.host
+    url = f"http://{host}:{port}"
+    store = redact_uri(settings.tracking_uri)
+    logger.info(
+        "modelreg %s serving %s (%d worker%s); backend store: %s; artifacts: %s",
+        __version__,
+        url,
+        workers,
+        "" if workers == 1 else "s",
+        store,
+        settings.artifact_root,
+        extra={
+            "version": __version__,
+            "url": url,
+            "workers": workers,
+            "backend_store": store,
+            "artifacts_destination": settings.artifact_root,
+        },
+    )
 
 
 def _worker_app(settings: Settings, server: ServerSettings, supervisor: int) -> ModelregApp:
@@ -139,7 +214,7 @@ def _config(app: Any, server: ServerSettings, *, workers: int, factory: bool) ->
         http=_http_protocol(server),
         lifespan="on",
         ws="none",  # no WebSocket routes: do not load a WebSocket implementation
-        log_config=log_config(server.log_level, server.access_log),
+        log_config=log_config(server.log_level, server.access_log, server.log_format),
         access_log=False,  # modelreg.access replaces uvicorn's plain-text access log
         server_header=False,
         # Nothing reads the client address; the X-Forwarded-* rewrite is work per request.

@@ -1,4 +1,4 @@
-"""Permission declarations of the approvals, history and webhook routes.
+"""Permission declarations of the approvals, history, webhook and metrics routes.
 
 Those route modules were written beside authentication, not on top of it; their
 declarations live here, keyed by operation id, and :func:`declared` applies them to
@@ -97,6 +97,8 @@ PERMISSIONS: Final[dict[str, Requirement]] = {
     "testRegistryWebhook": ADMIN_ONLY,
     # databricks-sdk's start-up probe, sent without credentials
     "databricksConfig": OPEN,
+    # Prometheus metrics: with --auth, for signed-in callers only (a scraper gets a token)
+    "metrics": AUTHENTICATED,
 }
 
 

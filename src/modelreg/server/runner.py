@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -43,9 +44,11 @@ class Runner:
         return self._pool
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` on the pool."""
+        """``fn(*args)`` on the pool, in a copy of the caller's context (so log lines
+        written there carry the request id, modelreg.server.request_id)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor(), fn, *args)
+        context = contextvars.copy_context()
+        return await loop.run_in_executor(self._executor(), context.run, fn, *args)
 
     async def responsive(self, probe: Callable[[], object], timeout_s: float) -> bool:
         """Whether ``probe`` gets a thread and finishes within ``timeout_s`` seconds."""

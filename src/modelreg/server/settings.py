@@ -12,6 +12,7 @@ from typing import Literal
 
 LogLevel = Literal["debug", "info", "warning", "error"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("debug", "info", "warning", "error")
+LogFormat = Literal["json", "text"]
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
 DEFAULT_MAX_JSON_BODY_BYTES = 16 * 1024 * 1024
@@ -73,6 +74,14 @@ class ServerSettings:
     default_permission: str = "NO_PERMISSIONS"
     # Seconds a verified credential's principal is kept per worker.
     auth_cache_seconds: float = 10.0
+    # JSON lines (the default, for collectors) or plain text (modelreg.server.logging).
+    log_format: LogFormat = "json"
+    # GET /metrics in Prometheus format (modelreg.server.metrics); who may read it is
+    # decided by metrics.allowed.
+    metrics: bool = True
+    # With several workers: the folder their metric snapshots meet in (made and removed
+    # by the supervisor, modelreg.server.main). None: one process, nothing written.
+    metrics_dir: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -83,6 +92,10 @@ class ServerSettings:
             raise ValueError(f"threads must be 1 or more, got {self.threads}")
         if self.max_json_body_bytes < 1:
             raise ValueError("max_json_body_bytes must be positive")
+        if self.graceful_shutdown_seconds < 0:
+            raise ValueError(
+                f"graceful_shutdown_seconds must be 0 or more, got {self.graceful_shutdown_seconds}"
+            )
         if self.read_cache_entries < 0:
             raise ValueError(f"read_cache_entries must be 0 or more, got {self.read_cache_entries}")
         if self.max_connections is not None and self.max_connections < 1:

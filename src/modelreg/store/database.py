@@ -10,6 +10,7 @@ every process on the file (:mod:`modelreg.store.sqlite`); other databases use a 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -32,10 +33,14 @@ def _sqlite_path(url: str) -> str:
     return url.removeprefix("sqlite:///")
 
 
+# The extra that installs each network database's driver (pyproject.toml).
+_DRIVER_EXTRAS = {"psycopg": "postgres", "pymysql": "mysql"}
+
+
 def _sqlite_engine(url: str) -> Engine:
     path = _sqlite_path(url)
     if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(Path(path).parent)
     engine = create_engine(
         url,
         # pysqlite's own transaction handling is bypassed (isolation_level=None) so we
@@ -67,6 +72,26 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
+def _make_folder(folder: Path) -> None:
+    """Create the SQLite file's folder, or say in one line why it cannot be used."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        usable = os.access(folder, os.W_OK | os.X_OK)
+    except OSError as error:
+        reason = f"cannot create it ({error.strerror or error})"
+        if isinstance(error, FileExistsError | NotADirectoryError):
+            reason = "a file is in the way (a folder is needed there)"
+        raise RegistryError(
+            f"Cannot use {folder} for the registry database: {reason}. "
+            "Pass a writable folder or sqlite:///path.db with --backend-store-uri."
+        ) from None
+    if not usable:
+        raise RegistryError(
+            f"Cannot use {folder} for the registry database: it is not writable. "
+            "Pass a writable folder or sqlite:///path.db with --backend-store-uri."
+        )
+
+
 def make_engine(uri: str) -> Engine:
     """Build the engine for a database URI with the settings each dialect needs."""
     url = sqlalchemy_url(uri)
@@ -77,14 +102,26 @@ def make_engine(uri: str) -> Engine:
         connect_args["charset"] = "utf8mb4"
     # READ COMMITTED everywhere: a transaction that waited for a row lock must see the
     # rows its predecessor committed (MySQL's REPEATABLE READ snapshot would not).
-    return create_engine(
-        url,
-        isolation_level="READ COMMITTED",
-        pool_pre_ping=True,
-        pool_size=8,
-        max_overflow=16,
-        connect_args=connect_args,
-    )
+    try:
+        return create_engine(
+            url,
+            isolation_level="READ COMMITTED",
+            pool_pre_ping=True,
+            pool_size=8,
+            max_overflow=16,
+            connect_args=connect_args,
+        )
+    except ModuleNotFoundError as error:
+        # The driver is an optional extra: name the one to install, not a traceback.
+        module = (error.name or "").partition(".")[0]
+        extra = _DRIVER_EXTRAS.get(module)
+        if extra is None:
+            raise
+        scheme = uri.partition("://")[0]
+        raise RegistryError(
+            f"A {scheme}:// backend store needs its database driver ({module} is not "
+            f"installed): pip install 'modelreg[{extra}]'"
+        ) from None
 
 
 class Database:
@@ -235,6 +272,19 @@ class Database:
 
         with _translated_errors():
             return migrations.current_revision(self.engine), migrations.head_revision()
+
+    def pool_stats(self) -> tuple[int, int]:
+        """Connections (in use, open) of this process: for /metrics.
+
+        SQLite keeps one connection per thread, open while the thread lives and in use
+        only during a call, so "in use" is not tracked there: both are the open ones.
+        """
+        if self._sqlite:
+            opened = self._connections.open_count()
+            return opened, opened
+        found: Any = self.engine.pool
+        in_use = int(found.checkedout())
+        return in_use, in_use + int(found.checkedin())
 
     def dispose(self) -> None:
         if self._sqlite:

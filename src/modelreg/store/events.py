@@ -91,3 +91,11 @@ class EventStore:
             )
             for row in rows
         ]
+
+
+def newest(conn: Connection) -> tuple[int, int] | None:
+    """The id and timestamp (ms) of the newest event, None for an empty log."""
+    row = conn.execute(
+        select(events.c.id, events.c.timestamp).order_by(events.c.id.desc()).limit(1)
+    ).first()
+    return None if row is None else (int(row.id), int(row.timestamp))

@@ -130,6 +130,10 @@ class ThreadConnections:
         self._open: set[Connection] = set()
         self._lock = threading.Lock()
 
+    def open_count(self) -> int:
+        """How many thread connections are open (for /metrics)."""
+        return len(self._open)
+
     def get(self) -> Connection:
         conn: Connection | None = getattr(self._local, "conn", None)
         if conn is not None and not conn.closed and not conn.invalidated:

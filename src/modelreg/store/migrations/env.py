@@ -26,11 +26,19 @@ def _engine() -> Engine:
 def run_migrations_online() -> None:
     engine = _engine()
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
         context.configure(
             connection=connection,
             target_metadata=metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=sqlite,
             compare_type=True,
+            # All or nothing: SQLite's DDL is transactional, but Alembic assumes it is
+            # not and commits after each revision, so a first start killed mid-way
+            # left a half-built schema that the next start refused. One transaction
+            # for the whole upgrade (PostgreSQL's default too); MySQL cannot roll DDL
+            # back at all, which is why shared databases are upgraded explicitly.
+            transactional_ddl=True if sqlite else None,
+            transaction_per_migration=False,
         )
         with context.begin_transaction():
             context.run_migrations()
