@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from modelreg.server.openapi import openapi_path
 from tests.server.asgi import TestClient
@@ -16,11 +16,20 @@ from tests.server.asgi import TestClient
 def _mounted(app: Starlette) -> set[tuple[str, str]]:
     pairs = set()
     for route in app.routes:
+        if _is_web_ui(route):
+            continue  # HTML pages and their assets (docs/ui.md), not API operations
         assert isinstance(route, Route)
         for method in route.methods or ():
             if method != "HEAD":  # implied by GET, as in every OpenAPI document
                 pairs.add((openapi_path(route.path), method.lower()))
     return pairs
+
+
+def _is_web_ui(route: BaseRoute) -> bool:
+    if isinstance(route, Mount):
+        return route.path == "/static"
+    endpoint = getattr(route, "endpoint", None)
+    return getattr(endpoint, "__module__", "").startswith("modelreg.server.ui.")
 
 
 def _refs(node: Any) -> Iterator[str]:

@@ -67,6 +67,9 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         # Every template is HTML: escape everything, whatever the file name.
         autoescape=True,
+        # The templates ship in the package and never change under a running server:
+        # no stat() of each template on every render.
+        auto_reload=False,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
