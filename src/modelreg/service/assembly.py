@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from modelreg.config import Settings, is_http_uri
 from modelreg.errors import InvalidArgument
 from modelreg.principal import Principal
+from modelreg.service.access import ALLOW_ALL, ReadAccess
 from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
 from modelreg.service.artifact_proxy import ArtifactProxy
 from modelreg.service.registry import RegistryService
@@ -39,8 +40,14 @@ class Services:
         )
 
 
-def build_services(settings: Settings, *, database: Database | None = None) -> Services:
-    """The services for ``settings``; ``database`` shares an already-open one."""
+def build_services(
+    settings: Settings, *, database: Database | None = None, access: ReadAccess | None = None
+) -> Services:
+    """The services for ``settings``; ``database`` shares an already-open one.
+
+    ``access`` decides what a caller may read of others' models and runs (default:
+    everything, until permissions exist; see :mod:`modelreg.service.access`).
+    """
     if is_http_uri(settings.tracking_uri):
         raise InvalidArgument(
             f"modelreg stores its metadata in a database, not at {settings.tracking_uri}:"
@@ -59,7 +66,9 @@ def build_services(settings: Settings, *, database: Database | None = None) -> S
         allow_external=settings.allow_external_artifacts,
     )
     snapshotter = open_snapshotter(locations, settings.artifact_root)
-    registry = RegistryService(db, actor=settings.actor, snapshotter=snapshotter)
+    registry = RegistryService(
+        db, actor=settings.actor, snapshotter=snapshotter, access=access or ALLOW_ALL
+    )
     return Services(
         db=db,
         registry=registry,

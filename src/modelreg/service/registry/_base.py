@@ -13,6 +13,7 @@ from modelreg.errors import InvalidArgument, NotFound, RegistryError
 from modelreg.events import DomainEvent
 from modelreg.principal import Principal, as_principal
 from modelreg.service import event_log
+from modelreg.service.access import ALLOW_ALL, ReadAccess
 from modelreg.service.clock import Clock, now_ms
 from modelreg.service.snapshots import Snapshotter
 from modelreg.store.database import Database
@@ -51,16 +52,25 @@ class RegistryBase:
         actor: str | Principal = "unknown",
         clock: Clock = now_ms,
         snapshotter: Snapshotter | None = None,
+        access: ReadAccess = ALLOW_ALL,
     ) -> None:
         self.db = db
         self.principal = as_principal(actor)
         self.actor = self.principal.name
         self.clock = clock
         self.snapshotter = snapshotter
+        # Asked before the caller's request reads another owner's model or run.
+        self.access = access
 
     def as_actor(self, actor: str | Principal) -> Self:
         """The same service acting for ``actor`` (the server passes the caller in)."""
-        return type(self)(self.db, actor=actor, clock=self.clock, snapshotter=self.snapshotter)
+        return type(self)(
+            self.db,
+            actor=actor,
+            clock=self.clock,
+            snapshotter=self.snapshotter,
+            access=self.access,
+        )
 
     def _record(self, conn: Connection, now: int, *events: DomainEvent) -> None:
         event_log.record(conn, self.actor, now, *events)
