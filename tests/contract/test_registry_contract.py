@@ -16,9 +16,19 @@ import pytest
 
 from modelreg.entities import ModelVersion, RegisteredModel
 from modelreg.errors import AlreadyExists, InvalidArgument, NotFound, RegistryError
+from modelreg.store.database import Database
 from tests.contract.conftest import ACTOR, Registry, Tracking
+from tests.runs import insert_runs
 
 S3 = "s3://bucket/models/churn"
+
+
+def _runs(uri: str, *run_ids: str) -> None:
+    db = Database(uri)
+    try:
+        insert_runs(db, *run_ids)
+    finally:
+        db.dispose()
 
 
 def _public(entity: Any) -> Any:
@@ -117,8 +127,11 @@ def test_search_registered_models(api: Registry) -> None:
 
 
 # --------------------------------------------------------------- model versions
-def test_create_and_get_model_version(api: Registry, tracking_api: Tracking) -> None:
+def test_create_and_get_model_version(
+    api: Registry, tracking_api: Tracking, sqlite_uri: str
+) -> None:
     logged = tracking_api.create_logged_model("0", "model")  # the same database
+    _runs(sqlite_uri, "r1")
     api.create_registered_model("m")
     created = api.create_model_version(
         "m",
@@ -244,7 +257,8 @@ def test_registered_copy_of_served_artifacts(api: Registry, artifact_root: Path)
     assert manifest is not None and list(manifest) == ["MLmodel"]
 
 
-def test_copy_model_version(api: Registry) -> None:
+def test_copy_model_version(api: Registry, sqlite_uri: str) -> None:
+    _runs(sqlite_uri, "r9")
     api.create_registered_model("src")
     api.create_model_version("src", S3, run_id="r9", tags={"k": "v"}, description="d")
     api.set_registered_model_alias("src", "champ", 1)

@@ -26,7 +26,9 @@ def destination(settings: Settings) -> Path:
 
 def put(http: TestClient, path: str, body: bytes, **headers: str) -> None:
     response = http.put(f"{FILES}/{path}", content=body, headers=headers)
-    assert (response.status_code, response.content) == (200, b""), response.text
+    # MLflow's answer: {} as JSON (issue 8: it was an empty body without a type).
+    assert (response.status_code, response.content) == (200, b"{}"), response.text
+    assert response.headers["content-type"] == "application/json"
 
 
 def listing(http: TestClient, path: str | None = None) -> object:

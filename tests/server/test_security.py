@@ -306,7 +306,10 @@ def test_t10_proxy_delete_traversal(
     triple = double.replace("%", "%25")
     for target in [*DOWNLOAD_TRAVERSALS, f"0/{double}", f"0/{triple}", "0/../../mr-canary"]:
         response = raw_request(app, "DELETE", f"{FILES}/{_traversal(target, tmp_path)}")
-        assert rejected(response).startswith("Invalid path"), target
+        message = rejected(response)
+        # DELETE is a JSON call: a NUL is refused where every request's fields are read.
+        refusals = ("Invalid path", "Invalid value for parameter 'artifact_path'")
+        assert message.startswith(refusals), target
     assert (mark / "del.txt").exists()
 
 

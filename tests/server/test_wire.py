@@ -7,7 +7,10 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from modelreg.config import Settings
 from modelreg.service import RegistryService
+from modelreg.store.database import Database
+from tests.runs import insert_runs
 from tests.server.asgi import TestClient
 
 API = "/api/2.0/mlflow"
@@ -77,7 +80,12 @@ def test_model_version_shape(http: TestClient) -> None:
     ]
 
 
-def test_full_shapes_with_tags_aliases_and_latest_versions(http: TestClient) -> None:
+def test_full_shapes_with_tags_aliases_and_latest_versions(
+    http: TestClient, settings: Settings
+) -> None:
+    db = Database(settings.tracking_uri)
+    insert_runs(db, "r1")  # a version's run_id names a run (issue 8)
+    db.dispose()
     create_model(http, tags=[{"key": "team", "value": "ds"}], description="d")
     logged = ok(http.post(f"{API}/logged-models", json={"experiment_id": "0"}))["model"]
     model_id = logged["info"]["model_id"]

@@ -9,6 +9,7 @@ import pytest
 from modelreg import events
 from modelreg.errors import AlreadyExists, InvalidArgument, NotFound
 from modelreg.service import RegistryService
+from tests.runs import insert_runs
 
 
 def _rows(
@@ -27,6 +28,7 @@ def _last_id(service: RegistryService) -> int:
 
 def test_full_lifecycle_event_rows_are_exact(service: RegistryService) -> None:
     service.create_registered_model("m", tags={"team": "x"}, description="d")
+    insert_runs(service.db, "r1")
     service.create_model_version("m", "s3://b/1", run_id="r1", tags={"k": "v"})
     service.create_model_version("m", "s3://b/2")
     service.transition_model_version_stage("m", 1, "production")

@@ -10,6 +10,7 @@ from modelreg.filters import FilterLimits
 from modelreg.service import RegistryService
 from modelreg.service.tracking import TrackingService
 from modelreg.store.events import EventStore
+from tests.runs import insert_runs
 
 
 def _versions(service: RegistryService, name: str, count: int) -> list[ModelVersion]:
@@ -115,6 +116,7 @@ def test_versions_number_from_one_and_are_never_reused(service: RegistryService)
 
 def test_create_version_fields_and_model_timestamp(service: RegistryService) -> None:
     service.create_registered_model("m")
+    insert_runs(service.db, "abc123")
     created = service.create_model_version(
         "m",
         "s3://bucket/model",
@@ -141,6 +143,7 @@ def test_create_version_for_missing_model_is_not_found(service: RegistryService)
 
 def test_runs_source_must_match_run_id(service: RegistryService) -> None:
     service.create_registered_model("m")
+    insert_runs(service.db, "abc", "def")
     with pytest.raises(InvalidArgument, match="run_id request parameter must identify"):
         service.create_model_version("m", "runs:/abc/model", run_id="def")
     created = service.create_model_version("m", "runs:/abc/model")
@@ -373,6 +376,7 @@ def test_long_tag_values_round_trip(service: RegistryService) -> None:
 def test_copy_model_version(service: RegistryService, tracking: TrackingService) -> None:
     model_id = tracking.create_logged_model("0", "m").model_id
     service.create_registered_model("src")
+    insert_runs(service.db, "r1")
     service.create_model_version(
         "src", "s3://b/m", run_id="r1", tags={"k": "v"}, description="d", model_id=model_id
     )
@@ -389,6 +393,7 @@ def test_copy_model_version(service: RegistryService, tracking: TrackingService)
 
 def test_models_source_is_canonicalised(service: RegistryService) -> None:
     service.create_registered_model("m")
+    insert_runs(service.db, "r")
     service.create_model_version("m", "s3://b/1", run_id="r")
     service.transition_model_version_stage("m", 1, "Production")
     created = service.create_model_version("m", "models:/m/production")

@@ -6,11 +6,13 @@ import pytest
 
 from modelreg.errors import InvalidArgument
 from modelreg.service import RegistryService
+from tests.runs import insert_runs
 
 
 @pytest.fixture
 def catalogue(service: RegistryService) -> RegistryService:
     """Four models with tags, versions, stages and run ids."""
+    insert_runs(service.db, "run0", "run1", "run2", "run9")
     for name, team in [("churn", "growth"), ("Churn-EU", "growth"), ("fraud", "risk"), ("ltv", "")]:
         service.create_registered_model(name, tags={"team": team} if team else None)
     for i in range(3):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from modelreg.config import Settings, is_http_uri, webhook_settings
 from modelreg.errors import InvalidArgument
 from modelreg.principal import Principal
+from modelreg.service.access import ALLOW_ALL, ReadAccess
 from modelreg.service.approvals import ApprovalsService
 from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
 from modelreg.service.artifact_proxy import ArtifactProxy
@@ -54,12 +55,19 @@ class Services:
 
 
 def build_services(
-    settings: Settings, *, database: Database | None = None, grants: GrantPolicy | None = None
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    grants: GrantPolicy | None = None,
+    access: ReadAccess | None = None,
 ) -> Services:
     """The services for ``settings``; ``database`` shares an already-open one.
 
     ``grants`` (a server with ``--auth``) restricts every search to what the acting
-    principal may read.
+    principal may read. ``access`` decides what a caller may read of others' models
+    and runs when a version is registered from them (default: everything; with
+    ``--auth`` the server checks the same before the call, from the route's
+    ``VersionSource`` requirement; see :mod:`modelreg.service.access`).
     """
     if is_http_uri(settings.tracking_uri):
         raise InvalidArgument(
@@ -79,7 +87,13 @@ def build_services(
         allow_external=settings.allow_external_artifacts,
     )
     snapshotter = open_snapshotter(locations, settings.artifact_root)
-    registry = RegistryService(db, actor=settings.actor, snapshotter=snapshotter, grants=grants)
+    registry = RegistryService(
+        db,
+        actor=settings.actor,
+        snapshotter=snapshotter,
+        grants=grants,
+        access=access or ALLOW_ALL,
+    )
     return Services(
         db=db,
         registry=registry,

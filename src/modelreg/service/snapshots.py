@@ -59,7 +59,22 @@ class Snapshotter:
         self.locations = locations
 
     def classify(self, location: str) -> SourceFiles | None:
-        """Map a resolved artifact location to files the registry can copy, if any."""
+        """Map a resolved artifact location to files the registry can copy, if any.
+
+        The registry's own copies are never a source (whatever form names them).
+        """
+        found = self._classify(location)
+        if found is not None and found.root_relative is not None:
+            head = found.root_relative.split("/", 1)[0]
+            if head in (REGISTRY_PREFIX, VERSIONS_PREFIX):
+                raise InvalidArgument(
+                    f"Invalid model version source {location[:200]!r}: the registry's copies "
+                    "of model versions cannot be a source; register from "
+                    "models:/<name>/<version> instead."
+                )
+        return found
+
+    def _classify(self, location: str) -> SourceFiles | None:
         if not location:
             return None
         parts = urlsplit(location)

@@ -34,7 +34,7 @@ from modelreg.artifacts import CHUNK_SIZE, FileInfo, Upload
 from modelreg.server import wire as w
 from modelreg.server.authz import EDIT, MANAGE, READ, ArtifactPathPermission
 from modelreg.server.context import AppContext, Call
-from modelreg.server.errors import error_response
+from modelreg.server.errors import JsonResponse, error_response
 from modelreg.server.routing import Endpoint, Field, RawEndpoint, api_paths
 from modelreg.server.runner import Runner
 from modelreg.server.schemas import BINARY, EMPTY, STRING, array, obj, ref
@@ -156,7 +156,8 @@ def bind_upload(context: AppContext) -> RawEndpoint:
             with contextlib.suppress(Exception):
                 target.abort()
             raise
-        return Response(status_code=200)
+        # MLflow answers {} as JSON; an empty body without a type broke strict clients.
+        return JsonResponse(b"{}")
 
     return upload
 

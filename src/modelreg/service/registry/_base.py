@@ -13,6 +13,7 @@ from modelreg.errors import InvalidArgument, NotFound, RegistryError
 from modelreg.events import DomainEvent
 from modelreg.principal import Principal, as_principal
 from modelreg.service import event_log
+from modelreg.service.access import ALLOW_ALL, ReadAccess
 from modelreg.service.auth.policy import GrantPolicy
 from modelreg.service.clock import Clock, now_ms
 from modelreg.service.snapshots import Snapshotter
@@ -54,6 +55,7 @@ class RegistryBase:
         clock: Clock = now_ms,
         snapshotter: Snapshotter | None = None,
         grants: GrantPolicy | None = None,
+        access: ReadAccess = ALLOW_ALL,
     ) -> None:
         self.db = db
         # Set with ``--auth``: searches keep only what the principal may read.
@@ -62,6 +64,8 @@ class RegistryBase:
         self.actor = self.principal.name
         self.clock = clock
         self.snapshotter = snapshotter
+        # Asked before the caller's request reads another owner's model or run.
+        self.access = access
 
     def as_actor(self, actor: str | Principal) -> Self:
         """The same service acting for ``actor`` (the server passes the caller in)."""
@@ -71,6 +75,7 @@ class RegistryBase:
             clock=self.clock,
             snapshotter=self.snapshotter,
             grants=self.grants,
+            access=self.access,
         )
 
     def _visibility(self) -> Visibility | None:

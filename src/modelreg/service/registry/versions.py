@@ -12,10 +12,15 @@ from sqlalchemy import Connection
 from modelreg import events, filters, model_uris, validation
 from modelreg.artifacts import safe_relative_path
 from modelreg.entities import STAGE_NONE, STATUS_READY, ModelVersion, PagedList, version_text
-from modelreg.errors import InvalidArgument, NotFound
+from modelreg.errors import InvalidArgument, NotFound, PermissionDenied
 from modelreg.limits import SEARCH_VERSIONS_DEFAULT, SEARCH_VERSIONS_MAX
 from modelreg.model_uris import ModelReference
-from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
+from modelreg.service import source_rules
+from modelreg.service.artifact_locations import (
+    PROXY_ROOT,
+    ArtifactLocations,
+    is_absolute_location,
+)
 from modelreg.service.paging import fetch_page
 from modelreg.service.registry._base import (
     StoreLookup,
@@ -65,12 +70,17 @@ class ModelVersions(CopyLifetimes):
         the version cannot be recorded.
         """
         new = validation.new_version(name, source, run_id, tags, run_link, description, model_id)
+        source_rules.check_source(new.source)
         if new.source.startswith(("models:/", "runs:/")):
             with self.db.read() as conn:
                 self._require_model_id(RegistryStore(conn), new.name)
                 prepared = self._prepare_source(conn, new.source, new.run_id, new.model_id)
+                self._check_run(conn, new.source, new.run_id)
             files = self._files_to_copy(prepared)
         else:
+            if new.run_id is not None:
+                with self.db.read() as conn:
+                    self._check_run(conn, new.source, new.run_id)
             prepared = PreparedSource(new.source, new.run_id, new.model_id, files_at=new.source)
             files = self._files_to_copy(prepared)
             if files is not None:
@@ -156,6 +166,40 @@ class ModelVersions(CopyLifetimes):
             storage_location=storage_location,
         )
 
+    def _check_run(self, conn: Connection, source: str, run_id: str | None) -> None:
+        """The run a version comes from exists, may be read, and holds the source.
+
+        ``run_id`` (or the run of a ``runs:/`` source) must name a run; the caller must
+        be allowed to read its experiment; a source on this server's artifact store
+        (``mlflow-artifacts:/…`` or root-relative) must lie inside that run's artifacts.
+        """
+        if source.startswith("runs:/"):
+            run_id = source.removeprefix("runs:/").lstrip("/").split("/", 1)[0]
+        if run_id is None:
+            return
+        row = TrackingStore(conn).run_row(run_id)
+        if row is None:
+            raise InvalidArgument(f"Invalid run_id {run_id!r}: no run has this id.")
+        if not self.access.may_read_experiment(self.principal, str(row.experiment_id)):
+            raise PermissionDenied(f"Permission denied to read run {run_id!r}.")
+        inside = _proxy_relative(source)
+        if inside is None or _within(inside, row.artifact_uri):
+            return
+        # A logged model's artifacts (<exp>/models/<m-id>/artifacts) belong to its run.
+        parts = inside.split("/")
+        if len(parts) >= 3 and parts[1] == "models":
+            logged = TrackingStore(conn).logged_model_row(parts[2])
+            if (
+                logged is not None
+                and logged.source_run_id == run_id
+                and _within(inside, logged.artifact_location)
+            ):
+                return
+        raise InvalidArgument(
+            f"Invalid model version source: '{source[:200]}'. The source must be inside "
+            f"the artifacts of run {run_id!r} named by run_id (or of a model it logged)."
+        )
+
     def _prepare_source(
         self, conn: Connection, source: str, run_id: str | None, model_id: str | None
     ) -> PreparedSource:
@@ -201,6 +245,12 @@ class ModelVersions(CopyLifetimes):
         """``models:/name/<v|stage|@alias>`` → ``models:/name/<number>``, sharing its copy."""
         store = RegistryStore(conn)
         origin = model_uris.resolve_reference(ref, StoreLookup(store))
+        if not self.access.may_read_model(self.principal, origin.name):
+            # The copy would hand the caller model B's files: only if B is theirs to read.
+            raise PermissionDenied(
+                f"Permission denied to read registered model {origin.name!r}, the source "
+                "of this version."
+            )
         for field, sent, inherited in (
             ("run_id", run_id, origin.run_id or None),
             ("model_id", model_id, origin.model_id),
@@ -392,3 +442,21 @@ def _record_on_logged_model(
     value = json.dumps(listed)
     store.set_logged_model_tags(model_id, {MODEL_VERSIONS_TAG: value})
     return [events.LoggedModelTagSet(model_id=model_id, key=MODEL_VERSIONS_TAG, value=value)]
+
+
+def _proxy_relative(location: str) -> str | None:
+    """A location on this server's artifact store as a root-relative path, else None."""
+    if location.startswith(PROXY_ROOT):
+        return location.removeprefix(PROXY_ROOT).lstrip("/")
+    if is_absolute_location(location):
+        return None
+    return location.lstrip("/")
+
+
+def _within(relative: str, location: str) -> bool:
+    """Whether a root-relative path lies in ``location`` (True when that is elsewhere)."""
+    root = _proxy_relative(location)
+    if root is None:
+        return True  # the run keeps its artifacts off this store: nothing to compare
+    root = root.rstrip("/")
+    return relative.rstrip("/") == root or relative.startswith(root + "/")
