@@ -190,11 +190,20 @@ def test_t12_no_server_side_fetch_through_artifact_location(env: AuthEnv) -> Non
 
 
 # -------------------------------------------------------------- T-13..T-15
-@pytest.mark.parametrize("user", [None, "bob", "admin"])
-def test_t13_t15_webhook_routes_are_not_served_here(env: AuthEnv, user: str | None) -> None:
-    for method, path in (("GET", f"{API}/webhooks"), ("POST", f"{API}/webhooks")):
-        response = env.call(user, method, path, json={"url": "http://127.0.0.1:5000/"})
-        assert response.status_code in (401, 404)
+def test_t13_t15_webhooks_are_managed_by_admins_only(env: AuthEnv) -> None:
+    # Webhooks send any model's events to outside systems: MLflow's, modelreg's and
+    # Databricks' webhook APIs are for admins (server/route_permissions.py).
+    paths = (
+        ("GET", f"{API}/webhooks"),
+        ("POST", f"{API}/webhooks"),
+        ("GET", "/api/2.0/modelreg/webhooks"),
+        ("GET", f"{API}/registry-webhooks/list"),
+    )
+    body = {"name": "w", "url": "http://127.0.0.1:5000/", "events": ["model_version.created"]}
+    for method, path in paths:
+        assert env.call(None, method, path, json=body).status_code == 401, path
+        refused(env.call("bob", method, path, json=body), 403)
+    assert env.call("admin", "GET", f"{API}/webhooks").status_code == 200
 
 
 # ------------------------------------------------------------------ T-16

@@ -1,8 +1,9 @@
 """``GET /.well-known/databricks-config``: what ``databricks-sdk`` probes at start-up.
 
-The SDK reads host metadata from here (workspace id, OIDC endpoint, cloud) and falls
-back to its explicit configuration when a field is empty. modelreg is no Databricks
-workspace: every field is empty, so the SDK uses the host and token it was given.
+The SDK reads host metadata from here (workspace id, OIDC endpoint, cloud) and keeps
+its explicit configuration for whatever is missing. modelreg is no Databricks
+workspace: an empty object says there is nothing to discover, so the SDK uses the host
+and token it was given, without the warning a 404 makes databricks-sdk 0.167.0 log.
 Served unauthenticated, as on Databricks.
 """
 
@@ -14,9 +15,9 @@ from starlette.responses import Response
 
 from modelreg.server.errors import JsonResponse
 from modelreg.server.routing import Endpoint
-from modelreg.server.schemas import STRING, obj
+from modelreg.server.schemas import obj
 
-_BODY = orjson.dumps({"oidc_endpoint": ""})
+_BODY = orjson.dumps({})
 
 
 async def databricks_config(request: Request) -> Response:
@@ -29,7 +30,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ("/.well-known/databricks-config",),
         "databricksConfig",
         "Host metadata for databricks-sdk (empty: use the configured host and token).",
-        obj({"oidc_endpoint": STRING}),
+        obj({}),
         raw=databricks_config,
         tag="server",
     ),
