@@ -19,6 +19,7 @@ from sqlalchemy import event
 
 from modelreg.config import Settings
 from modelreg.server import create_app
+from modelreg.server.settings import ServerSettings
 from tests.server.asgi import TestClient, asgi_client
 from tests.server.ui.conftest import services_of
 from tests.server.ui.seed import seed_model
@@ -68,19 +69,31 @@ def _counts(http: TestClient, models: int, versions: int) -> dict[str, int]:
     return counts
 
 
-@pytest.fixture
-def large_http(sqlite_template: Path, tmp_path: Path) -> Iterator[TestClient]:
-    path = tmp_path / "large.db"
-    shutil.copy(sqlite_template, path)
+def _quiet_client(sqlite_template: Path, folder: Path) -> Iterator[TestClient]:
+    """An app without the in-process webhook worker, whose polling would be counted."""
+    folder.mkdir()
+    shutil.copy(sqlite_template, folder / "m.db")
     settings = Settings(
-        tracking_uri=f"sqlite:///{path}", artifact_root=str(tmp_path / "large-artifacts")
+        tracking_uri=f"sqlite:///{folder / 'm.db'}", artifact_root=str(folder / "artifacts")
     )
-    with asgi_client(create_app(settings)) as client:
+    with asgi_client(create_app(settings, ServerSettings(webhook_worker=False))) as client:
         yield client
 
 
-def test_pages_issue_a_fixed_number_of_statements(http: TestClient, large_http: TestClient) -> None:
-    small = _counts(http, models=2, versions=2)
+@pytest.fixture
+def small_http(sqlite_template: Path, tmp_path: Path) -> Iterator[TestClient]:
+    yield from _quiet_client(sqlite_template, tmp_path / "small")
+
+
+@pytest.fixture
+def large_http(sqlite_template: Path, tmp_path: Path) -> Iterator[TestClient]:
+    yield from _quiet_client(sqlite_template, tmp_path / "large")
+
+
+def test_pages_issue_a_fixed_number_of_statements(
+    small_http: TestClient, large_http: TestClient
+) -> None:
+    small = _counts(small_http, models=2, versions=2)
     large = _counts(large_http, models=60, versions=8)
     assert large == small
     over = {path: count for path, count in small.items() if count > BUDGET[path]}
