@@ -6,11 +6,15 @@ import inspect
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 
 import modelreg
 from modelreg import MlflowClient
 from modelreg.client import embedded
 from modelreg.errors import InvalidArgument, NotFound
+from modelreg.store.database import Database
+from modelreg.store.tables import runs
+from tests.runs import insert_runs
 
 # Every registry method of mlflow.MlflowClient (3.17), with its parameters in order.
 MLFLOW_REGISTRY_METHODS: dict[str, list[str]] = {
@@ -152,9 +156,16 @@ def test_unsupported_uri_is_explained() -> None:
         MlflowClient(tracking_uri="ftp://host/x")
 
 
-def test_lineage_of_a_version_with_an_unknown_run(client: MlflowClient) -> None:
+def test_lineage_of_a_version_with_an_unknown_run(client: MlflowClient, sqlite_uri: str) -> None:
+    # A version's run_id must name a run when registered (issue 8); the run can be
+    # removed from the database later, which is the case lineage must survive.
+    db = Database(sqlite_uri)
+    insert_runs(db, "f" * 32)
     client.create_registered_model("m")
     client.create_model_version("m", "s3://bucket/m", run_id="f" * 32)
+    with db.write() as conn:
+        conn.execute(delete(runs).where(runs.c.run_id == "f" * 32))
+    db.dispose()
     lineage = client.get_model_version_lineage("m", 1)
     assert (lineage.run, lineage.logged_model, lineage.git_commit) == (None, None, None)
     assert lineage.source == "s3://bucket/m"

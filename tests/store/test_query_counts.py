@@ -21,6 +21,7 @@ from modelreg.service import RegistryService
 from modelreg.store.database import Database
 from modelreg.store.registry import KEYS_PER_STATEMENT, RegistryStore
 from modelreg.store.tables import model_version_tags, model_versions
+from tests.runs import insert_runs
 
 # The most statements any registry read may execute (transaction control excluded).
 MAX_STATEMENTS = 5
@@ -65,6 +66,7 @@ def statement_count(service: RegistryService, read: Read) -> int:
 def populate_model(service: RegistryService, name: str, versions: int) -> None:
     """A model with tags, ``versions`` tagged versions (the last three staged), aliases."""
     group = name.split("-")[0]
+    insert_runs(service.db, *(f"{name}-run-{n}" for n in range(1, versions + 1)))
     service.create_registered_model(name, tags={"team": group, "x": "1"})
     for number in range(1, versions + 1):
         service.create_model_version(
