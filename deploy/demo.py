@@ -153,21 +153,12 @@ def _boto_credentials() -> dict[str, str]:
 
 
 def start_webhook_worker(processes: Processes, env: dict[str, str], backend: str) -> None:
-    """HOOK for the webhook worker: started here once ``modelreg worker`` exists.
+    """The webhook worker beside the replicas, on the same database.
 
-    It runs beside the replicas, on the same database (one per deployment is enough;
-    the delivery queue lives in the database). Until the command ships this says so and
-    goes on.
+    One per deployment is enough (the delivery queue lives in the database; more share
+    the work without sending an attempt twice); the replicas run with
+    ``--no-webhook-worker`` so delivery happens only here.
     """
-    probe = subprocess.run(
-        [sys.executable, "-m", "modelreg.cli", "worker", "--help"],
-        capture_output=True,
-        env=env,
-        check=False,
-    )
-    if probe.returncode != 0:
-        say("webhook worker: this modelreg has no `modelreg worker` yet; skipped")
-        return
     processes.start(
         "worker",
         [sys.executable, "-m", "modelreg.cli", "worker", "--backend-store-uri", backend],
@@ -220,6 +211,7 @@ def run(keep: bool) -> None:
                         backend,
                         "--artifacts-destination",
                         artifacts,
+                        "--no-webhook-worker",
                     ],
                     env,
                 )
