@@ -6,6 +6,7 @@ import math
 
 from modelreg.artifacts import open_artifact_store
 from modelreg.service.assembly import Services
+from modelreg.service.auth import Level
 from modelreg.tracking_entities import (
     Dataset,
     DatasetInput,
@@ -67,3 +68,25 @@ def populate(services: Services, artifact_root: str) -> None:
     registry.set_registered_model_alias("fraud-model", "champion", 2)
     registry.delete_model_version("fraud-model", 3)
     registry.set_model_version_tag("fraud-model", 1, "validated", "yes")
+    _collaboration(services)
+
+
+def _collaboration(services: Services) -> None:
+    """Approvals, users and grants, and a webhook: their tables travel too."""
+    reviewer = services.approvals.as_actor("reviewer")
+    approvals = services.approvals.as_actor("author")
+    approvals.create_comment("fraud-model", 1, "Looks **good**.")
+    approvals.set_status_check("fraud-model", 1, "ci/tests", "success", "https://ci/1", "ok")
+    approvals.set_promotion_policy("fraud-model", "Staging", required_approvals=1)
+    approvals.create_transition_request("fraud-model", 1, "Staging", "please")
+    reviewer.approve_transition_request("fraud-model", 1, "Staging", comment="ok")
+    auth = services.auth
+    auth.create_user("ana", "a long enough password")
+    role = auth.create_role("ml-leads", "leads")
+    auth.assign_role("ana", role.id)
+    auth.grant("ana", "registered_model", "fraud-model", Level.EDIT)
+    auth.grant("group:ml-leads", "experiment", "1", Level.READ)
+    auth.create_token("ana", "ci", 30)
+    services.webhooks.create_webhook(
+        "to-ci", "https://ci.example/hook", ["model_version.created"], kind="http"
+    )

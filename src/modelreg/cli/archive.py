@@ -16,7 +16,7 @@ ARTIFACTS_OPTION = click.option(
 )
 
 
-@click.command("export")
+@click.command("export", short_help="Write every row and file to a portable archive.")
 @click.option(
     "--to",
     "target",
@@ -49,7 +49,7 @@ def export(target: str, backend_store_uri: str | None, artifacts_destination: st
         click.echo(line)
 
 
-@click.command("import")
+@click.command("import", short_help="Load an archive into a fresh database.")
 @click.option(
     "--from",
     "source",

@@ -15,7 +15,7 @@ def events() -> None:
     """The event log: verify its tamper-evident hash chains."""
 
 
-@events.command("verify")
+@events.command("verify", short_help="Check every model's event hash chain; name broken links.")
 @click.option("--name", default=None, help="Check this registered model's chain only.")
 @BACKEND_OPTION
 @friendly_errors

@@ -21,7 +21,7 @@ def _size(n: int) -> str:
     return f"{value:.1f} {unit}"
 
 
-@click.command("gc")
+@click.command("gc", short_help="Free registry copies no version references (dry run first).")
 @BACKEND_OPTION
 @click.option(
     "--artifacts-destination",
@@ -39,7 +39,7 @@ def _size(n: int) -> str:
 def gc(
     backend_store_uri: str | None, artifacts_destination: str | None, apply_changes: bool
 ) -> None:
-    """Free registry copies (``_registry/…``) that no model version references.
+    """Free registry copies (_registry/…) that no model version references.
 
     Copies are removed with their last version since migration 0005 (#8); this
     sweeps those left by deletions before that. A copy any version references is never

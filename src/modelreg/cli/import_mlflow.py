@@ -10,7 +10,7 @@ from modelreg.cli._common import BACKEND_OPTION, friendly_errors
 from modelreg.config import Settings
 
 
-@click.command("import-mlflow")
+@click.command("import-mlflow", short_help="Import everything from a live MLflow server.")
 @click.option(
     "--from",
     "source_url",

@@ -118,7 +118,7 @@ _RESOURCE = click.option(
 )
 
 
-@users.command("grant")
+@users.command("grant", short_help="Set a user's or group's level on a model or experiment.")
 @click.argument("subject")
 @_RESOURCE
 @click.option("--resource-id", required=True, help="Model name or experiment id.")

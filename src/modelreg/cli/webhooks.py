@@ -79,7 +79,7 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
     return found
 
 
-@webhooks.command("create")
+@webhooks.command("create", short_help="Create a webhook delivering events to a URL.")
 @click.argument("name")
 @click.argument("url")
 @click.option(
@@ -172,7 +172,7 @@ def create(
     _echo(_api(tracking_uri).create({k: v for k, v in fields.items() if v is not None}))
 
 
-@webhooks.command("test")
+@webhooks.command("test", short_help="Send an example event to a webhook now.")
 @click.argument("webhook_id")
 @click.option("--event", default=None, help="Event type of the example (default: its first).")
 @TRACKING_OPTION
@@ -208,7 +208,7 @@ def deliveries(
         )
 
 
-@webhooks.command("redeliver")
+@webhooks.command("redeliver", short_help="Send a delivery again, or all dead ones of a webhook.")
 @click.argument("delivery_id", required=False)
 @click.option(
     "--dead",

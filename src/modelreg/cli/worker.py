@@ -13,7 +13,7 @@ from modelreg.cli._common import BACKEND_OPTION, friendly_errors
 from modelreg.config import Settings
 
 
-@click.command("worker")
+@click.command("worker", short_help="Deliver webhooks (match, send, retry, dead-letter).")
 @BACKEND_OPTION
 @click.option(
     "--once", is_flag=True, help="Match and deliver what is due now, then exit (cron, tests)."

@@ -42,7 +42,7 @@ from modelreg.migrate.archive_format import (
 from modelreg.migrate.progress import Progress, SilentProgress
 from modelreg.store import migrations
 from modelreg.store.database import Database
-from modelreg.store.tables import counters, experiments, metadata
+from modelreg.store.tables import counters, experiments, metadata, webhook_cursor
 
 PAGE_ROWS = 5_000
 INSERT_BATCH = 1_000
@@ -197,6 +197,11 @@ def export_archive(
 
 
 # ----------------------------------------------------------------------- import
+# Rows a fresh schema is created with (the Default experiment and its counter, the
+# webhook worker's cursor); the archive brings them back with their original values.
+_SEEDED = {experiments.name: 1, counters.name: 1, webhook_cursor.name: 1}
+
+
 def _prepare_target(db: Database) -> None:
     """Create the schema of an empty database; refuse one that holds anything."""
     if not inspect(db.engine).get_table_names():
@@ -205,7 +210,7 @@ def _prepare_target(db: Database) -> None:
     with db.read() as conn:
         for table in _tables():
             count = conn.execute(select(func.count()).select_from(table)).scalar_one()
-            seeded = {experiments.name: 1, counters.name: 1}.get(table.name, 0)
+            seeded = _SEEDED.get(table.name, 0)
             if count > seeded:
                 raise InvalidArgument(
                     f"The target database is not empty ({count} rows in {table.name}): "
@@ -314,10 +319,10 @@ def _import_tables(
 ) -> tuple[str, IO[bytes]] | None:
     """Insert the table members in one transaction; returns the first member after them."""
     with db.write() as conn:
-        # The fresh schema's seed rows (experiment 0, its counter) come back from the
-        # archive with their original values.
+        # The fresh schema's seed rows come back from the archive with their values.
         conn.execute(delete(counters))
         conn.execute(delete(experiments))
+        conn.execute(delete(webhook_cursor))
         for name, stream in members:
             if not name.startswith(TABLES_DIR + "/"):
                 _reset_sequences(conn, db.dialect)

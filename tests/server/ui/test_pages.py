@@ -311,10 +311,11 @@ def test_pages_of_a_bare_model_and_an_external_version(http: TestClient) -> None
     services = services_of(http)
     services.registry.create_registered_model("bare")
     assert "No versions yet." in http.get("/models/bare").text
-    services.registry.create_model_version("bare", "s3://bucket/elsewhere", run_id="f" * 32)
+    # No run: a version's run_id must name a run of this server (issue 8).
+    services.registry.create_model_version("bare", "s3://bucket/elsewhere")
     page = http.get("/models/bare/versions/1")
     assert page.status_code == 200
-    assert "no copy of this version" in page.text and "not in this tracking server" in page.text
+    assert "no copy of this version" in page.text
     verify = http.post(
         "/models/bare/versions/1/verify",
         data={"csrf_token": csrf_from(page.text)},
