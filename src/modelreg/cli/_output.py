@@ -14,6 +14,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -96,10 +97,17 @@ def cell(value: Any) -> str:
     return str(value).replace("\n", " ")
 
 
+def shown(key: str, value: Any) -> str:
+    """A cell for people: millisecond timestamps as UTC times (``--json`` keeps the ms)."""
+    if key.endswith("timestamp") and isinstance(value, int) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return cell(value)
+
+
 def table(items: Iterable[Mapping[str, Any]], columns: Sequence[tuple[str, str]]) -> str:
     """Rows under upper-case headers, each column as wide as its widest cell."""
     headers = [header for header, _ in columns]
-    body = [[cell(item.get(key)) for _, key in columns] for item in items]
+    body = [[shown(key, item.get(key)) for _, key in columns] for item in items]
     widths = [max([len(h), *(len(row[i]) for row in body)]) for i, h in enumerate(headers)]
     lines = [headers, *body]
     return "\n".join(
@@ -110,7 +118,7 @@ def table(items: Iterable[Mapping[str, Any]], columns: Sequence[tuple[str, str]]
 
 def key_values(item: Mapping[str, Any]) -> str:
     width = max((len(key) for key in item), default=0)
-    return "\n".join(f"{key.ljust(width)}  {cell(value)}" for key, value in item.items())
+    return "\n".join(f"{key.ljust(width)}  {shown(key, value)}" for key, value in item.items())
 
 
 def parse_tags(pairs: Sequence[str]) -> dict[str, str]:

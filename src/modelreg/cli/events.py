@@ -219,8 +219,8 @@ class _Tail:
 
 def log_line(body: dict[str, Any]) -> str:
     """One event as a fixed-width line, so a followed stream stays aligned."""
-    when = datetime.fromtimestamp(body["timestamp"] / 1000, tz=UTC).strftime(
-        "%Y-%m-%dT%H:%M:%S.%fZ"
+    when = datetime.fromtimestamp(body["timestamp"] / 1000, tz=UTC).isoformat(
+        timespec="milliseconds"
     )
     subject = body["model_name"] or ""
     if body["version"] is not None:

@@ -22,9 +22,12 @@ MODEL_COLUMNS = [
 
 def _row(model: dict[str, Any]) -> dict[str, Any]:
     """The table view of a RegisteredModel message: versions and aliases flattened."""
+    row = {key: value for key, value in model.items() if key != "latest_versions"}
     return {
-        **model,
-        "latest": [v["version"] for v in model.get("latest_versions", [])],
+        **row,
+        "latest": [
+            f"{v['version']}:{v['current_stage']}" for v in model.get("latest_versions", [])
+        ],
         "aliases": [f"{a['alias']}={a['version']}" for a in model.get("aliases", [])],
         "tags": {t["key"]: t["value"] for t in model.get("tags", [])},
     }
