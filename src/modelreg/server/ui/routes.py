@@ -27,7 +27,9 @@ from modelreg.server.authz import (
 from modelreg.server.context import AppContext
 from modelreg.server.guard import Gate
 from modelreg.server.ui import views
+from modelreg.server.ui.approvals import approval_routes
 from modelreg.server.ui.format import path_part
+from modelreg.server.ui.login import login_routes, with_session
 from modelreg.server.ui.sections import Sections, default_sections
 from modelreg.server.ui.web import (
     SECURITY_HEADERS,
@@ -193,7 +195,9 @@ def ui_routes(
         return FileResponse(STATIC_DIR / "favicon.svg", headers={"cache-control": _STATIC_CACHE})
 
     def checked(requirement: Requirement, endpoint: Endpoint) -> Endpoint:
-        return endpoint if gate is None else gate.guard_raw(requirement, endpoint)
+        if gate is None:
+            return endpoint
+        return with_session(gate, gate.guard_raw(requirement, endpoint))
 
     models = page("models.html", views.models_page)
     v = "/models/{name}/versions/{version}"
@@ -233,13 +237,21 @@ def ui_routes(
             ["GET"],
         ),
     ]
-    return [
-        Route(path, checked(requirement, endpoint), methods=methods)
-        for path, requirement, endpoint, methods in pages
-    ] + [
-        Route("/favicon.ico", favicon, methods=["GET"]),
-        Mount("/static", _Static(directory=STATIC_DIR), name="static"),
+    pages += [
+        (path, requirement, action(change), methods)
+        for path, requirement, change, methods in approval_routes(ui.acting)
     ]
+    return (
+        [
+            Route(path, checked(requirement, endpoint), methods=methods)
+            for path, requirement, endpoint, methods in pages
+        ]
+        + (login_routes(context, gate) if gate is not None else [])
+        + [
+            Route("/favicon.ico", favicon, methods=["GET"]),
+            Mount("/static", _Static(directory=STATIC_DIR), name="static"),
+        ]
+    )
 
 
 def _required(form: Mapping[str, str], key: str) -> str:
