@@ -152,9 +152,11 @@ def login_routes(context: AppContext, gate: Gate) -> list[BaseRoute]:
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
+    async def login_page(request: Request) -> Response:
+        return await (login(request) if request.method == "POST" else login_form(request))
+
     return [
-        Route("/login", login_form, methods=["GET"]),
-        Route("/login", login, methods=["POST"]),
+        Route("/login", login_page, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
     ]
 
