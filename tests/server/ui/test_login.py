@@ -103,3 +103,22 @@ def test_the_next_page_must_be_on_this_site(env: AuthEnv) -> None:
     }
     response = env.http.post("/login", data=data, follow_redirects=False)
     assert response.headers["location"] == "/"
+
+
+def test_webhook_pages_are_for_admins(env: AuthEnv) -> None:
+    assert env.call("alice", "GET", "/webhooks").status_code == 403
+    assert env.call("alice", "GET", "/webhooks/abc").status_code == 403
+    assert env.call("admin", "GET", "/webhooks").status_code == 200
+
+
+def test_approval_actions_keep_the_api_levels(env: AuthEnv) -> None:
+    page = env.call("eve", "GET", "/models/M/versions/1")
+    token = csrf_from(page.text)
+    form = {"csrf_token": token, "kind": "stage", "target": "Staging"}
+    assert env.call("bob", "POST", "/models/M/versions/1/requests", data=form).status_code == 403
+    asked = env.call("eve", "POST", "/models/M/versions/1/requests", data=form)
+    assert asked.status_code in (200, 303)
+    # eve may edit M, not manage it: no policies.
+    policy = {"csrf_token": token, "target": "Production", "required_approvals": "1"}
+    assert env.call("eve", "POST", "/models/M/policies", data=policy).status_code == 403
+    assert env.call("alice", "POST", "/models/M/policies", data=policy).status_code in (200, 303)

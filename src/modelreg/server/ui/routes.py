@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from modelreg.errors import InvalidArgument, RegistryError
 from modelreg.principal import Principal
 from modelreg.server.authz import (
+    ADMIN_ONLY,
     AUTHENTICATED,
     EDIT,
     READ,
@@ -27,6 +28,7 @@ from modelreg.server.authz import (
 from modelreg.server.context import AppContext
 from modelreg.server.guard import Gate
 from modelreg.server.ui import views
+from modelreg.server.ui import webhooks as hooks
 from modelreg.server.ui.approvals import approval_routes
 from modelreg.server.ui.format import path_part
 from modelreg.server.ui.login import login_routes, with_session
@@ -235,6 +237,38 @@ def ui_routes(
             ModelPermission(READ, from_field="model", whole_registry_for_admins=True),
             page("audit.html", views.audit_page),
             ["GET"],
+        ),
+    ]
+
+    async def test_webhook(request: Request) -> Response:
+        """Send a test event now and show the webhook's page with what came back."""
+        fields = await checked_form(request)
+        if isinstance(fields, HTMLResponse):
+            return fields
+        webhook_id = request.path_params["webhook_id"]
+        try:
+            data = await run(hooks.test_webhook, ui, principal(request), webhook_id)
+        except RegistryError as error:
+            return error_page(request, error)
+        return render(request, "webhook.html", data)
+
+    hook_changes = hooks.make_changes(ui)
+    # Webhooks hold delivery targets and secrets: admins only, as on the API.
+    pages += [
+        ("/webhooks", ADMIN_ONLY, page("webhooks.html", hooks.webhooks_page), ["GET"]),
+        ("/webhooks/create", ADMIN_ONLY, action(hook_changes["create"]), ["POST"]),
+        (
+            "/webhooks/{webhook_id}",
+            ADMIN_ONLY,
+            page("webhook.html", hooks.webhook_page, "webhook_id"),
+            ["GET"],
+        ),
+        ("/webhooks/{webhook_id}/test", ADMIN_ONLY, test_webhook, ["POST"]),
+        (
+            "/webhooks/{webhook_id}/redeliver",
+            ADMIN_ONLY,
+            action(hook_changes["redeliver"]),
+            ["POST"],
         ),
     ]
     pages += [
