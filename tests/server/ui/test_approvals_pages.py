@@ -161,3 +161,14 @@ def test_model_page_sets_and_deletes_policies(http: TestClient) -> None:
     status, _ = _post(http, "alice", "/models/churn/policies/delete", target="@champion")
     assert status == 303
     assert services.approvals.list_promotion_policies("churn") == []
+
+
+def test_model_page_lists_open_requests_of_every_version(http: TestClient) -> None:
+    services = _seeded(http)
+    _post(http, "alice", f"{PAGE}/requests", kind="stage", target="Staging")
+    _post(http, "alice", "/models/churn/versions/2/requests", kind="alias", target="champion")
+    page = http.get("/models/churn").text
+    section = page[page.index('id="requests"') :]
+    assert 'href="/models/churn/versions/1#requests">v1</a>' in section
+    assert 'href="/models/churn/versions/2#requests">v2</a>' in section and "@champion" in section
+    assert len(services.approvals.list_open_requests("churn")) == 2

@@ -91,6 +91,16 @@ def _policies(context: SectionContext) -> Mapping[str, Any]:
     }
 
 
+MODEL_REQUESTS_SHOWN = 50
+
+
+def _model_requests(context: SectionContext) -> Mapping[str, Any]:
+    found = context.services.approvals.list_open_requests(
+        context.name, max_results=MODEL_REQUESTS_SHOWN + 1
+    )
+    return {"requests": found[:MODEL_REQUESTS_SHOWN], "more": len(found) > MODEL_REQUESTS_SHOWN}
+
+
 def add_sections(sections: Sections) -> None:
     """The approval panels: requests, checks and comments on versions; policies on models."""
     sections.add(
@@ -105,6 +115,10 @@ def add_sections(sections: Sections) -> None:
     sections.add(
         "model",
         Section("policies", "Promotion policies", "sections/policies.html", _policies, 100),
+    )
+    sections.add(
+        "model",
+        Section("requests", "Open requests", "sections/model_requests.html", _model_requests, 110),
     )
 
 
