@@ -120,13 +120,14 @@ def render(
     request: Request, template: str, context: Mapping[str, Any], status: int = 200
 ) -> HTMLResponse:
     token, new = csrf_token(request)
+    caller = principal(request)
     body = TEMPLATES.get_template(template).render(
         **context,
         request_path=request.url.path,
         csrf=token,
-        caller=principal(request).name,
+        caller=caller.name,
         # Signed in through the login form (then the header offers a logout button).
-        signed_in=SESSION_COOKIE in request.cookies,
+        signed_in=caller.authenticated and SESSION_COOKIE in request.cookies,
         partial=request.headers.get("hx-request") == "true",
     )
     response = HTMLResponse(body, status, headers=SECURITY_HEADERS)
