@@ -205,6 +205,12 @@ class ApprovalStore:
         rows = list(self.conn.execute(select(_ar).where(*where).order_by(_ar.c.id)))
         return self._with_approvals(rows, name)
 
+    def open_requests_of_model(self, model_id: int, name: str, limit: int) -> list[ApprovalRequest]:
+        """Open requests on any version of the model, oldest first, at most ``limit``."""
+        where = [_ar.c.model_id == model_id, _ar.c.status == REQUEST_OPEN]
+        query = select(_ar).where(*where).order_by(_ar.c.id).limit(limit)
+        return self._with_approvals(list(self.conn.execute(query)), name)
+
     def request(self, request_id: int, name: str) -> ApprovalRequest | None:
         rows = list(self.conn.execute(select(_ar).where(_ar.c.id == request_id)))
         found = self._with_approvals(rows, name)

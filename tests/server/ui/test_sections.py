@@ -30,7 +30,7 @@ def test_a_registered_section_renders_on_the_version_page(settings: Settings) ->
 
     sections = default_sections()
     # A feature's panel: here the history template, fed by the feature's own loader.
-    sections.add("version", Section("checks", "Status checks", "sections/history.html", load, 50))
+    sections.add("version", Section("custom", "Custom panel", "sections/history.html", load, 50))
     services = build_services(settings.served(actor="anonymous"))
     services.db.ensure_schema()
     runner = Runner(1)
@@ -39,9 +39,9 @@ def test_a_registered_section_renders_on_the_version_page(settings: Settings) ->
     try:
         with asgi_client(app) as http:
             page = http.get("/models/churn/versions/1", auth=("carol", "")).text
-            assert page.index('id="checks"') < page.index('id="history"')  # by order
-            assert "Status checks" in page and "status_check.set" in page
-            assert 'id="checks"' not in http.get("/models/churn").text  # version page only
+            assert page.index('id="custom"') < page.index('id="history"')  # by order
+            assert "Custom panel" in page and "status_check.set" in page
+            assert 'id="custom"' not in http.get("/models/churn").text  # version page only
     finally:
         runner.close()
         services.db.dispose()
@@ -50,7 +50,7 @@ def test_a_registered_section_renders_on_the_version_page(settings: Settings) ->
 
 def test_section_keys_are_unique_per_page() -> None:
     sections = default_sections()
-    history = sections.of("model")[0]
+    (history,) = [s for s in sections.of("model") if s.key == "history"]
     with pytest.raises(ValueError, match="already has a section 'history'"):
         sections.add("model", history)
 

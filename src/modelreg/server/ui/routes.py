@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from modelreg.errors import InvalidArgument, RegistryError
 from modelreg.principal import Principal
 from modelreg.server.authz import (
+    ADMIN_ONLY,
     AUTHENTICATED,
     EDIT,
     READ,
@@ -27,7 +28,10 @@ from modelreg.server.authz import (
 from modelreg.server.context import AppContext
 from modelreg.server.guard import Gate
 from modelreg.server.ui import views
+from modelreg.server.ui import webhooks as hooks
+from modelreg.server.ui.approvals import approval_routes
 from modelreg.server.ui.format import path_part
+from modelreg.server.ui.login import login_routes, with_session
 from modelreg.server.ui.sections import Sections, default_sections
 from modelreg.server.ui.web import (
     SECURITY_HEADERS,
@@ -193,7 +197,9 @@ def ui_routes(
         return FileResponse(STATIC_DIR / "favicon.svg", headers={"cache-control": _STATIC_CACHE})
 
     def checked(requirement: Requirement, endpoint: Endpoint) -> Endpoint:
-        return endpoint if gate is None else gate.guard_raw(requirement, endpoint)
+        if gate is None:
+            return endpoint
+        return with_session(gate, gate.guard_raw(requirement, endpoint))
 
     models = page("models.html", views.models_page)
     v = "/models/{name}/versions/{version}"
@@ -233,13 +239,53 @@ def ui_routes(
             ["GET"],
         ),
     ]
-    return [
-        Route(path, checked(requirement, endpoint), methods=methods)
-        for path, requirement, endpoint, methods in pages
-    ] + [
-        Route("/favicon.ico", favicon, methods=["GET"]),
-        Mount("/static", _Static(directory=STATIC_DIR), name="static"),
+
+    async def test_webhook(request: Request) -> Response:
+        """Send a test event now and show the webhook's page with what came back."""
+        fields = await checked_form(request)
+        if isinstance(fields, HTMLResponse):
+            return fields
+        webhook_id = request.path_params["webhook_id"]
+        try:
+            data = await run(hooks.test_webhook, ui, principal(request), webhook_id)
+        except RegistryError as error:
+            return error_page(request, error)
+        return render(request, "webhook.html", data)
+
+    hook_changes = hooks.make_changes(ui)
+    # Webhooks hold delivery targets and secrets: admins only, as on the API.
+    pages += [
+        ("/webhooks", ADMIN_ONLY, page("webhooks.html", hooks.webhooks_page), ["GET"]),
+        ("/webhooks/create", ADMIN_ONLY, action(hook_changes["create"]), ["POST"]),
+        (
+            "/webhooks/{webhook_id}",
+            ADMIN_ONLY,
+            page("webhook.html", hooks.webhook_page, "webhook_id"),
+            ["GET"],
+        ),
+        ("/webhooks/{webhook_id}/test", ADMIN_ONLY, test_webhook, ["POST"]),
+        (
+            "/webhooks/{webhook_id}/redeliver",
+            ADMIN_ONLY,
+            action(hook_changes["redeliver"]),
+            ["POST"],
+        ),
     ]
+    pages += [
+        (path, requirement, action(change), methods)
+        for path, requirement, change, methods in approval_routes(ui.acting)
+    ]
+    return (
+        [
+            Route(path, checked(requirement, endpoint), methods=methods)
+            for path, requirement, endpoint, methods in pages
+        ]
+        + (login_routes(context, gate) if gate is not None else [])
+        + [
+            Route("/favicon.ico", favicon, methods=["GET"]),
+            Mount("/static", _Static(directory=STATIC_DIR), name="static"),
+        ]
+    )
 
 
 def _required(form: Mapping[str, str], key: str) -> str:

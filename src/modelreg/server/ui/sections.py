@@ -95,4 +95,8 @@ def default_sections() -> Sections:
     history = Section("history", "History", "sections/history.html", _history, order=900)
     sections.add("model", history)
     sections.add("version", history)
+    # Imported here: the approvals module builds on this one's Section and Sections.
+    from modelreg.server.ui.approvals import add_sections as add_approval_sections
+
+    add_approval_sections(sections)
     return sections

@@ -36,6 +36,7 @@ from modelreg.server.ui.markdown import render_markdown
 HERE: Final = Path(__file__).parent
 STATIC_DIR: Final = HERE / "static"
 CSRF_COOKIE: Final = "modelreg_csrf"
+SESSION_COOKIE: Final = "modelreg_session"  # the login session (modelreg.server.ui.login)
 CSRF_FIELD: Final = "csrf_token"
 CSRF_HEADER: Final = "x-csrf-token"
 MAX_FORM_BYTES: Final = 256 * 1024
@@ -119,11 +120,14 @@ def render(
     request: Request, template: str, context: Mapping[str, Any], status: int = 200
 ) -> HTMLResponse:
     token, new = csrf_token(request)
+    caller = principal(request)
     body = TEMPLATES.get_template(template).render(
         **context,
         request_path=request.url.path,
         csrf=token,
-        caller=principal(request).name,
+        caller=caller.name,
+        # Signed in through the login form (then the header offers a logout button).
+        signed_in=caller.authenticated and SESSION_COOKIE in request.cookies,
         partial=request.headers.get("hx-request") == "true",
     )
     response = HTMLResponse(body, status, headers=SECURITY_HEADERS)
@@ -132,18 +136,22 @@ def render(
     return response
 
 
-def _set_csrf_cookie(request: Request, response: Response, token: str) -> None:
-    response.set_cookie(
-        CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        # Secure over TLS, and behind a TLS-terminating proxy that says so (a forged
-        # header can only make the cookie stricter).
-        secure=request.url.scheme == "https"
-        or request.headers.get("x-forwarded-proto", "").lower() == "https",
-        path="/",
+def is_secure(request: Request) -> bool:
+    """Over TLS, or behind a TLS-terminating proxy that says so (a forged header can
+    only make a cookie stricter): then cookies are ``Secure``."""
+    return (
+        request.url.scheme == "https"
+        or request.headers.get("x-forwarded-proto", "").lower() == "https"
     )
+
+
+def set_csrf_cookie(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        CSRF_COOKIE, token, httponly=True, samesite="strict", secure=is_secure(request), path="/"
+    )
+
+
+_set_csrf_cookie = set_csrf_cookie
 
 
 def error_page(request: Request, error: RegistryError) -> HTMLResponse:

@@ -118,6 +118,16 @@ class Requests(ApprovalsBase):
     ) -> ApprovalRequest:
         return self._delete(KIND_ALIAS, name, version, alias, creator, comment)
 
+    # ------------------------------------------------------- a model's requests
+    def list_open_requests(self, name: str, max_results: int = 50) -> list[ApprovalRequest]:
+        """Open transition and alias requests on any version of ``name``, oldest first."""
+        if not 1 <= max_results <= 1000:
+            raise InvalidArgument("max_results must be between 1 and 1000.")
+        name = validation.validate_model_name(name)
+        with self.db.read() as conn:
+            model_id = self._require_model_id(RegistryStore(conn), name)
+            return ApprovalStore(conn).open_requests_of_model(model_id, name, max_results)
+
     # ------------------------------------------------------------------ shared
     def _create(
         self, kind: str, name: str, version: Version, target: str, comment: str | None
