@@ -252,6 +252,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             raw=multipart_not_implemented,
             tag="artifacts",
             permission=ArtifactPathPermission(EDIT, PATH_PARAM),
+            status=501,
         )
         for step in ("create", "complete", "abort")
     ),
