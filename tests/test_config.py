@@ -72,22 +72,3 @@ def test_the_embedded_database_gets_the_settings(sqlite_uri: str, tmp_path: obje
     db = embedded.database_for(settings)
     assert (db.statement_timeout_ms, db.filter_limits.max_conditions) == (1234, 7)
     assert embedded.database_for(settings) is db
-
-
-def test_copy_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("MODELREG_MAX_COPY_FILES", "MODELREG_MAX_COPY_BYTES"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("MODELREG_ALLOWED_SOURCE_SCHEMES", raising=False)
-    defaults = Settings.from_env("sqlite:///x.db", "/tmp/a")
-    assert (defaults.max_copy_files, defaults.max_copy_bytes) == (100_000, 20 * 1024**3)
-    assert defaults.allowed_source_schemes is None  # embedded: any scheme
-    assert defaults.served().allowed_source_schemes == frozenset()  # a server: none
-    monkeypatch.setenv("MODELREG_MAX_COPY_FILES", "10")
-    monkeypatch.setenv("MODELREG_MAX_COPY_BYTES", "2048")
-    monkeypatch.setenv("MODELREG_ALLOWED_SOURCE_SCHEMES", "s3")
-    configured = Settings.from_env("sqlite:///x.db", "/tmp/a")
-    assert (configured.max_copy_files, configured.max_copy_bytes) == (10, 2048)
-    assert configured.served().allowed_source_schemes == {"s3"}
-    monkeypatch.setenv("MODELREG_MAX_COPY_FILES", "0")
-    with pytest.raises(InvalidArgument, match="MODELREG_MAX_COPY_FILES='0'"):
-        Settings.from_env("sqlite:///x.db", "/tmp/a")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,12 +23,6 @@ ACTOR_ENV = "MODELREG_USER"
 STATEMENT_TIMEOUT_ENV = "MODELREG_STATEMENT_TIMEOUT"
 FILTER_MAX_LENGTH_ENV = "MODELREG_FILTER_MAX_LENGTH"
 FILTER_MAX_CONDITIONS_ENV = "MODELREG_FILTER_MAX_CONDITIONS"
-ALLOWED_SOURCE_SCHEMES_ENV = "MODELREG_ALLOWED_SOURCE_SCHEMES"
-MAX_COPY_BYTES_ENV = "MODELREG_MAX_COPY_BYTES"
-MAX_COPY_FILES_ENV = "MODELREG_MAX_COPY_FILES"
-# What one registration may copy into the registry (docs/security.md).
-DEFAULT_MAX_COPY_BYTES = 20 * 1024**3
-DEFAULT_MAX_COPY_FILES = 100_000
 DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
 DEFAULT_HOME = ".modelreg"
 DEFAULT_DB_NAME = "modelreg.db"
@@ -201,37 +194,6 @@ def filter_limits() -> FilterLimits:
         raise InvalidArgument(f"Invalid filter limit setting: {error}.") from None
 
 
-def allowed_source_schemes() -> frozenset[str] | None:
-    """``MODELREG_ALLOWED_SOURCE_SCHEMES``: a comma list (``s3,gs``); None when unset.
-
-    Set but empty (``""``) means none, as a server's default.
-    """
-    raw = os.environ.get(ALLOWED_SOURCE_SCHEMES_ENV)
-    if raw is None:
-        return None
-    schemes = frozenset(part.strip().lower().removesuffix("://") for part in raw.split(","))
-    schemes -= {""}
-    for scheme in schemes:
-        if not _SCHEME.fullmatch(scheme):
-            raise InvalidArgument(
-                f"{ALLOWED_SOURCE_SCHEMES_ENV}={raw!r}: {scheme!r} is not a URI scheme "
-                "(letters, digits, '+', '-', '.'; starting with a letter)."
-            )
-    return schemes
-
-
-_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
-
-
-def _positive_env(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdecimal() or int(raw) < 1:
-        raise InvalidArgument(f"{name}={raw!r} is not a whole number of at least 1.")
-    return int(raw)
-
-
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a registry process needs to know, built once and passed down.
@@ -257,25 +219,10 @@ class Settings:
     allow_external_artifacts: bool = True
     # Webhook delivery (None: from the environment, config.webhook_settings()).
     webhooks: WebhookSettings | None = None
-    # URI schemes a version's source may use when it is stored as an external reference
-    # (not copied): s3, gs, http... None accepts any (embedded use: the user owns the
-    # machine); a server (served()) accepts none unless configured (issue 8: clients
-    # download from whatever a stored source names).
-    allowed_source_schemes: frozenset[str] | None = None
-    # The most one registration copies into the registry's storage.
-    max_copy_bytes: int = DEFAULT_MAX_COPY_BYTES
-    max_copy_files: int = DEFAULT_MAX_COPY_FILES
 
     def served(self, actor: str = "anonymous") -> Settings:
         """These settings as a server runs them: proxied artifacts, nothing external."""
-        schemes = self.allowed_source_schemes
-        return replace(
-            self,
-            actor=actor,
-            serve_artifacts=True,
-            allow_external_artifacts=False,
-            allowed_source_schemes=frozenset() if schemes is None else schemes,
-        )
+        return replace(self, actor=actor, serve_artifacts=True, allow_external_artifacts=False)
 
     @classmethod
     def from_env(
@@ -288,9 +235,6 @@ class Settings:
             actor=current_actor(),
             statement_timeout_ms=statement_timeout_ms(),
             filter_limits=filter_limits(),
-            allowed_source_schemes=allowed_source_schemes(),
-            max_copy_bytes=_positive_env(MAX_COPY_BYTES_ENV, DEFAULT_MAX_COPY_BYTES),
-            max_copy_files=_positive_env(MAX_COPY_FILES_ENV, DEFAULT_MAX_COPY_FILES),
         )
 
 

@@ -18,13 +18,7 @@ from tests.server.asgi import TestClient, asgi_client, free_port
 
 @pytest.fixture
 def settings(sqlite_uri: str, tmp_path: Path) -> Settings:
-    # Many tests register s3:// sources as external references; a server stores no
-    # external scheme unless configured (tests/server/test_source_schemes.py).
-    return Settings(
-        tracking_uri=sqlite_uri,
-        artifact_root=str(tmp_path / "artifacts"),
-        allowed_source_schemes=frozenset({"s3"}),
-    )
+    return Settings(tracking_uri=sqlite_uri, artifact_root=str(tmp_path / "artifacts"))
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from modelreg.errors import InvalidArgument, PermissionDenied
 from modelreg.principal import Principal
 from modelreg.service import RegistryService
 from modelreg.service.access import AllowAll
-from modelreg.service.snapshots import Snapshotter, SourcePolicy
 from modelreg.service.tracking import TrackingService
 
 
@@ -113,66 +112,3 @@ def test_models_and_runs_the_caller_may_not_read_are_refused(
     with pytest.raises(PermissionDenied, match="read run"):
         guarded.create_model_version("a", f"runs:/{theirs}/model")
     assert guarded.create_model_version("a", f"runs:/{mine}/model").version == "1"
-
-
-def _with_policy(registry: RegistryService, policy: SourcePolicy) -> RegistryService:
-    assert registry.snapshotter is not None
-    snapshotter = Snapshotter(registry.snapshotter.store, registry.snapshotter.locations, policy)
-    return RegistryService(registry.db, actor="alice", snapshotter=snapshotter)
-
-
-@pytest.mark.parametrize("source", ["http://host/model", "C:\\models\\m", "s3://b/model"])
-def test_external_sources_need_an_allowed_scheme(registry: RegistryService, source: str) -> None:
-    # As a server runs by default (Settings.served): no external scheme is stored.
-    served = _with_policy(registry, SourcePolicy(allowed_schemes=frozenset()))
-    served.create_registered_model("m")
-    with pytest.raises(InvalidArgument, match=r"MODELREG_ALLOWED_SOURCE_SCHEMES\): none\."):
-        served.create_model_version("m", source)
-    s3_only = _with_policy(registry, SourcePolicy(allowed_schemes=frozenset({"s3", "gs"})))
-    if source.startswith("s3://"):
-        assert s3_only.create_model_version("m", source).source == source
-    else:
-        with pytest.raises(InvalidArgument, match="gs, s3"):
-            s3_only.create_model_version("m", source)
-    # Embedded (no policy): the user owns the machine and its credentials.
-    assert registry.create_model_version("m", source).source == source
-
-
-def test_a_copied_folder_must_be_a_model(
-    registry: RegistryService, artifact_root: Path, run_dirs: tuple[str, str]
-) -> None:
-    mine, _ = run_dirs
-    registry.create_registered_model("m")
-    # A whole experiment through the artifact proxy: no MLmodel at its root.
-    with pytest.raises(InvalidArgument, match="not a model directory"):
-        registry.create_model_version("m", "mlflow-artifacts:/1")
-    plain = artifact_root / "plain"
-    plain.mkdir()
-    (plain / "data.bin").write_bytes(b"x")
-    with pytest.raises(InvalidArgument, match="not a model directory"):
-        registry.create_model_version("m", str(plain))
-    # A model folder, and a run's artifact path with its run_id, are copied.
-    model = artifact_root / "1" / mine / "artifacts" / "model"
-    assert registry.create_model_version("m", str(model)).version == "1"
-    whole_run = f"mlflow-artifacts:/1/{mine}/artifacts"
-    assert registry.create_model_version("m", whole_run, run_id=mine).version == "2"
-
-
-def test_a_copy_is_bounded_in_files_and_bytes(
-    registry: RegistryService, artifact_root: Path
-) -> None:
-    model = artifact_root / "big"
-    model.mkdir()
-    (model / "MLmodel").write_text("flavors: {}\n")
-    (model / "weights.bin").write_bytes(b"\0" * 1000)
-    registry.create_registered_model("m")
-    few_files = _with_policy(registry, SourcePolicy(max_copy_files=1))
-    with pytest.raises(InvalidArgument, match="at most 1 files and"):
-        few_files.create_model_version("m", "big")
-    few_bytes = _with_policy(registry, SourcePolicy(max_copy_bytes=500))
-    with pytest.raises(InvalidArgument, match="too large to copy"):
-        few_bytes.create_model_version("m", str(model))
-    # Refused before copying: nothing was written under the registry's copies.
-    assert not any((artifact_root / "_registry").glob("*"))
-    enough = _with_policy(registry, SourcePolicy(max_copy_files=2, max_copy_bytes=2000))
-    assert enough.create_model_version("m", "big").version == "1"

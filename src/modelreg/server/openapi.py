@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterable
 from typing import Any, Final
 
-from modelreg import limits
 from modelreg._version import __version__
 from modelreg.server.routing import Endpoint, Field
 from modelreg.server.schemas import BINARY, COMPONENTS, Schema, obj, ref
@@ -26,28 +25,6 @@ _DESCRIPTION = (
 )
 
 
-# The largest page each search serves (modelreg.limits); the services refuse
-# max_results outside 1..maximum with 400 INVALID_PARAMETER_VALUE.
-PAGE_MAXIMA: Final[dict[str, int]] = {
-    "searchRegisteredModels": limits.SEARCH_MODELS_MAX,
-    "searchModelVersions": limits.SEARCH_VERSIONS_MAX,
-    "searchExperiments": limits.SEARCH_EXPERIMENTS_MAX,
-    "searchExperimentsGet": limits.SEARCH_EXPERIMENTS_MAX,
-    "searchRuns": limits.SEARCH_RUNS_MAX,
-    "searchLoggedModels": limits.SEARCH_LOGGED_MODELS_MAX,
-    "searchEvents": limits.SEARCH_EVENTS_MAX,
-    "getMetricHistoryBulkInterval": limits.BULK_INTERVAL_RESULTS_MAX,
-}
-_NULL: Final[Schema] = {"type": "null"}
-
-
-def _field_schema(endpoint: Endpoint, field: Field) -> Schema:
-    maximum = PAGE_MAXIMA.get(endpoint.operation_id)
-    if field.name == "max_results" and maximum is not None:
-        return {**field.schema, "minimum": 1, "maximum": maximum}
-    return field.schema
-
-
 def _operation_id(endpoint: Endpoint, index: int, path: str) -> str:
     # Stable ids: the first path keeps the table's id, aliases get a predictable suffix.
     if index == 0:
@@ -62,12 +39,12 @@ def openapi_path(path: str) -> str:
     return _PATH_PARAMETER.sub(r"{\1}", path)
 
 
-def _parameter(endpoint: Endpoint, field: Field, where: str = "query") -> dict[str, Any]:
+def _parameter(field: Field, where: str = "query") -> dict[str, Any]:
     parameter: dict[str, Any] = {
         "name": field.name,
         "in": where,
         "required": field.required or where == "path",
-        "schema": _field_schema(endpoint, field),
+        "schema": field.schema,
     }
     if field.schema.get("type") == "array":
         parameter.update(style="form", explode=True)
@@ -76,14 +53,10 @@ def _parameter(endpoint: Endpoint, field: Field, where: str = "query") -> dict[s
     return parameter
 
 
-def _body_schema(endpoint: Endpoint, fields: tuple[Field, ...]) -> Schema:
+def _body_schema(fields: tuple[Field, ...]) -> Schema:
     properties: dict[str, Schema] = {}
     for field in fields:
-        schema = dict(_field_schema(endpoint, field))
-        if not field.required:
-            # A JSON null in an optional member means "absent" (Params.value), as
-            # proto JSON parsing does in MLflow.
-            schema = {"anyOf": [schema, _NULL]}
+        schema = dict(field.schema)
         if field.description:
             schema["description"] = field.description
         properties[field.name] = schema
@@ -97,10 +70,10 @@ def _operation(endpoint: Endpoint, operation_id: str, path: str) -> dict[str, An
         "tags": [endpoint.tag],
     }
     in_path = set(_PATH_PARAMETER.findall(path))
-    parameters = [_parameter(endpoint, f, "path") for f in endpoint.fields if f.name in in_path]
+    parameters = [_parameter(f, "path") for f in endpoint.fields if f.name in in_path]
     fields = tuple(f for f in endpoint.fields if f.name not in in_path)
     if endpoint.method == "GET":
-        parameters += [_parameter(endpoint, field) for field in fields]
+        parameters += [_parameter(field) for field in fields]
     elif endpoint.request_media_type != "application/json":
         operation["requestBody"] = {
             "required": True,
@@ -109,13 +82,13 @@ def _operation(endpoint: Endpoint, operation_id: str, path: str) -> dict[str, An
     elif fields:
         operation["requestBody"] = {
             "required": any(field.required for field in fields),
-            "content": {"application/json": {"schema": _body_schema(endpoint, fields)}},
+            "content": {"application/json": {"schema": _body_schema(fields)}},
         }
     if parameters:
         operation["parameters"] = parameters
     operation["responses"] = {
-        str(endpoint.status): {
-            "description": "Success." if endpoint.status < 400 else endpoint.summary,
+        "200": {
+            "description": "Success.",
             "content": {endpoint.response_media_type: {"schema": endpoint.response}},
         },
         "default": _ERROR_RESPONSE,

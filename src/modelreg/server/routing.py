@@ -77,9 +77,6 @@ class Endpoint:
     # What the caller must be allowed (modelreg.server.authz): enforced with --auth.
     # Every endpoint declares one; tests/server/test_auth_coverage.py fails otherwise.
     permission: Requirement | None = None
-    # The status the route answers when it does not fail: 501 for the few routes that
-    # only refuse (multipart uploads), so the OpenAPI document says so (issue 8).
-    status: int = 200
 
     def __post_init__(self) -> None:
         given = [f for f in (self.handler, self.raw, self.bind) if f is not None]

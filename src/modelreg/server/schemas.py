@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from modelreg import validation
-
 Schema = dict[str, Any]
 
 STRING: Final[Schema] = {"type": "string"}
@@ -19,32 +17,7 @@ TIMESTAMP: Final[Schema] = {
 VERSION: Final[Schema] = {
     "type": "string",
     "pattern": "^[0-9]+$",
-    "maxLength": len(str(validation.MAX_VERSION)),
-    "description": (
-        "Version number, as a string (the MLflow client requires a string); "
-        f"1 to {validation.MAX_VERSION}."
-    ),
-}
-# The rules validation.validate_model_name enforces, as far as JSON Schema can say them.
-MODEL_NAME: Final[Schema] = {
-    "type": "string",
-    "minLength": 1,
-    "maxLength": validation.MAX_NAME_LENGTH,
-    "pattern": "^[^/:]+$",
-    "description": (
-        f"Registered model name: 1 to {validation.MAX_NAME_LENGTH} characters, not blank, "
-        "without '/', ':' or NUL; not '.' and not starting with '..'."
-    ),
-}
-ALIAS_NAME: Final[Schema] = {
-    "type": "string",
-    "minLength": 1,
-    "maxLength": validation.MAX_ALIAS_LENGTH,
-    "pattern": "^[A-Za-z0-9_-]+$",
-    "description": (
-        f"Alias: 1 to {validation.MAX_ALIAS_LENGTH} alphanumerics, '_' and '-'; "
-        "not 'latest' (case-insensitive), which always means the newest version."
-    ),
+    "description": "Version number, as a string (the MLflow client requires a string).",
 }
 
 

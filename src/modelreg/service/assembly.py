@@ -21,7 +21,7 @@ from modelreg.service.artifact_proxy import ArtifactProxy
 from modelreg.service.auth.policy import GrantPolicy
 from modelreg.service.auth.service import AuthService
 from modelreg.service.registry import RegistryService
-from modelreg.service.snapshots import SourcePolicy, open_snapshotter
+from modelreg.service.snapshots import open_snapshotter
 from modelreg.service.tracking import TrackingService
 from modelreg.service.webhooks import WebhookService
 from modelreg.store.database import Database
@@ -86,15 +86,7 @@ def build_services(
         root=PROXY_ROOT if settings.serve_artifacts else settings.artifact_root,
         allow_external=settings.allow_external_artifacts,
     )
-    snapshotter = open_snapshotter(
-        locations,
-        settings.artifact_root,
-        SourcePolicy(
-            allowed_schemes=settings.allowed_source_schemes,
-            max_copy_bytes=settings.max_copy_bytes,
-            max_copy_files=settings.max_copy_files,
-        ),
-    )
+    snapshotter = open_snapshotter(locations, settings.artifact_root)
     registry = RegistryService(
         db,
         actor=settings.actor,

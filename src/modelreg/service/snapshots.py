@@ -10,10 +10,8 @@ URL) are recorded as references, with no copy and no manifest.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -53,46 +51,19 @@ class SourceFiles:
     local_dir: Path | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SourcePolicy:
-    """What a registration may name and copy (Settings; docs/security.md)."""
-
-    # URI schemes stored as external references; None: any (embedded use).
-    allowed_schemes: frozenset[str] | None = None
-    max_copy_bytes: int = 20 * 1024**3
-    max_copy_files: int = 100_000
-
-    @property
-    def shown(self) -> str:
-        """The allowed schemes as an error message lists them."""
-        return ", ".join(sorted(self.allowed_schemes or ())) or "none"
-
-
-MLMODEL = "MLmodel"
-
-
 class Snapshotter:
     """Copies sources into registry-owned storage and hashes them."""
 
-    def __init__(
-        self,
-        store: ArtifactStore,
-        locations: ArtifactLocations,
-        policy: SourcePolicy | None = None,
-    ) -> None:
+    def __init__(self, store: ArtifactStore, locations: ArtifactLocations) -> None:
         self.store = store
         self.locations = locations
-        self.policy = policy or SourcePolicy()
 
     def classify(self, location: str) -> SourceFiles | None:
         """Map a resolved artifact location to files the registry can copy, if any.
 
-        The registry's own copies are never a source (whatever form names them), and a
-        source the registry cannot copy is stored only if its scheme is allowed.
+        The registry's own copies are never a source (whatever form names them).
         """
         found = self._classify(location)
-        if found is None and location:
-            self._check_external(location)
         if found is not None and found.root_relative is not None:
             head = found.root_relative.split("/", 1)[0]
             if head in (REGISTRY_PREFIX, VERSIONS_PREFIX):
@@ -126,72 +97,6 @@ class Snapshotter:
                 )
             return SourceFiles(local_dir=path)
         return None
-
-    def _check_external(self, location: str) -> None:
-        allowed = self.policy.allowed_schemes
-        scheme = urlsplit(location).scheme.lower()
-        if allowed is None or scheme in allowed:
-            return
-        shown = location if len(location) <= 200 else location[:200] + "…"
-        raise InvalidArgument(
-            f"Invalid model version source '{shown}': this server stores external "
-            f"sources only with the URI schemes it was configured to accept "
-            f"(MODELREG_ALLOWED_SOURCE_SCHEMES): {self.policy.shown}. Register from "
-            "runs:/…, models:/… or the artifact proxy (mlflow-artifacts:/…) instead."
-        )
-
-    def check_model_dir(self, files: SourceFiles, source: str) -> None:
-        """Refuse a folder that is not a model (no MLmodel file at its root).
-
-        Called for sources that name a folder directly; a run's or logged model's
-        artifact path (bounded by its lineage checks) may hold any files.
-        """
-        if files.root_relative is not None:
-            if not self.store.is_dir(files.root_relative):
-                return  # a file or nothing: snapshot() says which
-            has_mlmodel = self.store.exists(posixpath.join(files.root_relative, MLMODEL))
-        elif files.local_dir is not None:
-            if not files.local_dir.is_dir():
-                return
-            has_mlmodel = (files.local_dir / MLMODEL).is_file()
-        else:
-            return
-        if not has_mlmodel:
-            shown = source if len(source) <= 200 else source[:200] + "…"
-            raise InvalidArgument(
-                f"Invalid model version source '{shown}': it is not a model directory "
-                f"(no {MLMODEL} file at its root). Register a model folder, or a run's or "
-                "logged model's artifact path with its run_id or model_id."
-            )
-
-    def check_size(self, files: SourceFiles) -> None:
-        """Refuse a copy beyond the configured file count or bytes, before copying."""
-        count = total = 0
-        for size in self._file_sizes(files):
-            count += 1
-            total += size
-            if count > self.policy.max_copy_files or total > self.policy.max_copy_bytes:
-                raise InvalidArgument(
-                    "The model version source is too large to copy into the registry: "
-                    f"at most {self.policy.max_copy_files} files and "
-                    f"{self.policy.max_copy_bytes} bytes are allowed "
-                    "(MODELREG_MAX_COPY_FILES, MODELREG_MAX_COPY_BYTES)."
-                )
-
-    def _file_sizes(self, files: SourceFiles) -> Iterator[int]:
-        # Lazy, so a huge tree is refused after the first file beyond the limit.
-        if files.root_relative is not None:
-            pending = [files.root_relative]
-            while pending:
-                for info in self.store.list_dir(pending.pop()):
-                    if info.is_dir:
-                        pending.append(info.path)
-                    else:
-                        yield info.file_size or 0
-        elif files.local_dir is not None:
-            for folder, _, names in os.walk(files.local_dir):
-                for name in names:
-                    yield os.path.getsize(os.path.join(folder, name))
 
     def _under_root(self, location: str) -> str | None:
         root = self.store.root_uri.rstrip("/")
@@ -234,7 +139,5 @@ class Snapshotter:
             self.store.delete(location)
 
 
-def open_snapshotter(
-    locations: ArtifactLocations, store_uri: str, policy: SourcePolicy | None = None
-) -> Snapshotter:
-    return Snapshotter(open_artifact_store(store_uri), locations, policy)
+def open_snapshotter(locations: ArtifactLocations, store_uri: str) -> Snapshotter:
+    return Snapshotter(open_artifact_store(store_uri), locations)

@@ -17,11 +17,9 @@ from modelreg.server import wire as w
 from modelreg.server.context import Call
 from modelreg.server.routing import Endpoint, Field, api_paths
 from modelreg.server.schemas import (
-    ALIAS_NAME,
     BOOLEAN,
     EMPTY,
     INTEGER,
-    MODEL_NAME,
     STAGE,
     STRING,
     TIMESTAMP,
@@ -266,10 +264,10 @@ def list_checks(call: Call) -> Body:
 
 
 # ------------------------------------------------------------------ the table
-NAME = Field("name", MODEL_NAME, required=True)
+NAME = Field("name", STRING, required=True, description="Registered model name.")
 VERSION_FIELD = Field("version", VERSION, required=True)
 STAGE_FIELD = Field("stage", STAGE, required=True)
-ALIAS_FIELD = Field("alias", ALIAS_NAME, required=True)
+ALIAS_FIELD = Field("alias", STRING, required=True)
 COMMENT = Field("comment", STRING, description="Markdown, stored as written.")
 ARCHIVE = Field(
     "archive_existing_versions",

@@ -252,7 +252,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             raw=multipart_not_implemented,
             tag="artifacts",
             permission=ArtifactPathPermission(EDIT, PATH_PARAM),
-            status=501,
         )
         for step in ("create", "complete", "abort")
     ),

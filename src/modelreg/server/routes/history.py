@@ -96,9 +96,8 @@ EVENT = obj(
         "actor": STRING,
         "type": STRING,
         "schema_version": INTEGER,
-        # null for events that belong to no model (or no version).
-        "model_name": {"type": ["string", "null"]},
-        "version": {"type": ["integer", "null"], "format": "int64"},
+        "model_name": STRING,
+        "version": INTEGER,
         "payload": {"type": "object", "description": "The event's fields (docs/events.md)."},
     },
     ("id", "timestamp", "actor", "type", "payload"),

@@ -23,11 +23,9 @@ from modelreg.server.authz import (
 from modelreg.server.context import Call
 from modelreg.server.routing import Endpoint, Field, api_paths
 from modelreg.server.schemas import (
-    ALIAS_NAME,
     BOOLEAN,
     EMPTY,
     INTEGER,
-    MODEL_NAME,
     STAGE,
     STRING,
     TAGS,
@@ -244,11 +242,11 @@ def get_model_version_manifest(call: Call) -> Body:
 
 
 # ------------------------------------------------------------------ the table
-NAME = Field("name", MODEL_NAME, required=True)
+NAME = Field("name", STRING, required=True, description="Registered model name.")
 VERSION_FIELD = Field("version", VERSION, required=True)
 KEY = Field("key", STRING, required=True, description="Tag key.")
 TAG_VALUE = Field("value", STRING, description="Tag value; absent means the empty string.")
-ALIAS = Field("alias", ALIAS_NAME, required=True)
+ALIAS = Field("alias", STRING, required=True)
 SEARCH_FIELDS = (
     Field("filter", STRING, description="Search filter, e.g. name LIKE 'churn%'."),
     Field("max_results", INTEGER),
@@ -303,7 +301,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "renameRegisteredModel",
         "Rename a registered model.",
         RM,
-        (NAME, Field("new_name", MODEL_NAME, required=True)),
+        (NAME, Field("new_name", STRING, required=True)),
         rename_registered_model,
         permission=ModelPermission(EDIT),
     ),

@@ -88,13 +88,6 @@ class ModelVersions(CopyLifetimes):
                 # otherwise the check under the model's lock below is enough.
                 with self.db.read() as conn:
                     self._require_model_id(RegistryStore(conn), new.name)
-        if files is not None and self.snapshotter is not None:
-            if prepared.run_id is None and prepared.model_id is None:
-                # Only a folder bounded by lineage (a run's or logged model's artifacts,
-                # checked above) may be anything; otherwise it must be a model, so that
-                # mlflow-artifacts:/<experiment id> cannot copy a whole experiment.
-                self.snapshotter.check_model_dir(files, new.source)
-            self.snapshotter.check_size(files)
         snapshot = self._make_copy(files) if files else None
         storage_location = snapshot.location if snapshot else prepared.storage_location
         manifest = snapshot.manifest if snapshot else prepared.manifest
