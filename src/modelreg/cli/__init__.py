@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from modelreg._version import __version__
+from modelreg.cli._common import spell_out_short_help
 from modelreg.cli.aliases import aliases
 from modelreg.cli.archive import export, import_
 from modelreg.cli.checks import checks
@@ -50,5 +51,7 @@ main.add_command(aliases)
 main.add_command(requests)
 main.add_command(checks)
 main.add_command(policies)
+
+spell_out_short_help(main)
 
 __all__ = ["main"]

@@ -36,3 +36,16 @@ def friendly_errors(func: F) -> F:
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def spell_out_short_help(group: click.Group) -> None:
+    """Give every command of ``group`` (recursively) its whole first sentence as the
+    line ``--help`` lists it with: click would cut a long one with "...", and a
+    listing of cut sentences tells a newcomer little."""
+    for command in group.commands.values():
+        if command.short_help is None and command.help:
+            first = command.help.strip().split("\n\n", 1)[0]
+            sentence = first.split(". ", 1)[0].rstrip(".")
+            command.short_help = " ".join(sentence.split()).replace("``", "") + "."
+        if isinstance(command, click.Group):
+            spell_out_short_help(command)
