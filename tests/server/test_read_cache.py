@@ -47,6 +47,27 @@ def test_entries_must_be_positive() -> None:
         ReadCache(0)
 
 
+def test_the_kept_bytes_stay_within_the_budget() -> None:
+    cache = ReadCache(100, max_bytes=64 * 10)
+    for name in "abcdefgh":
+        cache.put((name,), 1, b"x" * 10)
+    assert cache.kept_bytes == 80 and len(cache) == 8
+    cache.put(("big",), 1, b"x" * 11)  # more than a 64th of the budget: never kept
+    assert cache.get(("big",), 1) is None and cache.kept_bytes == 80
+    cache.put(("a",), 1, b"y" * 10)  # replacing an entry counts its size once
+    assert cache.kept_bytes == 80
+    assert cache.get(("a",), 2) is None  # a stale entry gives its bytes back
+    assert cache.kept_bytes == 70
+
+
+def test_the_least_recently_used_go_first_when_the_bytes_run_out() -> None:
+    cache = ReadCache(100, max_bytes=64 * 10)
+    for number in range(70):
+        cache.put((number,), 1, b"x" * 10)
+    assert cache.kept_bytes <= 640 and len(cache) == 64
+    assert cache.get((0,), 1) is None and cache.get((69,), 1) == b"x" * 10
+
+
 class CountingReads:
     """Counts the service's get_model_version calls behind the app."""
 
@@ -137,6 +158,69 @@ def test_the_cache_can_be_turned_off(settings: Settings, monkeypatch: pytest.Mon
         _version(http)
         _version(http)
         assert reads.calls == 2
+
+
+class CountingSearches:
+    """Counts the service's search_model_versions calls behind the app, and their threads."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.threads: list[str] = []
+        original = RegistryService.search_model_versions
+
+        def counted(service: RegistryService, *args: Any, **kwargs: Any) -> Any:
+            self.threads.append(threading.current_thread().name)
+            return original(service, *args, **kwargs)
+
+        monkeypatch.setattr(RegistryService, "search_model_versions", counted)
+
+
+def _search(http: TestClient, filter_string: str = "name='m'") -> list[dict[str, Any]]:
+    response = http.get(f"{API}/model-versions/search", params={"filter": filter_string})
+    assert response.status_code == 200
+    found: list[dict[str, Any]] = response.json().get("model_versions", [])
+    return found
+
+
+def test_repeated_searches_are_kept_but_run_on_a_thread(
+    http: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    searches = CountingSearches(monkeypatch)
+    first = _search(http)
+    assert [v["version"] for v in first] == ["1"]
+    assert _search(http) == first
+    assert _search(http, "name='other'") == []
+    # The same search once, the other once: each ran on a pool thread (it may scan).
+    assert len(searches.threads) == 2
+    assert all(name.startswith("modelreg-call") for name in searches.threads)
+
+
+def test_a_kept_search_is_not_served_after_any_commit(
+    http: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    searches = CountingSearches(monkeypatch)
+    assert len(_search(http)) == 1
+    http.post(f"{API}/model-versions/create", json={"name": "m", "source": "s3://b/k2"})
+    assert [v["version"] for v in _search(http)] == ["2", "1"]
+    other = Database(settings.tracking_uri)
+    try:
+        RegistryService(other).set_model_version_tag("m", 1, "by", "another")
+    finally:
+        other.dispose()
+    tagged = next(v for v in _search(http) if v["version"] == "1")
+    assert tagged["tags"] == [{"key": "by", "value": "another"}]
+    assert len(searches.threads) == 3
+
+
+def test_registered_model_searches_are_kept_too(http: TestClient) -> None:
+    def names() -> list[str]:
+        response = http.get(f"{API}/registered-models/search", params={"filter": "name LIKE 'm%'"})
+        assert response.status_code == 200
+        return [m["name"] for m in response.json().get("registered_models", [])]
+
+    assert names() == ["m"]
+    assert names() == ["m"]
+    http.post(f"{API}/registered-models/create", json={"name": "m2"})
+    assert names() == ["m", "m2"]
 
 
 def test_a_read_cancelled_by_the_statement_timeout_is_a_400_and_is_not_kept(

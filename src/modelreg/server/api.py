@@ -62,12 +62,19 @@ _NOSNIFF: Final = (b"x-content-type-options", b"nosniff")
 Headers = list[tuple[bytes, bytes]]
 
 
+def _encoded(result: Mapping[str, Any]) -> bytes:
+    return orjson.dumps(result) if result else _EMPTY
+
+
 @dataclass(frozen=True, slots=True)
 class JsonCall:
     """One JSON endpoint as served: its handler and where it runs."""
 
     handler: Handler
+    # Runs on the event loop (a bounded SQLite read) rather than on a pool thread.
     inline: bool
+    # Its 200 responses may be kept by the read cache (pure SQLite reads).
+    cached: bool
     # With --auth (modelreg.server.guard): the endpoint's declared requirement, and the
     # handler preceded by its check.
     requirement: Any = None
@@ -77,8 +84,8 @@ class JsonCall:
 class Api:
     """Runs JSON calls for one app: fields in, one handler call, encoded result out.
 
-    Inline calls (bounded SQLite reads) go through ``cache`` when there is one
-    (:mod:`modelreg.server.read_cache`).
+    Cached calls (bounded SQLite reads, run inline, and registry searches, run on a
+    thread) go through ``cache`` when there is one (:mod:`modelreg.server.read_cache`).
     """
 
     def __init__(
@@ -121,35 +128,36 @@ class Api:
             request = Call(self.services, principal, params)
             handler = call.handler
             if gate is not None:
-                if not call.inline and call.checked is not None:
-                    handler = call.checked  # the check runs on the handler's thread
-                else:
-                    # Decided before any cached response is served.
+                if call.cached or call.checked is None:
+                    # Decided on the loop, before any kept response is served.
                     gate.authorizer.check_inline(call.requirement, principal, params)
-            if not call.inline:
-                result = await self.runner.run(handler, request)
-                return 200, orjson.dumps(result) if result else _EMPTY, None
+                else:
+                    handler = call.checked  # the check runs on the handler's thread
             cache = self.cache
-            if cache is None or path_params:
-                result = call.handler(request)
-                return 200, orjson.dumps(result) if result else _EMPTY, None
-            # Taken before the read: a commit between the two makes the kept
-            # response look older than it is (a miss later), never newer.
-            token = self.services.db.change_token()
-            if token is None:
-                result = call.handler(request)
-                return 200, orjson.dumps(result) if result else _EMPTY, None
+            # Taken before the read: a commit between the two makes the kept response
+            # look older than it is (a miss later), never newer.
+            token = (
+                self.services.db.change_token()
+                if cache is not None and call.cached and not path_params
+                else None
+            )
+            if cache is None or token is None:
+                return 200, _encoded(await self._run(call, handler, request)), None
             key = (call, method, raw, headers.content_type, headers.authorization)
             body = cache.get(key, token)
             if body is None:
-                result = call.handler(request)
-                body = orjson.dumps(result) if result else _EMPTY
+                body = _encoded(await self._run(call, handler, request))
                 cache.put(key, token, body)
             return 200, body, None
         except RegistryError as error:
             return registry_error_parts(error)
         except AuthFailure as failure:
             return failure.status, failure.body, failure.headers
+
+    async def _run(self, call: JsonCall, handler: Handler, request: Call) -> Mapping[str, Any]:
+        if call.inline:
+            return handler(request)
+        return await self.runner.run(handler, request)
 
     def starlette_endpoint(self, call: JsonCall) -> Callable[[Request], Any]:
         """The same call as a Starlette endpoint, for paths with parameters."""

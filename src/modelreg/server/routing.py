@@ -71,6 +71,10 @@ class Endpoint:
     # A read of a fixed few indexed rows whatever the data size (get, get-by-alias, ...),
     # never a scan or a write: on SQLite it runs on the event loop (see _json_endpoint).
     bounded_read: bool = False
+    # A read whose answer depends only on the request and the database's contents (a
+    # search): it may scan, so it runs on a thread, but on SQLite the read cache keeps
+    # its answer while nothing is committed (server/read_cache.py).
+    pure_read: bool = False
     response_media_type: str = "application/json"
     request_media_type: str = "application/json"
     tag: str = "registry"
@@ -124,11 +128,12 @@ def build_routes(endpoints: Iterable[Endpoint], context: AppContext, api: Api) -
     def json_call(endpoint: Endpoint) -> JsonCall:
         assert endpoint.handler is not None
         inline = endpoint.bounded_read and sqlite
+        cached = (endpoint.bounded_read or endpoint.pure_read) and sqlite
         if gate is None:
-            return JsonCall(endpoint.handler, inline=inline)
+            return JsonCall(endpoint.handler, inline, cached)
         requirement = _required(endpoint)
         checked = gate.checked(requirement, endpoint.handler)
-        return JsonCall(endpoint.handler, inline, requirement, checked)
+        return JsonCall(endpoint.handler, inline, cached, requirement, checked)
 
     def raw(endpoint: Endpoint, inner: RawEndpoint) -> RawEndpoint:
         return inner if gate is None else gate.guard_raw(_required(endpoint), inner)

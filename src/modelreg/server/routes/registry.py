@@ -338,6 +338,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ),
         SEARCH_FIELDS,
         search_registered_models,
+        pure_read=True,
         permission=AUTHENTICATED,
     ),
     Endpoint(
@@ -496,6 +497,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"model_versions": array(ref("ModelVersion")), "next_page_token": STRING}),
         SEARCH_FIELDS,
         search_model_versions,
+        pure_read=True,
         permission=AUTHENTICATED,
     ),
     Endpoint(
