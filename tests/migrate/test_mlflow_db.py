@@ -21,6 +21,7 @@ from modelreg.config import Settings
 from modelreg.errors import InvalidArgument
 from modelreg.migrate.mlflow_db import MlflowDatabaseSource, is_database_uri
 from modelreg.migrate.mlflow_import import ImportSummary, MlflowImporter
+from modelreg.migrate.progress import Progress, SilentProgress
 from modelreg.service.assembly import Services, build_services
 from modelreg.service.imports import ImportService
 from tests.migrate import mlflow_schema
@@ -126,13 +127,22 @@ def services(sqlite_uri: str, tmp_path: Path) -> Services:
     )
 
 
-def _import(services: Services, database: Path, root: Path | None = None) -> ImportSummary:
+def _import(
+    services: Services,
+    database: Path,
+    root: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
     snapshotter = services.registry.snapshotter
     assert snapshotter is not None
     source = MlflowDatabaseSource(f"sqlite:///{database}", artifacts_root=root)
     try:
         return MlflowImporter(
-            source, ImportService(services.db, source.name), snapshotter.store, snapshotter
+            source,
+            ImportService(services.db, source.name),
+            snapshotter.store,
+            snapshotter,
+            progress,
         ).run()
     finally:
         source.close()
@@ -219,6 +229,38 @@ def test_a_rerun_skips_the_unchanged_and_sees_new_values(
     assert changed.counts["run"].updated == 1 and changed.counts["run"].unchanged == 2
     assert len(services.tracking.get_metric_history(RUN, "loss")) == 4
     assert services.registry.get_model_version_by_alias("fraud-model", "champion").version == "5"
+
+
+class _Interrupt(SilentProgress):
+    """Presses Ctrl-C after ``after`` units of work."""
+
+    def __init__(self, after: int) -> None:
+        self.left = after
+
+    def advance(self, count: int = 1, nbytes: int = 0) -> None:
+        self.left -= count
+        if self.left <= 0:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("after", [2, 5, 7])  # in the experiments, the runs, the registry
+def test_an_interrupted_database_import_is_finished_by_a_rerun(
+    services: Services, tmp_path: Path, after: int
+) -> None:
+    database = _mlflow_db(tmp_path / "mlflow")
+    with pytest.raises(KeyboardInterrupt):
+        _import(services, database, progress=_Interrupt(after))
+    finished = _import(services, database)
+    done = {kind: tally.new + tally.unchanged for kind, tally in finished.counts.items()}
+    assert done == {
+        "experiment": 3,
+        "logged_model": 1,
+        "run": 3,
+        "registered_model": 1,
+        "model_version": 2,
+    }
+    assert services.registry.get_model_version_manifest("fraud-model", 2) is not None
+    assert len(services.tracking.get_metric_history(RUN, "loss")) == 3
 
 
 def test_the_cli_reads_served_files_from_the_artifacts_source_root(tmp_path: Path) -> None:
