@@ -135,3 +135,41 @@ with mlflow.start_run(run_name="late"):
 client.set_registered_model_alias("iris-clf", "champion", "4")
 print("OK")
 """
+
+LOCAL = r"""
+import json
+import mlflow
+from mlflow import MlflowClient
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+
+# No server: the client writes mlflow.db and keeps the files under ./mlruns itself.
+X, y = load_iris(return_X_y=True)
+mlflow.set_experiment("local")
+with mlflow.start_run(run_name="only"):
+    mlflow.log_param("C", "1.0")
+    for step in range(5):
+        mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
+    model = LogisticRegression(max_iter=300).fit(X, y)
+    mlflow.sklearn.log_model(model, name="model", registered_model_name="local-clf")
+    mlflow.sklearn.log_model(model, name="again", registered_model_name="local-clf")
+MlflowClient().delete_model_version("local-clf", "2")
+predicted = mlflow.pyfunc.load_model("models:/local-clf/1").predict(X[:20]).tolist()
+json.dump(predicted, open("predictions.json", "w"))
+print("OK")
+"""
+
+PREDICT = r"""
+import json, sys
+import mlflow
+from mlflow import MlflowClient
+from sklearn.datasets import load_iris
+
+X, _ = load_iris(return_X_y=True)
+predicted = mlflow.pyfunc.load_model("models:/local-clf/1").predict(X[:20]).tolist()
+json.dump(predicted, open(sys.argv[1], "w"))
+client = MlflowClient()
+v1 = client.get_model_version("local-clf", "1")
+print("next", client.create_model_version("local-clf", v1.source, run_id=v1.run_id).version)
+print("OK")
+"""

@@ -46,7 +46,7 @@ def _patient_server_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tests.server.live, "STARTUP_TIMEOUT", 180.0)
 
 
-def _client_run(script: str, url: str, home: Path, *args: str) -> None:
+def _client_run(script: str, url: str, home: Path, *args: str) -> str:
     python = require_mlflow_python()
     path = home / "client_script.py"
     path.write_text(script)
@@ -67,6 +67,7 @@ def _client_run(script: str, url: str, home: Path, *args: str) -> None:
     )
     assert done.returncode == 0, done.stderr[-6000:]
     assert done.stdout.strip().endswith("OK"), done.stdout[-2000:]
+    return done.stdout
 
 
 def _dump(url: str, home: Path) -> dict[str, Any]:
@@ -77,7 +78,8 @@ def _dump(url: str, home: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def mlflow_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def mlflow_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A populated MLflow server: its URL and its folder (mlflow.db, artifacts/)."""
     home = tmp_path_factory.mktemp("mlflow")
     # A loaded machine can take minutes to start mlflow's server (its jobs workers too).
     patient, tests.server.live_mlflow.START_TIMEOUT_S = (
@@ -87,12 +89,17 @@ def mlflow_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         with mlflow_server(home) as url:
             _client_run(mlflow_scripts.POPULATE, url, home)
-            yield url
+            yield url, home
     finally:
         tests.server.live_mlflow.START_TIMEOUT_S = patient
 
 
-def _import(url: str, home: Path) -> str:
+@pytest.fixture(scope="module")
+def mlflow_url(mlflow_home: tuple[str, Path]) -> str:
+    return mlflow_home[0]
+
+
+def _import(url: str, home: Path, *more: str) -> str:
     out = CliRunner().invoke(
         main,
         [
@@ -103,6 +110,7 @@ def _import(url: str, home: Path) -> str:
             f"sqlite:///{home / 'registry.db'}",
             "--artifacts-destination",
             str(home / "artifacts"),
+            *more,
         ],
     )
     assert out.exit_code == 0, out.output
@@ -203,3 +211,48 @@ def test_an_interrupted_import_is_finished_by_a_rerun(mlflow_url: str, tmp_path:
     }
     with running_server(tmp_path) as modelreg:
         assert _dump(modelreg.url, tmp_path)["runs"] == _dump(mlflow_url, tmp_path)["runs"]
+
+
+def test_the_servers_database_read_directly_gives_the_same_registry(
+    mlflow_home: tuple[str, Path], tmp_path: Path
+) -> None:
+    """``--from sqlite:///mlflow.db``: the database the real server wrote, read directly."""
+    url, home = mlflow_home
+    database = f"sqlite:///{home / 'mlflow.db'}"
+    output = _import(database, tmp_path, "--artifacts-source-root", str(home / "artifacts"))
+    assert "model versions: 3 new" in output and "skipped" not in output, output
+    first = _counts(f"sqlite:///{tmp_path / 'registry.db'}")
+    again = _import(database, tmp_path, "--artifacts-source-root", str(home / "artifacts"))
+    assert "runs: 0 new, 0 updated" in again and "files: 0" in again, again
+    assert _counts(f"sqlite:///{tmp_path / 'registry.db'}") == first
+
+    with running_server(tmp_path) as modelreg:
+        expected = _dump(url, tmp_path)
+        actual = _dump(modelreg.url, tmp_path)
+        for section in ("experiments", "runs", "logged_models", "models", "predictions"):
+            assert actual[section] == expected[section], section
+        # The database remembers the deleted version 3, so numbering goes on after it.
+        run_id = next(r["info"][0] for r in expected["runs"] if r["info"][2] == "run0")
+        number = tmp_path / "number.txt"
+        _client_run(mlflow_scripts.NEW_VERSION, modelreg.url, tmp_path, str(number), run_id)
+        assert number.read_text() == "5"
+
+
+def test_a_local_mlflow_database_with_its_files_on_disk(tmp_path: Path) -> None:
+    """A database the real client wrote without a server: files at local paths."""
+    client_home = tmp_path / "client"
+    client_home.mkdir()
+    _client_run(mlflow_scripts.LOCAL, "sqlite:///mlflow.db", client_home)
+    registry = tmp_path / "registry"
+    output = _import(f"sqlite:///{client_home / 'mlflow.db'}", registry)
+    assert "runs: 1 new" in output and "model versions: 1 new" in output, output
+    assert "skipped" not in output, output
+    with running_server(registry) as modelreg:
+        predictions = registry / "predictions.json"
+        printed = _client_run(mlflow_scripts.PREDICT, modelreg.url, registry, str(predictions))
+    # The same model, loaded from modelreg's registry copy, predicts the same.
+    assert json.loads(predictions.read_text()) == json.loads(
+        (client_home / "predictions.json").read_text()
+    )
+    # MLflow deleted version 2, the highest: the database remembers it, so the next is 3.
+    assert "next 3" in printed

@@ -55,8 +55,25 @@ def test_a_weak_password_is_refused_on_the_command_line(sqlite_uri: str, fast_ha
         ["users", "create", "x", "--password-stdin", "--backend-store-uri", sqlite_uri],
         input="short",
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an argument the registry rejects, as in every group
     assert "too short" in result.output and "short\n" not in result.output.split("Error")[1]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["users", "delete", "nobody"],
+        ["users", "set-admin", "nobody", "--admin"],
+        ["tokens", "list", "--user", "nobody"],
+        ["tokens", "revoke", "--user", "nobody", "1"],
+    ],
+)
+def test_a_user_or_token_that_does_not_exist_exits_3(
+    sqlite_uri: str, args: list[str], fast_hashes: None
+) -> None:
+    result = CliRunner().invoke(main, [*args, "--backend-store-uri", sqlite_uri])
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith("Error: ") and "Traceback" not in result.output
 
 
 def test_the_first_admin_comes_from_the_environment_once(

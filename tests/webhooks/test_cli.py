@@ -127,4 +127,47 @@ def test_against_a_server(live_webhook_server: str) -> None:
             live_webhook_server,
         ],
     )
-    assert bad.exit_code == 1 and "Unknown event type" in bad.output
+    # Rejected arguments exit 2 and a missing webhook 3, as in the other groups.
+    assert bad.exit_code == 2 and "Unknown event type" in bad.output
+    for verb in _MISSING_VERBS:
+        missing = CliRunner().invoke(
+            main, ["webhooks", *verb, "--tracking-uri", live_webhook_server]
+        )
+        assert missing.exit_code == 3, (verb, missing.output)
+        assert "not found" in missing.output
+
+
+_MISSING_VERBS = [
+    ["get", "nope"],
+    ["update", "nope", "--status", "DISABLED"],
+    ["delete", "nope"],
+    ["test", "nope"],
+    ["deliveries", "nope"],
+]
+
+
+def test_embedded_get_update_delete_and_exit_codes(sqlite_uri: str) -> None:
+    where = ["--tracking-uri", sqlite_uri]
+    created = json.loads(
+        _run("webhooks", "create", "ci", "https://example.com/hook", "--event",
+             "registered_model.created", *where)
+    )["webhook"]  # fmt: skip
+    hook_id = created["webhook_id"]
+    assert json.loads(_run("webhooks", "get", hook_id, *where))["webhook"] == created
+
+    updated = json.loads(
+        _run("webhooks", "update", hook_id, "--name", "ci-2", "--status", "DISABLED",
+             "--event", "model_version.created", "--event", "alias.set", *where)
+    )["webhook"]  # fmt: skip
+    assert (updated["name"], updated["status"]) == ("ci-2", "DISABLED")
+    assert updated["events"] == ["model_version.created", "alias.set"]
+    assert updated["url"] == created["url"]  # what was not given stays
+    nothing = CliRunner().invoke(main, ["webhooks", "update", hook_id, *where])
+    assert nothing.exit_code == 2 and "Nothing to change" in nothing.output
+
+    assert _run("webhooks", "delete", hook_id, *where).strip() == f"Deleted webhook {hook_id}."
+    for verb in _MISSING_VERBS + [["get", hook_id], ["delete", hook_id]]:
+        missing = CliRunner().invoke(main, ["webhooks", *verb, *where])
+        assert missing.exit_code == 3, (verb, missing.output)
+        assert missing.output.startswith("Error: ") and "not found" in missing.output
+        assert "Traceback" not in missing.output

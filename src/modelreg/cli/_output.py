@@ -132,7 +132,7 @@ def parse_tags(pairs: Sequence[str]) -> dict[str, str]:
     return tags
 
 
-def _exit_codes(func: F) -> F:
+def exit_codes(func: F) -> F:
     """NotFound exits 3 and a rejected argument 2, each as one ``Error: …`` line."""
 
     @functools.wraps(func)
@@ -159,7 +159,7 @@ def client_command(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, tracking_uri: str | None, as_json: bool, **kwargs: Any) -> Any:
         return func(*args, client=make_client(tracking_uri), out=Output(as_json), **kwargs)
 
-    return TRACKING_URI_OPTION(JSON_OPTION(friendly_errors(_exit_codes(wrapper))))
+    return TRACKING_URI_OPTION(JSON_OPTION(friendly_errors(exit_codes(wrapper))))
 
 
 def make_client(tracking_uri: str | None) -> MlflowClient:

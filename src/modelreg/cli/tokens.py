@@ -10,6 +10,7 @@ import datetime
 import click
 
 from modelreg.cli._common import BACKEND_OPTION, friendly_errors
+from modelreg.cli._output import exit_codes
 from modelreg.cli.users import auth_service
 
 USER = click.option("--user", "username", required=True, help="Whose tokens.")
@@ -34,6 +35,7 @@ def tokens() -> None:
 )
 @BACKEND_OPTION
 @friendly_errors
+@exit_codes
 def create(
     username: str, name: str, expires_in_days: int | None, backend_store_uri: str | None
 ) -> None:
@@ -48,6 +50,7 @@ def create(
 @USER
 @BACKEND_OPTION
 @friendly_errors
+@exit_codes
 def list_(username: str, backend_store_uri: str | None) -> None:
     """List a user's tokens (never their secrets)."""
     with auth_service(backend_store_uri) as auth:
@@ -61,6 +64,7 @@ def list_(username: str, backend_store_uri: str | None) -> None:
 @click.argument("token_id", type=int)
 @BACKEND_OPTION
 @friendly_errors
+@exit_codes
 def revoke(username: str, token_id: int, backend_store_uri: str | None) -> None:
     """Revoke a token by its id."""
     with auth_service(backend_store_uri) as auth:

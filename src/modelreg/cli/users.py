@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from modelreg.cli._common import BACKEND_OPTION, friendly_errors
+from modelreg.cli._output import exit_codes
 from modelreg.config import Settings
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ def users() -> None:
 @PASSWORD_STDIN
 @BACKEND_OPTION
 @friendly_errors
+@exit_codes
 def create(username: str, admin: bool, password_stdin: bool, backend_store_uri: str | None) -> None:
     """Create a user."""
     password = read_password(password_stdin)
@@ -68,6 +70,7 @@ def create(username: str, admin: bool, password_stdin: bool, backend_store_uri: 
 @users.command("list")
 @BACKEND_OPTION
 @friendly_errors
+@exit_codes
 def list_(backend_store_uri: str | None) -> None:
     """List users."""
     with auth_service(backend_store_uri) as auth:
@@ -80,6 +83,7 @@ def list_(backend_store_uri: str | None) -> None:
 @PASSWORD_STDIN
 @BACKEND_OPTION
 @friendly_errors
+@exit_codes
 def set_password(username: str, password_stdin: bool, backend_store_uri: str | None) -> None:
     """Set a user's password."""
     password = read_password(password_stdin)
@@ -93,6 +97,7 @@ def set_password(username: str, password_stdin: bool, backend_store_uri: str | N
 @click.option("--admin/--no-admin", required=True, help="Admin or not.")
 @BACKEND_OPTION
 @friendly_errors
+@exit_codes
 def set_admin(username: str, admin: bool, backend_store_uri: str | None) -> None:
     """Make a user an admin, or not."""
     with auth_service(backend_store_uri) as auth:
@@ -104,6 +109,7 @@ def set_admin(username: str, admin: bool, backend_store_uri: str | None) -> None
 @click.argument("username")
 @BACKEND_OPTION
 @friendly_errors
+@exit_codes
 def delete(username: str, backend_store_uri: str | None) -> None:
     """Delete a user with their tokens and grants."""
     with auth_service(backend_store_uri) as auth:
@@ -129,6 +135,7 @@ _RESOURCE = click.option(
 )
 @BACKEND_OPTION
 @friendly_errors
+@exit_codes
 def grant(
     subject: str,
     resource_type: str,
@@ -150,6 +157,7 @@ def grant(
 @click.option("--resource-id", required=True, help="Model name or experiment id.")
 @BACKEND_OPTION
 @friendly_errors
+@exit_codes
 def revoke(
     subject: str, resource_type: str, resource_id: str, backend_store_uri: str | None
 ) -> None:

@@ -1,4 +1,4 @@
-"""``modelreg webhooks``: list, create, test, deliveries, redeliver.
+"""``modelreg webhooks``: list, get, create, update, delete, test, deliveries, redeliver.
 
 Works on the embedded registry (a database URI or folder) and against a server
 (``--tracking-uri http://…``), through :mod:`modelreg.client.webhooks`.
@@ -13,9 +13,11 @@ from typing import Any
 import click
 
 from modelreg.cli._common import friendly_errors
+from modelreg.cli._output import exit_codes
 from modelreg.client.webhooks import EmbeddedWebhooks, HttpWebhooks, WebhooksApi
 from modelreg.config import Settings, get_tracking_uri, is_http_uri, normalize_tracking_uri
 from modelreg.errors import InvalidArgument
+from modelreg.webhooks.model import STATUSES
 
 TRACKING_OPTION = click.option(
     "--tracking-uri",
@@ -48,6 +50,7 @@ def webhooks() -> None:
 @TRACKING_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON the API returns.")
 @friendly_errors
+@exit_codes
 def list_webhooks(tracking_uri: str | None, as_json: bool) -> None:
     """List webhooks: id, status, kind, events, url."""
     api = _api(tracking_uri)
@@ -116,6 +119,7 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
 @click.option("--body", default=None, help="Email body template.")
 @TRACKING_OPTION
 @friendly_errors
+@exit_codes
 def create(
     name: str,
     url: str,
@@ -172,11 +176,77 @@ def create(
     _echo(_api(tracking_uri).create({k: v for k, v in fields.items() if v is not None}))
 
 
+@webhooks.command("get")
+@click.argument("webhook_id")
+@TRACKING_OPTION
+@friendly_errors
+@exit_codes
+def get(webhook_id: str, tracking_uri: str | None) -> None:
+    """Show one webhook (its secrets never)."""
+    _echo(_api(tracking_uri).get(webhook_id))
+
+
+@webhooks.command("update", short_help="Change a webhook's name, URL, events, secret or status.")
+@click.argument("webhook_id")
+@click.option("--name", default=None)
+@click.option("--url", default=None)
+@click.option("--event", "events", multiple=True, help="Replace the event types (repeat).")
+@click.option("--description", default=None)
+@click.option("--secret", default=None, help="A new signing secret (stored encrypted).")
+@click.option("--authorization", default=None, help="A new Authorization header; encrypted.")
+@click.option(
+    "--status",
+    type=click.Choice(STATUSES),
+    default=None,
+    help="DISABLED stops deliveries; ACTIVE resumes them (and clears the failure count).",
+)
+@TRACKING_OPTION
+@friendly_errors
+@exit_codes
+def update(
+    webhook_id: str,
+    name: str | None,
+    url: str | None,
+    events: tuple[str, ...],
+    description: str | None,
+    secret: str | None,
+    authorization: str | None,
+    status: str | None,
+    tracking_uri: str | None,
+) -> None:
+    """Update WEBHOOK_ID: only the options given change."""
+    fields = {
+        "name": name,
+        "url": url,
+        "events": list(events) or None,
+        "description": description,
+        "secret": secret,
+        "authorization": authorization,
+        "status": status,
+    }
+    changed = {k: v for k, v in fields.items() if v is not None}
+    if not changed:
+        raise click.UsageError("Nothing to change: give at least one option.")
+    _echo(_api(tracking_uri).update(webhook_id, changed))
+
+
+@webhooks.command("delete")
+@click.argument("webhook_id")
+@TRACKING_OPTION
+@friendly_errors
+@exit_codes
+def delete(webhook_id: str, tracking_uri: str | None) -> None:
+    """Delete a webhook and its deliveries."""
+    _api(tracking_uri).delete(webhook_id)
+    click.echo(f"Deleted webhook {webhook_id}.")
+
+
 @webhooks.command("test", short_help="Send an example event to a webhook now.")
 @click.argument("webhook_id")
 @click.option("--event", default=None, help="Event type of the example (default: its first).")
 @TRACKING_OPTION
 @friendly_errors
+@exit_codes
 def test(webhook_id: str, event: str | None, tracking_uri: str | None) -> None:
     """Send an example event to a webhook now and show what came back."""
     _echo(_api(tracking_uri).test(webhook_id, event))
@@ -189,6 +259,7 @@ def test(webhook_id: str, event: str | None, tracking_uri: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON the API returns.")
 @TRACKING_OPTION
 @friendly_errors
+@exit_codes
 def deliveries(
     webhook_id: str,
     status: str | None,
@@ -219,6 +290,7 @@ def deliveries(
 )
 @TRACKING_OPTION
 @friendly_errors
+@exit_codes
 def redeliver(delivery_id: str | None, dead_of: str | None, tracking_uri: str | None) -> None:
     """Send DELIVERY_ID again (same delivery id), or all dead ones of a webhook (--dead)."""
     if (delivery_id is None) == (dead_of is None):

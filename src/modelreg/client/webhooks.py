@@ -26,6 +26,9 @@ Body = dict[str, Any]
 class WebhooksApi(Protocol):
     def list(self, max_results: int | None = None, page_token: str | None = None) -> Body: ...
     def create(self, fields: Mapping[str, Any]) -> Body: ...
+    def get(self, webhook_id: str) -> Body: ...
+    def update(self, webhook_id: str, fields: Mapping[str, Any]) -> Body: ...
+    def delete(self, webhook_id: str) -> Body: ...
     def test(self, webhook_id: str, event: str | None = None) -> Body: ...
     def deliveries(
         self, webhook_id: str, status: str | None = None, max_results: int | None = None
@@ -52,6 +55,16 @@ class EmbeddedWebhooks:
         f = dict(fields)
         hook = self.service.create_webhook(f.pop("name"), f.pop("url"), f.pop("events"), **f)
         return {"webhook": webhook_json(hook)}
+
+    def get(self, webhook_id: str) -> Body:
+        return {"webhook": webhook_json(self.service.get_webhook(webhook_id))}
+
+    def update(self, webhook_id: str, fields: Mapping[str, Any]) -> Body:
+        return {"webhook": webhook_json(self.service.update_webhook(webhook_id, **fields))}
+
+    def delete(self, webhook_id: str) -> Body:
+        self.service.delete_webhook(webhook_id)
+        return {}
 
     def test(self, webhook_id: str, event: str | None = None) -> Body:
         return {"result": test_result_json(self.service.test_webhook(webhook_id, event))}
@@ -96,6 +109,15 @@ class HttpWebhooks:
 
     def create(self, fields: Mapping[str, Any]) -> Body:
         return self._call("POST", "webhooks", fields)
+
+    def get(self, webhook_id: str) -> Body:
+        return self._call("GET", f"webhooks/{quote(webhook_id, safe='')}")
+
+    def update(self, webhook_id: str, fields: Mapping[str, Any]) -> Body:
+        return self._call("PATCH", f"webhooks/{quote(webhook_id, safe='')}", fields)
+
+    def delete(self, webhook_id: str) -> Body:
+        return self._call("DELETE", f"webhooks/{quote(webhook_id, safe='')}")
 
     def test(self, webhook_id: str, event: str | None = None) -> Body:
         return self._call("POST", f"webhooks/{quote(webhook_id, safe='')}/test", {"event": event})

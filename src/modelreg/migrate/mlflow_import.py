@@ -1,10 +1,11 @@
-"""``modelreg import-mlflow``: a live MLflow server's history, moved in.
+"""``modelreg import-mlflow``: an MLflow server's or database's history, moved in.
 
 Order matters for the foreign keys and the registry copies: experiments, then each
-experiment's logged models and runs (with their files, copied through MLflow's
-artifact proxy to the same paths under modelreg's artifact root, so every stored
-location stays valid), then registered models and their versions (a registry copy
-and manifest made from the files just imported), then aliases.
+experiment's logged models and runs (with their files, copied from the source to the
+same relative paths under modelreg's artifact root, so every stored location stays
+valid), then registered models and their versions (a registry copy and manifest made
+from the files just imported), then aliases. What is read comes through
+:class:`~modelreg.migrate.source.MlflowReader`, whichever MLflow it is.
 
 Every entity is one transaction of :class:`~modelreg.service.imports.ImportService`
 with its ``import_state`` row: what is unchanged since the last import (same
@@ -21,8 +22,8 @@ from typing import Any
 
 from modelreg.artifacts import ArtifactStore
 from modelreg.errors import RegistryError
-from modelreg.migrate.mlflow_source import MlflowSource, proxy_path
 from modelreg.migrate.progress import Progress, SilentProgress, format_bytes
+from modelreg.migrate.source import MlflowReader
 from modelreg.service import imports
 from modelreg.service.imports import (
     ExperimentRecord,
@@ -94,11 +95,11 @@ def _int(value: Any, default: int = 0) -> int:
 
 
 class MlflowImporter:
-    """One import of one MLflow server into one modelreg database and artifact store."""
+    """One import of one MLflow (server or database) into one modelreg registry."""
 
     def __init__(
         self,
-        source: MlflowSource,
+        source: MlflowReader,
         service: ImportService,
         store: ArtifactStore,
         snapshotter: Snapshotter,
@@ -146,16 +147,17 @@ class MlflowImporter:
             self.summary.bytes += written
             self.progress.advance(0, written)
 
-    def _location(self, uri: str | None, default: str, what: str) -> str:
-        """Where an entity's files go here: the proxy path, else ``default`` (skipped)."""
-        path = proxy_path(uri)
-        if path is not None:
-            return path
-        self.summary.skipped.append(
-            f"{what}: files at {uri!r} are outside the MLflow server's artifact store "
-            "(not served by its artifact proxy); metadata imported, files not copied"
-        )
-        return default
+    def _location(self, uri: str | None, default: str, what: str) -> tuple[str, bool]:
+        """Where an entity's files go here, and whether the source can supply them.
+
+        A location the source cannot read is recorded as ``default`` (skipped, with
+        the source's reason in the summary).
+        """
+        found = self.source.locate(uri)
+        if found.path is not None:
+            return found.path, True
+        self.summary.skipped.append(f"{what}: {found.why_not}; metadata imported, files not copied")
+        return default, False
 
     # -------------------------------------------------------- experiments
     def _experiments(self, experiments: list[dict[str, Any]]) -> None:
@@ -172,7 +174,7 @@ class MlflowImporter:
                     name=str(raw["name"]),
                     artifact_location=self._location(
                         raw.get("artifact_location"), key, f"experiment {key}"
-                    ),
+                    )[0],
                     lifecycle_stage=str(raw.get("lifecycle_stage", "active")),
                     creation_time=_int(raw.get("creation_time")),
                     last_update_time=_int(raw.get("last_update_time")),
@@ -195,12 +197,12 @@ class MlflowImporter:
                 self.summary.counts[imports.LOGGED_MODEL].unchanged += 1
                 self.progress.advance()
                 continue
-            location = self._location(
+            location, readable = self._location(
                 info.get("artifact_uri"),
                 f"{experiment_id}/models/{key}/artifacts",
                 f"logged model {key}",
             )
-            if proxy_path(info.get("artifact_uri")) is not None:
+            if readable:
                 self._copy_tree(location)
             record = LoggedModelRecord(
                 model_id=key,
@@ -233,10 +235,10 @@ class MlflowImporter:
                 self.summary.counts[imports.RUN].unchanged += 1
                 self.progress.advance()
                 continue
-            location = self._location(
+            location, readable = self._location(
                 info.get("artifact_uri"), f"{experiment_id}/{key}/artifacts", f"run {key}"
             )
-            if proxy_path(info.get("artifact_uri")) is not None:
+            if readable:
                 self._copy_tree(location)
             record, metrics = self._run_record(raw, key, int(experiment_id), location)
             self.service.import_run(record, metrics, digest)
@@ -327,6 +329,10 @@ class MlflowImporter:
                 self.source.model_versions(name), key=lambda v: int(v["version"])
             ):
                 self._version(version, seen_versions)
+            last = self.source.last_version(name)
+            if last:
+                # Numbering continues after versions MLflow deleted, the top one too.
+                self.service.raise_last_version(name, last)
             aliases = {str(a["alias"]): int(a["version"]) for a in raw.get("aliases", [])}
             self.service.set_aliases(name, aliases, _int(raw.get("last_updated_timestamp")))
             self.progress.advance()
@@ -366,12 +372,13 @@ class MlflowImporter:
     def _version_files(self, name: str, version: str, raw: Mapping[str, Any]) -> Snapshot | None:
         """The registry's copy of a version's files, from the files imported with its run."""
         uri = self.source.download_uri(name, version)
-        path = proxy_path(uri)
+        found = self.source.locate(uri)
+        path = found.path
         if path is None:
             self.summary.skipped.append(
-                f"model version {name}/{version}: source {raw.get('source')!r} (files at "
-                f"{uri!r}) is outside the MLflow server's artifact store; recorded as a "
-                "reference, without a registry copy or manifest"
+                f"model version {name}/{version}: source {raw.get('source')!r}: "
+                f"{found.why_not}; recorded as a reference, without a registry copy or "
+                "manifest"
             )
             return None
         if not self.store.is_dir(path):

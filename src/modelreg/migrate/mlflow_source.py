@@ -18,6 +18,7 @@ import httpx
 
 from modelreg.config import tracking_credentials
 from modelreg.errors import InvalidArgument, RegistryError
+from modelreg.migrate.source import Location
 
 PROXY_SCHEME = "mlflow-artifacts"
 PAGE = 1000
@@ -53,7 +54,8 @@ class MlflowSource:
     ) -> None:
         if urlsplit(url).scheme not in ("http", "https"):
             raise InvalidArgument(
-                f"--from {url!r}: give the MLflow server's URL (http://host:port)."
+                f"--from {url!r}: give the MLflow server's URL (http://host:port) or its "
+                "database URI (sqlite:///mlflow.db, postgresql://…, mysql://…)."
             )
         credentials = tracking_credentials()
         headers = {}
@@ -71,6 +73,10 @@ class MlflowSource:
             follow_redirects=True,
             transport=transport,
         )
+
+    @property
+    def name(self) -> str:
+        return self.url
 
     def close(self) -> None:
         self._http.close()
@@ -170,7 +176,21 @@ class MlflowSource:
         uri = found.get("artifact_uri")
         return str(uri) if uri else None
 
+    def last_version(self, name: str) -> int | None:
+        # The API hides deleted versions: a deleted highest number cannot be seen.
+        return None
+
     # ---------------------------------------------------------------- files
+    def locate(self, uri: str | None) -> Location:
+        path = proxy_path(uri)
+        if path is not None:
+            return Location(path)
+        return Location(
+            None,
+            f"files at {uri!r} are outside the MLflow server's artifact store "
+            "(not served by its artifact proxy)",
+        )
+
     def list_files(self, path: str) -> Iterator[tuple[str, int]]:
         """Every file under ``path`` of the artifact proxy: (path, size), depth first."""
         listing = self._call("GET", "/api/2.0/mlflow-artifacts/artifacts", params={"path": path})
