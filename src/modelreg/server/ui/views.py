@@ -16,9 +16,10 @@ from modelreg import filters
 from modelreg.entities import STAGES, ModelVersion
 from modelreg.errors import InvalidArgument, NotFound, RegistryError
 from modelreg.principal import Principal
+from modelreg.server.ui.access import UiAccess
 from modelreg.server.ui.charts import Line, chart
 from modelreg.server.ui.format import path_part
-from modelreg.server.ui.sections import SectionContext, Sections
+from modelreg.server.ui.sections import Page, SectionContext, Sections
 from modelreg.service.assembly import Services
 from modelreg.service.audit_log import AuditLog
 from modelreg.service.version_files import VersionFiles
@@ -46,6 +47,17 @@ MODEL_SORTS: Final = {
 _FILTER_LIKE = re.compile(
     r"^\s*(`[^`]+`|\"[^\"]+\"|[A-Za-z_][\w.]*)\s*(=|!=|<|>|\bI?LIKE\b|\bIN\b)", re.I
 )
+# The routes the model and version pages' own forms post to (the sections name theirs):
+# each form shows only if the caller may post to its route (modelreg.server.ui.access).
+MODEL_ACTIONS: Final = {"describe": "/models/{name}/description"}
+_V: Final = "/models/{name}/versions/{version}"
+VERSION_ACTIONS: Final = {
+    "describe": f"{_V}/description",
+    "stage": f"{_V}/stage",
+    "alias": f"{_V}/aliases",
+    "unalias": f"{_V}/aliases/delete",
+    "verify": f"{_V}/verify",
+}
 CODE_TAGS: Final = (
     ("Git commit", "mlflow.source.git.commit"),
     ("Repository", "mlflow.source.git.repoURL"),
@@ -57,15 +69,23 @@ CODE_TAGS: Final = (
 
 @dataclass(frozen=True, slots=True)
 class Ui:
-    """The services a UI request reads through, and the page sections."""
+    """The services a UI request reads through, the page sections, and what the
+    routes require of a caller."""
 
     services: Services
     audit: AuditLog
     files: VersionFiles
     sections: Sections
+    access: UiAccess
 
     def acting(self, principal: Principal) -> Services:
         return self.services.as_actor(principal)
+
+    def can(
+        self, who: Principal, page: Page, own: Mapping[str, str], path: Mapping[str, str]
+    ) -> dict[str, bool]:
+        """Which of a page's actions (its own and its sections') ``who`` may take."""
+        return self.access.allowed(who, {**self.sections.actions(page), **own}, path)
 
 
 def quoted(value: str) -> str:
@@ -122,13 +142,15 @@ def model_page(ui: Ui, who: Principal, name: str, query: Mapping[str, str]) -> d
     versions = services.registry.search_model_versions(
         f"name = {quoted(name)}", VERSIONS_PAGE, ["version_number DESC"], token
     )
-    context = SectionContext(services, who, ui.audit, name, None, query)
+    can = ui.can(who, "model", MODEL_ACTIONS, {"name": model.name})
+    context = SectionContext(services, who, ui.audit, name, None, query, can)
     return {
         "model": model,
         "versions": list(versions),
         "paging": paging(token, VERSIONS_PAGE, versions.token),
         "sections": ui.sections.load("model", context),
         "stages": STAGES,
+        "can": can,
     }
 
 
@@ -179,8 +201,12 @@ def version_page(
     if run is not None:
         keys = _chart_keys(list(run.data.metrics), _asked_metrics(query))
         charts = _run_charts(services, [(f"run {run.info.run_name}", run)], keys)
-    context = SectionContext(services, who, ui.audit, name, found.number, query)
+    can = ui.can(who, "version", VERSION_ACTIONS, {"name": found.name, "version": version})
+    context = SectionContext(
+        services, who, ui.audit, name, found.number, query, can, found.user_id or ""
+    )
     return {
+        "can": can,
         "model": model,
         "version": found,
         "run": run,
