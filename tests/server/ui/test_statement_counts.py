@@ -29,9 +29,10 @@ _CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)\b",
 # files and history, is the largest). The approval panels add two statements each
 # (the version or model row, then the rows): policies and open requests on the model page;
 # transition and alias requests, policies, checks and comments on the version page.
+# The model page's webhooks panel is one statement (the page of webhooks scoped to it).
 BUDGET = {
     "/models": 3,
-    "/models/churn": 11,
+    "/models/churn": 12,
     "/models/churn/versions/1": 31,
     "/compare?name=churn&versions=1,2": 22,
     "/experiments": 2,
@@ -62,6 +63,11 @@ def _counts(http: TestClient, models: int, versions: int) -> dict[str, int]:
     seeded = seed_model(services, "churn", versions=versions)
     for i in range(models):
         services.registry.create_registered_model(f"extra-{i:03d}", tags={"k": str(i)})
+    # More webhooks of the model than its panel shows, with a large data set.
+    for i in range(models // 4):
+        services.webhooks.create_webhook(
+            f"hook-{i}", "https://hooks.example/x", ["model_version.created"], model_name="churn"
+        )
     counts = {}
     for template in BUDGET:
         path = template.format(experiment=seeded.experiment_id, run=seeded.run_ids[0])

@@ -78,7 +78,8 @@ def test_a_read_only_user_sees_no_edit_forms(requested: AuthEnv) -> None:
     assert 'id="no-actions"' in version  # says why, and where to ask instead
     # READ may still discuss a version and ask for it to move, as on the API.
     assert {f"{V}/comments", f"{V}/requests"} <= _posts_to(version)
-    # Webhooks and the registry-wide audit log are for admins: no menu link.
+    # Webhooks and the registry-wide audit log are for admins: no panel, no menu link.
+    assert 'id="webhooks"' not in model
     assert 'href="/webhooks"' not in model and 'href="/audit"' not in model
 
 
@@ -124,6 +125,30 @@ def test_approve_is_offered_only_to_whom_the_policy_allows(env: AuthEnv) -> None
     # alice created version 1: four eyes excludes her too; admin may approve.
     assert f"{V}/requests/approve" not in _posts_to(_page(env, "alice", V))
     assert f"{V}/requests/approve" in _posts_to(_page(env, "admin", V))
+
+
+def test_the_model_page_lists_its_webhooks_for_admins_only(env: AuthEnv) -> None:
+    hooks = services_of(env.http).webhooks
+    hook = hooks.create_webhook(
+        "<b>deploy</b>",
+        "https://hooks.example:8443/services/T0/SECRET-PATH",
+        ["model_version.created", "alias.set"],
+        kind="http",
+        model_name="M",
+    )
+    hooks.create_webhook(
+        "elsewhere", "https://other.example/x", ["model_version.created"], model_name="Other"
+    )
+    page = _page(env, "admin", "/models/M")
+    panel = page[page.index('id="webhooks"') :]
+    assert f'href="/webhooks/{hook.webhook_id}"' in panel
+    assert "&lt;b&gt;deploy&lt;/b&gt;" in panel and "<b>deploy" not in panel
+    assert "https://hooks.example:8443" in panel and "SECRET-PATH" not in panel
+    assert "alias.set" in panel and "active" in panel
+    assert "elsewhere" not in panel
+    # Everyone else: no panel (the webhook pages answer them 403).
+    for user in ("alice", "eve"):
+        assert 'id="webhooks"' not in _page(env, user, "/models/M")
 
 
 def test_the_menu_shows_admin_pages_to_admins(env: AuthEnv) -> None:

@@ -121,4 +121,7 @@ def default_sections() -> Sections:
     from modelreg.server.ui.approvals import add_sections as add_approval_sections
 
     add_approval_sections(sections)
+    from modelreg.server.ui.webhooks import add_sections as add_webhook_sections
+
+    add_webhook_sections(sections)
     return sections

@@ -94,6 +94,7 @@ def _environment() -> jinja2.Environment:
         run_href=fmt.run_href,
         stage=fmt.stage,
         tags=fmt.tags,
+        url_host=fmt.url_host,
     )
     return env
 
