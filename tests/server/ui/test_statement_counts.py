@@ -39,6 +39,8 @@ BUDGET = {
     "/experiments/{experiment}": 9,
     "/experiments/{experiment}/runs/{run}": 14,
     "/audit": 1,
+    "/webhooks": 1,
+    "/webhooks/{webhook}": 3,
 }
 
 
@@ -64,13 +66,17 @@ def _counts(http: TestClient, models: int, versions: int) -> dict[str, int]:
     for i in range(models):
         services.registry.create_registered_model(f"extra-{i:03d}", tags={"k": str(i)})
     # More webhooks of the model than its panel shows, with a large data set.
-    for i in range(models // 4):
+    hooks = [
         services.webhooks.create_webhook(
             f"hook-{i}", "https://hooks.example/x", ["model_version.created"], model_name="churn"
         )
+        for i in range(1 + models // 4)
+    ]
     counts = {}
     for template in BUDGET:
-        path = template.format(experiment=seeded.experiment_id, run=seeded.run_ids[0])
+        path = template.format(
+            experiment=seeded.experiment_id, run=seeded.run_ids[0], webhook=hooks[0].webhook_id
+        )
         with counting(http) as seen:
             assert http.get(path).status_code == 200, path
         counts[template] = len(seen)

@@ -156,3 +156,23 @@ def test_the_menu_shows_admin_pages_to_admins(env: AuthEnv) -> None:
     assert 'href="/webhooks"' in page and 'href="/audit"' in page
     page = _page(env, "alice", "/models")
     assert 'href="/webhooks"' not in page and 'href="/audit"' not in page
+
+
+def test_lineage_shows_only_runs_the_user_may_read(env: AuthEnv) -> None:
+    """eve may edit model M but has no grant on alice's experiment: the version page
+    names the run without its parameters, as the API would refuse her getRun."""
+    env.ok(
+        "alice",
+        "POST",
+        "/api/2.0/mlflow/runs/log-parameter",
+        json={"run_id": env.run_id, "key": "secret_param", "value": "hunter2"},
+    )
+    assert "hunter2" in _page(env, "alice", V)
+    page = _page(env, "eve", V)
+    assert "hunter2" not in page and "secret_param" not in page
+    assert env.run_id in page and "you may not read its experiment" in page
+    source = {"name": "M", "source": f"runs:/{env.run_id}/model", "run_id": env.run_id}
+    env.ok("alice", "POST", "/api/2.0/mlflow/model-versions/create", json=source)
+    assert "hunter2" in _page(env, "alice", "/compare?name=M&versions=1,2")
+    compared = _page(env, "eve", "/compare?name=M&versions=1,2")
+    assert "hunter2" not in compared and "not readable by you" in compared

@@ -58,6 +58,8 @@ VERSION_ACTIONS: Final = {
     "unalias": f"{_V}/aliases/delete",
     "verify": f"{_V}/verify",
 }
+# A run's page: what a caller needs to see a run's params, metrics and tags anywhere.
+RUN_PAGE: Final = "/runs/{run_id}"
 CODE_TAGS: Final = (
     ("Git commit", "mlflow.source.git.commit"),
     ("Repository", "mlflow.source.git.repoURL"),
@@ -165,6 +167,17 @@ def _run_or_none(services: Services, run_id: str | None) -> Run | None:
         return None
 
 
+def _readable_run(
+    ui: Ui, who: Principal, services: Services, run_id: str | None
+) -> tuple[Run | None, bool]:
+    """A version's source run, and whether it is hidden: a caller who may read the
+    model but not the run's experiment sees the run's id only (the API would refuse
+    them the run), never its params, metrics or tags."""
+    if run_id and not ui.access.allowed(who, {"run": RUN_PAGE}, {"run_id": run_id})["run"]:
+        return None, True
+    return _run_or_none(services, run_id), False
+
+
 def _chart_keys(run_metrics: Sequence[str], asked: Sequence[str]) -> list[str]:
     chosen = [k for k in asked if k in run_metrics] or sorted(run_metrics)
     return chosen[:MAX_CHARTS]
@@ -191,7 +204,7 @@ def version_page(
     services = ui.acting(who)
     found = services.registry.get_model_version(name, version)
     model = services.registry.get_registered_model(name)
-    run = _run_or_none(services, found.run_id)
+    run, run_hidden = _readable_run(ui, who, services, found.run_id)
     try:
         files_offset = int(query.get("files", "0"))
     except ValueError:
@@ -210,6 +223,7 @@ def version_page(
         "model": model,
         "version": found,
         "run": run,
+        "run_hidden": run_hidden,
         "params": _limited(run.data.params if run else {}),
         "metrics": _limited(run.data.metrics if run else {}),
         "shown": PARAMS_SHOWN,
@@ -259,7 +273,8 @@ def compare_page(ui: Ui, who: Principal, query: Mapping[str, str]) -> dict[str, 
         services.registry.get_model_version(name, v)
         for v in parse_versions(query.get("versions") or query.get("v", ""))
     ]
-    runs = [_run_or_none(services, v.run_id) for v in versions]
+    readable = [_readable_run(ui, who, services, v.run_id) for v in versions]
+    runs = [run for run, _ in readable]
     param_keys = sorted({k for r in runs if r for k in r.data.params})[:PARAMS_SHOWN]
     metric_keys = sorted({k for r in runs if r for k in r.data.metrics})[:PARAMS_SHOWN]
     params = [
@@ -275,6 +290,7 @@ def compare_page(ui: Ui, who: Principal, query: Mapping[str, str]) -> dict[str, 
         "name": name,
         "versions": versions,
         "runs": runs,
+        "hidden": [hidden for _, hidden in readable],
         "params": params,
         "metrics": metrics,
         "charts": charts,
@@ -373,7 +389,7 @@ def run_location(ui: Ui, who: Principal, run_id: str) -> str:
 
 # ------------------------------------------------------------------ audit
 def audit_page(ui: Ui, who: Principal, query: Mapping[str, str]) -> dict[str, Any]:
-    del who  # the event log is not filtered by caller until auth lands
+    del who  # with --auth the route already asked: READ on the model filtered on, or admin
     token = query.get("page") or None
     since = _date_ms(query.get("since", ""), "since")
     until = _date_ms(query.get("until", ""), "until", end_of_day=True)
