@@ -93,6 +93,16 @@ def approval_refusal(
     return None
 
 
+def rejection_refusal(policy: PromotionPolicy | None, who: Principal) -> str | None:
+    """Why ``who`` may not reject a request this policy governs (None when they may):
+    a policy that names approvers leaves rejecting to them (and admins)."""
+    if policy is None or not policy.approvers or who.is_admin:
+        return None
+    if any(who.is_in(member) for member in policy.approvers):
+        return None
+    return f"only an approver ({', '.join(policy.approvers)}) or an admin may reject"
+
+
 def validate_approvers(approvers: Sequence[str]) -> list[str]:
     """User names or ``group:<name>`` entries, without blanks or duplicates."""
     cleaned: list[str] = []
@@ -109,6 +119,7 @@ def validate_approvers(approvers: Sequence[str]) -> list[str]:
 __all__ = [
     "VersionState",
     "approval_refusal",
+    "rejection_refusal",
     "policy_target",
     "unmet_requirements",
     "validate_approvers",

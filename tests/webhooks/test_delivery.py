@@ -258,3 +258,20 @@ def test_bad_subscriptions_are_refused_with_what_is_allowed(hooks: WebhookServic
         )
     hook = hooks.create_webhook("ok", "https://example.com", ["comment.created"])
     assert hook.events == ("comment.created",)  # a reserved name is accepted today
+
+
+def test_webhooks_are_listed_for_one_model(hooks: WebhookService) -> None:
+    url = "https://hooks.example/x"
+    everywhere = hooks.create_webhook("all", url, ["registered_model.created"])
+    first = hooks.create_webhook("a", url, ["registered_model.created"], model_name="churn")
+    hooks.create_webhook("b", url, ["registered_model.created"], model_name="fraud")
+    second = hooks.create_webhook("c", url, ["registered_model.created"], model_name="churn")
+    page = hooks.list_webhooks(max_results=1, model_name="churn")
+    assert [h.webhook_id for h in page] == [first.webhook_id] and page.token
+    rest = hooks.list_webhooks(max_results=1, page_token=page.token, model_name="churn")
+    assert [h.webhook_id for h in rest] == [second.webhook_id] and rest.token is None
+    # Registry-wide hooks (which fire for every model) are not "the model's".
+    assert everywhere.webhook_id not in {
+        h.webhook_id for h in hooks.list_webhooks(model_name="churn")
+    }
+    assert len(hooks.list_webhooks()) == 4

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 from urllib.parse import unquote
 
 from modelreg.errors import PermissionDenied, RegistryError
@@ -41,6 +41,7 @@ from modelreg.service.auth.service import AuthService
 from modelreg.service.snapshots import VERSIONS_PREFIX
 
 Lookup = Literal["experiment", "experiment_name", "run", "logged_model"]
+K = TypeVar("K")
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,12 +197,50 @@ class Authorizer:
         finally:
             self._local.keep = False
 
+    def allowed(
+        self, checks: Mapping[K, tuple[Requirement, Params]], principal: Principal
+    ) -> dict[K, bool]:
+        """For each named ``(requirement, params)``, whether :meth:`check` would pass.
+
+        What a page offers its caller (the UI shows a form only when the route it
+        posts to would accept the caller). Levels are looked up once per object for
+        the whole batch, so a page's many actions on one model cost one lookup.
+        """
+        self._local.memo = {}
+        try:
+            return {key: self._passes(*check, principal) for key, check in checks.items()}
+        finally:
+            self._local.memo = None
+
+    def allowed_without_object(self, requirement: Requirement, principal: Principal) -> bool:
+        """Whether ``requirement`` passes for a request that names no object (a menu
+        link such as ``/webhooks`` or ``/audit``): decided from the principal alone,
+        never a database read, so it may run on the event loop."""
+        return self._passes(requirement, Params(), principal)
+
+    def _passes(self, requirement: Requirement, params: Params, principal: Principal) -> bool:
+        try:
+            self.check(requirement, principal, params)
+        except PermissionDenied:
+            return False
+        return True
+
     def _level(self, principal: Principal, kind: str, key: Any) -> tuple[bool, Level]:
         if principal.is_admin:
             return True, Level.MANAGE
+        cache_key = (principal.name, principal.groups, kind, key)
+        memo: dict[tuple[Any, ...], tuple[bool, Level]] | None = getattr(self._local, "memo", None)
+        if memo is not None:
+            if cache_key not in memo:
+                memo[cache_key] = self._looked_up(principal, kind, key, cache_key)
+            return memo[cache_key]
+        return self._looked_up(principal, kind, key, cache_key)
+
+    def _looked_up(
+        self, principal: Principal, kind: str, key: Any, cache_key: tuple[Any, ...]
+    ) -> tuple[bool, Level]:
         keep = getattr(self._local, "keep", False)
         token = self.auth.db.change_token() if keep else None
-        cache_key = (principal.name, principal.groups, kind, key)
         if token is not None:
             found = self._kept.get(cache_key)
             if found is not None and found[0] == token:

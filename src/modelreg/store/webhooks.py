@@ -76,10 +76,13 @@ class WebhookStore:
             select(webhooks).where(webhooks.c.webhook_id == webhook_id)
         ).first()
 
-    def rows(self, offset: int, limit: int) -> list[Any]:
+    def rows(self, offset: int, limit: int, model_name: str | None = None) -> list[Any]:
+        """A page of webhooks, oldest first; with ``model_name``, those scoped to it."""
+        stmt = select(webhooks)
+        if model_name is not None:
+            stmt = stmt.where(webhooks.c.model_name == model_name)
         stmt = (
-            select(webhooks)
-            .order_by(webhooks.c.creation_timestamp, webhooks.c.webhook_id)
+            stmt.order_by(webhooks.c.creation_timestamp, webhooks.c.webhook_id)
             .offset(offset)
             .limit(limit)
         )

@@ -206,3 +206,29 @@ def test_a_refused_in_place_edit_shows_why(app: Starlette, site: str, browser: W
     assert "not found" in alert.text
     # The browser logs the 404 as an error, as it should: not a finding here.
     assert any("404" in entry["message"] for entry in browser.get_log("browser"))
+
+
+def test_the_model_pages_webhooks_lead_to_the_webhook(
+    app: Starlette, site: str, browser: WebDriver
+) -> None:
+    services = services_of_app(app)
+    seed_model(services, "churn", versions=1)
+    events = ["model_version.created", "alias.set"]
+    hook = services.webhooks.create_webhook(
+        "deploy-on-champion",
+        "https://hooks.example/services/T0/B0/SECRET",
+        events,
+        kind="slack",
+        model_name="churn",
+    )
+    services.webhooks.create_webhook("audit-feed", "https://audit.example/in", events)
+    browser.get(site + "/models/churn")
+    panel = browser.find_element(By.ID, "webhooks")
+    assert "https://hooks.example" in panel.text and "SECRET" not in panel.text
+    browser.execute_script("arguments[0].scrollIntoView()", panel)
+    shoot(browser, "model-webhooks")
+    panel.find_element(By.LINK_TEXT, "deploy-on-champion").click()
+    wait(browser).until(ec.url_to_be(f"{site}/webhooks/{hook.webhook_id}"))
+    browser.get(site + "/webhooks")
+    assert "audit-feed" in browser.find_element(By.ID, "webhook-list").text
+    shoot(browser, "webhooks")

@@ -29,15 +29,18 @@ _CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)\b",
 # files and history, is the largest). The approval panels add two statements each
 # (the version or model row, then the rows): policies and open requests on the model page;
 # transition and alias requests, policies, checks and comments on the version page.
+# The model page's webhooks panel is one statement (the page of webhooks scoped to it).
 BUDGET = {
     "/models": 3,
-    "/models/churn": 11,
+    "/models/churn": 12,
     "/models/churn/versions/1": 31,
     "/compare?name=churn&versions=1,2": 22,
     "/experiments": 2,
     "/experiments/{experiment}": 9,
     "/experiments/{experiment}/runs/{run}": 14,
     "/audit": 1,
+    "/webhooks": 1,
+    "/webhooks/{webhook}": 3,
 }
 
 
@@ -62,9 +65,18 @@ def _counts(http: TestClient, models: int, versions: int) -> dict[str, int]:
     seeded = seed_model(services, "churn", versions=versions)
     for i in range(models):
         services.registry.create_registered_model(f"extra-{i:03d}", tags={"k": str(i)})
+    # More webhooks of the model than its panel shows, with a large data set.
+    hooks = [
+        services.webhooks.create_webhook(
+            f"hook-{i}", "https://hooks.example/x", ["model_version.created"], model_name="churn"
+        )
+        for i in range(1 + models // 4)
+    ]
     counts = {}
     for template in BUDGET:
-        path = template.format(experiment=seeded.experiment_id, run=seeded.run_ids[0])
+        path = template.format(
+            experiment=seeded.experiment_id, run=seeded.run_ids[0], webhook=hooks[0].webhook_id
+        )
         with counting(http) as seen:
             assert http.get(path).status_code == 200, path
         counts[template] = len(seen)

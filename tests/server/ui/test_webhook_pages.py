@@ -81,3 +81,26 @@ def test_a_bad_webhook_form_is_a_400(http: TestClient) -> None:
         },
     )
     assert response.status_code == 400 and "Unknown webhook kind" in response.text
+
+
+def test_the_list_filters_to_one_models_webhooks(http: TestClient) -> None:
+    seed_model(services_of(http), "churn", versions=1)
+    url = f"https://127.0.0.1:{free_port()}/hook"
+    mine = _create(http, name="mine", url=url, events="model_version.created", model_name="churn")
+    other = _create(http, name="other", url=url, events="model_version.created")
+    page = http.get("/webhooks?model=churn").text
+    assert mine in page and other not in page
+    assert 'id="wh-model" name="model_name" maxlength="256" value="churn"' in page
+    assert other in http.get("/webhooks").text
+
+
+def test_the_model_page_lists_its_webhooks(http: TestClient) -> None:
+    """Without --auth every caller may open the webhook pages: the panel shows."""
+    seed_model(services_of(http), "churn", versions=1)
+    url = f"https://127.0.0.1:{free_port()}/secret-token-path"
+    hook = _create(http, name="deploy", url=url, events="model_version.created", model_name="churn")
+    page = http.get("/models/churn").text
+    panel = page[page.index('id="webhooks"') :]
+    assert f'href="{hook}"' in panel and "https://127.0.0.1:" in panel
+    assert "secret-token-path" not in panel and "active" in panel
+    assert 'href="/webhooks?model=churn#new-h"' in panel

@@ -11,18 +11,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from modelreg.approval_entities import KIND_ALIAS, KIND_STAGE, PromotionPolicy
+from modelreg.approval_entities import KIND_ALIAS, KIND_STAGE, ApprovalRequest, PromotionPolicy
 from modelreg.errors import InvalidArgument
+from modelreg.policies import approval_refusal, rejection_refusal
 from modelreg.principal import Principal
 from modelreg.server.authz import AUTHENTICATED, EDIT, MANAGE, READ, ModelPermission, Requirement
 from modelreg.server.ui.format import path_part
 from modelreg.server.ui.sections import Section, SectionContext, Sections
+from modelreg.service import policy_gate
+from modelreg.service.approvals.comments import may_change_comment
 from modelreg.service.assembly import Services
 
 Change = Callable[[Principal, Mapping[str, str], dict[str, str]], str]
 Acting = Callable[[Principal], Services]
 RouteSpec = tuple[str, Requirement, Change, list[str]]
 CHECK_STATES_SHOWN = ("success", "failure", "error", "pending")
+VERSION_PATH = "/models/{name}/versions/{version}"
 
 
 def requirements_of(policy: PromotionPolicy) -> list[str]:
@@ -65,9 +69,35 @@ def _requests(context: SectionContext) -> Mapping[str, Any]:
     version = _version_of(context)
     found = approvals.list_transition_requests(context.name, version)
     found += approvals.list_alias_requests(context.name, version)
+    policies = approvals.list_promotion_policies(context.name)
     return {
-        "requests": found,
-        "protected": _protected(approvals.list_promotion_policies(context.name)),
+        "requests": [_offered(context, r, policies) for r in found],
+        "protected": _protected(policies),
+    }
+
+
+def _offered(
+    context: SectionContext, request: ApprovalRequest, policies: list[PromotionPolicy]
+) -> dict[str, Any]:
+    """A request and what the caller may do with it: the route's level (``can``), then
+    the rules the service applies (the policy's approvers, four eyes, one approval
+    each), from the same functions the service asks."""
+    key = (
+        policy_gate.alias_target(request.target)
+        if request.kind == KIND_ALIAS
+        else policy_gate.stage_target(request.target)
+    )
+    policy = next((p for p in policies if p.target == key), None)
+    who = context.principal
+    approved_by = [a.approver for a in request.approvals]
+    refusal = approval_refusal(policy, who, request.creator, context.version_creator, approved_by)
+    return {
+        "request": request,
+        "approve": context.can.get("approve", False) and refusal is None,
+        "reject": context.can.get("reject", False) and rejection_refusal(policy, who) is None,
+        # Only the requester withdraws (the form names the caller as the creator).
+        "withdraw": context.can.get("withdraw", False) and request.creator == who.name,
+        "refusal": refusal if context.can.get("approve", False) else None,
     }
 
 
@@ -78,10 +108,14 @@ def _checks(context: SectionContext) -> Mapping[str, Any]:
 
 
 def _comments(context: SectionContext) -> Mapping[str, Any]:
+    found = context.services.approvals.list_comments(context.name, _version_of(context))
+    who, can = context.principal, context.can
     return {
-        "comments": context.services.approvals.list_comments(context.name, _version_of(context)),
-        "me": context.principal.name,
-        "admin": context.principal.is_admin,
+        "comments": found,
+        # The ids of the comments the caller may edit and delete: the service's rule.
+        "changeable": {
+            c.id for c in found if can.get("edit_comment", False) and may_change_comment(who, c)
+        },
     }
 
 
@@ -103,18 +137,54 @@ def _model_requests(context: SectionContext) -> Mapping[str, Any]:
 
 def add_sections(sections: Sections) -> None:
     """The approval panels: requests, checks and comments on versions; policies on models."""
+    v = VERSION_PATH
     sections.add(
-        "version", Section("requests", "Requests", "sections/requests.html", _requests, 100)
+        "version",
+        Section(
+            "requests",
+            "Requests",
+            "sections/requests.html",
+            _requests,
+            100,
+            {
+                "request": f"{v}/requests",
+                "approve": f"{v}/requests/approve",
+                "reject": f"{v}/requests/reject",
+                "withdraw": f"{v}/requests/withdraw",
+            },
+        ),
     )
     sections.add(
         "version", Section("checks", "Status checks", "sections/checks.html", _checks, 110)
     )
     sections.add(
-        "version", Section("comments", "Comments", "sections/comments.html", _comments, 200)
+        "version",
+        Section(
+            "comments",
+            "Comments",
+            "sections/comments.html",
+            _comments,
+            200,
+            {
+                "comment": f"{v}/comments",
+                "edit_comment": f"{v}/comments/{{comment_id}}/edit",
+                "delete_comment": f"{v}/comments/{{comment_id}}/delete",
+            },
+        ),
     )
     sections.add(
         "model",
-        Section("policies", "Promotion policies", "sections/policies.html", _policies, 100),
+        Section(
+            "policies",
+            "Promotion policies",
+            "sections/policies.html",
+            _policies,
+            100,
+            {
+                "set_policy": "/models/{name}/policies",
+                "delete_policy": "/models/{name}/policies/delete",
+            },
+        ),
     )
     sections.add(
         "model",
@@ -243,7 +313,7 @@ def approval_routes(acting: Acting) -> list[RouteSpec]:
         acting(who).approvals.delete_promotion_policy(path["name"], _required(form, "target"))
         return f"/models/{path_part(path['name'])}#policies"
 
-    v = "/models/{name}/versions/{version}"
+    v = VERSION_PATH
     read, edit = ModelPermission(READ), ModelPermission(EDIT)
     post = ["POST"]
     return [

@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from markupsafe import Markup, escape
 
@@ -69,6 +69,22 @@ def url(base: str, /, **query: Any) -> str:
         else:
             pairs.append((key, str(value)))
     return f"{base}?{urlencode(pairs)}" if pairs else base
+
+
+def url_host(address: str) -> str:
+    """Where a URL points, without its path or credentials (a Slack or chat webhook's
+    path is its secret): ``https://hooks.example:8443``."""
+    try:
+        parts = urlsplit(address)
+        port = parts.port
+    except ValueError:
+        return "(not a URL)"
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
+    if port is not None:
+        host = f"{host}:{port}"
+    return f"{parts.scheme}://{host}" if parts.scheme and host else "(no host)"
 
 
 def event_summary(payload: Mapping[str, Any]) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Callable
 from typing import Final
 from urllib.parse import quote
 
@@ -92,7 +93,10 @@ def _next(value: str) -> str:
     return "/"
 
 
-def login_routes(context: AppContext, gate: Gate) -> list[BaseRoute]:
+def login_routes(
+    context: AppContext, gate: Gate, wrap: Callable[[RawEndpoint], RawEndpoint]
+) -> list[BaseRoute]:
+    """``/login`` and ``/logout``; ``wrap`` is applied to each endpoint (the pages' own)."""
     auth = context.services.auth
     run = context.runner.run
 
@@ -156,8 +160,8 @@ def login_routes(context: AppContext, gate: Gate) -> list[BaseRoute]:
         return await (login(request) if request.method == "POST" else login_form(request))
 
     return [
-        Route("/login", login_page, methods=["GET", "POST"]),
-        Route("/logout", logout, methods=["POST"]),
+        Route("/login", wrap(login_page), methods=["GET", "POST"]),
+        Route("/logout", wrap(logout), methods=["POST"]),
     ]
 
 

@@ -17,7 +17,6 @@ from starlette.staticfiles import StaticFiles
 from modelreg.errors import InvalidArgument, RegistryError
 from modelreg.principal import Principal
 from modelreg.server.authz import (
-    ADMIN_ONLY,
     AUTHENTICATED,
     EDIT,
     READ,
@@ -29,6 +28,8 @@ from modelreg.server.context import AppContext
 from modelreg.server.guard import Gate
 from modelreg.server.ui import views
 from modelreg.server.ui import webhooks as hooks
+from modelreg.server.ui.access import AUDIT, WEBHOOKS, UiAccess
+from modelreg.server.ui.access import SCOPE_KEY as ACCESS_SCOPE_KEY
 from modelreg.server.ui.approvals import approval_routes
 from modelreg.server.ui.format import path_part
 from modelreg.server.ui.login import login_routes, with_session
@@ -70,11 +71,13 @@ def ui_routes(
     level the page needs gets 403, and searches list only what the caller may read.
     """
     services = context.services
+    access = UiAccess(gate.authorizer if gate is not None else None)
     ui = views.Ui(
         services=services,
         audit=AuditLog(services.db),
         files=VersionFiles(services.registry, services.artifacts.store),
         sections=sections or default_sections(),
+        access=access,
     )
     run = context.runner.run
 
@@ -138,7 +141,11 @@ def ui_routes(
             return render(
                 request,
                 "fragments/description.html",
-                {"description": fields.get("description", ""), "post_url": request.url.path},
+                {
+                    "description": fields.get("description", ""),
+                    "post_url": request.url.path,
+                    "editable": True,  # the caller just edited it
+                },
             )
 
         return endpoint
@@ -232,12 +239,7 @@ def ui_routes(
             ["GET"],
         ),
         ("/runs/{run_id}", run_read, run_by_id, ["GET"]),
-        (
-            "/audit",
-            ModelPermission(READ, from_field="model", whole_registry_for_admins=True),
-            page("audit.html", views.audit_page),
-            ["GET"],
-        ),
+        ("/audit", AUDIT, page("audit.html", views.audit_page), ["GET"]),
     ]
 
     async def test_webhook(request: Request) -> Response:
@@ -255,18 +257,18 @@ def ui_routes(
     hook_changes = hooks.make_changes(ui)
     # Webhooks hold delivery targets and secrets: admins only, as on the API.
     pages += [
-        ("/webhooks", ADMIN_ONLY, page("webhooks.html", hooks.webhooks_page), ["GET"]),
-        ("/webhooks/create", ADMIN_ONLY, action(hook_changes["create"]), ["POST"]),
+        ("/webhooks", WEBHOOKS, page("webhooks.html", hooks.webhooks_page), ["GET"]),
+        ("/webhooks/create", WEBHOOKS, action(hook_changes["create"]), ["POST"]),
         (
             "/webhooks/{webhook_id}",
-            ADMIN_ONLY,
+            WEBHOOKS,
             page("webhook.html", hooks.webhook_page, "webhook_id"),
             ["GET"],
         ),
-        ("/webhooks/{webhook_id}/test", ADMIN_ONLY, test_webhook, ["POST"]),
+        ("/webhooks/{webhook_id}/test", WEBHOOKS, test_webhook, ["POST"]),
         (
             "/webhooks/{webhook_id}/redeliver",
-            ADMIN_ONLY,
+            WEBHOOKS,
             action(hook_changes["redeliver"]),
             ["POST"],
         ),
@@ -275,12 +277,24 @@ def ui_routes(
         (path, requirement, action(change), methods)
         for path, requirement, change, methods in approval_routes(ui.acting)
     ]
+    for path, requirement, _, _ in pages:
+        access.declare(path, requirement)
+
+    def knowing_access(endpoint: Endpoint) -> Endpoint:
+        """``endpoint`` with the access rules in its scope (every page's menu reads them)."""
+
+        async def with_access(request: Request) -> Response:
+            request.scope[ACCESS_SCOPE_KEY] = access
+            return await endpoint(request)
+
+        return with_access
+
     return (
         [
-            Route(path, checked(requirement, endpoint), methods=methods)
+            Route(path, knowing_access(checked(requirement, endpoint)), methods=methods)
             for path, requirement, endpoint, methods in pages
         ]
-        + (login_routes(context, gate) if gate is not None else [])
+        + (login_routes(context, gate, knowing_access) if gate is not None else [])
         + [
             Route("/favicon.ico", favicon, methods=["GET"]),
             Mount("/static", _Static(directory=STATIC_DIR), name="static"),

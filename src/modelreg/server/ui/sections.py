@@ -10,6 +10,11 @@ checks, policies) and webhooks register theirs in :func:`default_sections`.
 A section reads through services, never SQL; its forms POST to routes of its own,
 carrying the page's CSRF token (``{{ csrf }}``); it issues a fixed number of statements
 per page view (tests/server/ui/test_statement_counts.py counts every page).
+
+A section names the routes its forms post to in ``actions`` (name → route path
+template). The page checks them all at once for the caller (:mod:`.access`, the
+routes' own requirements) before any section loads: the loader sees the answers in
+``context.can`` and the template in ``can``, and shows a form only where it is true.
 """
 
 from __future__ import annotations
@@ -36,9 +41,14 @@ class SectionContext:
     name: str
     version: int | None = None  # set on the version page
     query: Mapping[str, str] = field(default_factory=dict)  # the page's query parameters
+    # Which of the page's and its sections' actions the caller may take (by name).
+    can: Mapping[str, bool] = field(default_factory=dict)
+    # The version's creator, on the version page (four-eyes rules name them).
+    version_creator: str = ""
 
 
-Loader = Callable[[SectionContext], Mapping[str, Any]]
+# None: the caller may not see this panel (it is left out of the page).
+Loader = Callable[[SectionContext], Mapping[str, Any] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +60,8 @@ class Section:
     template: str
     load: Loader
     order: int = 100
+    # The routes the section's forms post to: action name -> route path template.
+    actions: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +86,18 @@ class Sections:
     def of(self, page: Page) -> list[Section]:
         return list(self._by_page[page])
 
+    def actions(self, page: Page) -> dict[str, str]:
+        """Every action the page's sections offer (name -> route path template)."""
+        found: dict[str, str] = {}
+        for section in self._by_page[page]:
+            for name, route in section.actions.items():
+                if found.setdefault(name, route) != route:
+                    raise ValueError(f"The {page} page's action {name!r} names two routes")
+        return found
+
     def load(self, page: Page, context: SectionContext) -> list[LoadedSection]:
-        return [LoadedSection(s, s.load(context)) for s in self._by_page[page]]
+        loaded = ((s, s.load(context)) for s in self._by_page[page])
+        return [LoadedSection(s, data) for s, data in loaded if data is not None]
 
 
 def _history(context: SectionContext) -> Mapping[str, Any]:
@@ -99,4 +121,7 @@ def default_sections() -> Sections:
     from modelreg.server.ui.approvals import add_sections as add_approval_sections
 
     add_approval_sections(sections)
+    from modelreg.server.ui.webhooks import add_sections as add_webhook_sections
+
+    add_webhook_sections(sections)
     return sections

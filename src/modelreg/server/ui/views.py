@@ -16,9 +16,10 @@ from modelreg import filters
 from modelreg.entities import STAGES, ModelVersion
 from modelreg.errors import InvalidArgument, NotFound, RegistryError
 from modelreg.principal import Principal
+from modelreg.server.ui.access import UiAccess
 from modelreg.server.ui.charts import Line, chart
 from modelreg.server.ui.format import path_part
-from modelreg.server.ui.sections import SectionContext, Sections
+from modelreg.server.ui.sections import Page, SectionContext, Sections
 from modelreg.service.assembly import Services
 from modelreg.service.audit_log import AuditLog
 from modelreg.service.version_files import VersionFiles
@@ -46,6 +47,19 @@ MODEL_SORTS: Final = {
 _FILTER_LIKE = re.compile(
     r"^\s*(`[^`]+`|\"[^\"]+\"|[A-Za-z_][\w.]*)\s*(=|!=|<|>|\bI?LIKE\b|\bIN\b)", re.I
 )
+# The routes the model and version pages' own forms post to (the sections name theirs):
+# each form shows only if the caller may post to its route (modelreg.server.ui.access).
+MODEL_ACTIONS: Final = {"describe": "/models/{name}/description"}
+_V: Final = "/models/{name}/versions/{version}"
+VERSION_ACTIONS: Final = {
+    "describe": f"{_V}/description",
+    "stage": f"{_V}/stage",
+    "alias": f"{_V}/aliases",
+    "unalias": f"{_V}/aliases/delete",
+    "verify": f"{_V}/verify",
+}
+# A run's page: what a caller needs to see a run's params, metrics and tags anywhere.
+RUN_PAGE: Final = "/runs/{run_id}"
 CODE_TAGS: Final = (
     ("Git commit", "mlflow.source.git.commit"),
     ("Repository", "mlflow.source.git.repoURL"),
@@ -57,15 +71,23 @@ CODE_TAGS: Final = (
 
 @dataclass(frozen=True, slots=True)
 class Ui:
-    """The services a UI request reads through, and the page sections."""
+    """The services a UI request reads through, the page sections, and what the
+    routes require of a caller."""
 
     services: Services
     audit: AuditLog
     files: VersionFiles
     sections: Sections
+    access: UiAccess
 
     def acting(self, principal: Principal) -> Services:
         return self.services.as_actor(principal)
+
+    def can(
+        self, who: Principal, page: Page, own: Mapping[str, str], path: Mapping[str, str]
+    ) -> dict[str, bool]:
+        """Which of a page's actions (its own and its sections') ``who`` may take."""
+        return self.access.allowed(who, {**self.sections.actions(page), **own}, path)
 
 
 def quoted(value: str) -> str:
@@ -122,13 +144,15 @@ def model_page(ui: Ui, who: Principal, name: str, query: Mapping[str, str]) -> d
     versions = services.registry.search_model_versions(
         f"name = {quoted(name)}", VERSIONS_PAGE, ["version_number DESC"], token
     )
-    context = SectionContext(services, who, ui.audit, name, None, query)
+    can = ui.can(who, "model", MODEL_ACTIONS, {"name": model.name})
+    context = SectionContext(services, who, ui.audit, name, None, query, can)
     return {
         "model": model,
         "versions": list(versions),
         "paging": paging(token, VERSIONS_PAGE, versions.token),
         "sections": ui.sections.load("model", context),
         "stages": STAGES,
+        "can": can,
     }
 
 
@@ -141,6 +165,17 @@ def _run_or_none(services: Services, run_id: str | None) -> Run | None:
     except (NotFound, InvalidArgument):
         # Registered from another tracking server: lineage stops at what is known.
         return None
+
+
+def _readable_run(
+    ui: Ui, who: Principal, services: Services, run_id: str | None
+) -> tuple[Run | None, bool]:
+    """A version's source run, and whether it is hidden: a caller who may read the
+    model but not the run's experiment sees the run's id only (the API would refuse
+    them the run), never its params, metrics or tags."""
+    if run_id and not ui.access.allowed(who, {"run": RUN_PAGE}, {"run_id": run_id})["run"]:
+        return None, True
+    return _run_or_none(services, run_id), False
 
 
 def _chart_keys(run_metrics: Sequence[str], asked: Sequence[str]) -> list[str]:
@@ -169,7 +204,7 @@ def version_page(
     services = ui.acting(who)
     found = services.registry.get_model_version(name, version)
     model = services.registry.get_registered_model(name)
-    run = _run_or_none(services, found.run_id)
+    run, run_hidden = _readable_run(ui, who, services, found.run_id)
     try:
         files_offset = int(query.get("files", "0"))
     except ValueError:
@@ -179,11 +214,16 @@ def version_page(
     if run is not None:
         keys = _chart_keys(list(run.data.metrics), _asked_metrics(query))
         charts = _run_charts(services, [(f"run {run.info.run_name}", run)], keys)
-    context = SectionContext(services, who, ui.audit, name, found.number, query)
+    can = ui.can(who, "version", VERSION_ACTIONS, {"name": found.name, "version": version})
+    context = SectionContext(
+        services, who, ui.audit, name, found.number, query, can, found.user_id or ""
+    )
     return {
+        "can": can,
         "model": model,
         "version": found,
         "run": run,
+        "run_hidden": run_hidden,
         "params": _limited(run.data.params if run else {}),
         "metrics": _limited(run.data.metrics if run else {}),
         "shown": PARAMS_SHOWN,
@@ -233,7 +273,8 @@ def compare_page(ui: Ui, who: Principal, query: Mapping[str, str]) -> dict[str, 
         services.registry.get_model_version(name, v)
         for v in parse_versions(query.get("versions") or query.get("v", ""))
     ]
-    runs = [_run_or_none(services, v.run_id) for v in versions]
+    readable = [_readable_run(ui, who, services, v.run_id) for v in versions]
+    runs = [run for run, _ in readable]
     param_keys = sorted({k for r in runs if r for k in r.data.params})[:PARAMS_SHOWN]
     metric_keys = sorted({k for r in runs if r for k in r.data.metrics})[:PARAMS_SHOWN]
     params = [
@@ -249,6 +290,7 @@ def compare_page(ui: Ui, who: Principal, query: Mapping[str, str]) -> dict[str, 
         "name": name,
         "versions": versions,
         "runs": runs,
+        "hidden": [hidden for _, hidden in readable],
         "params": params,
         "metrics": metrics,
         "charts": charts,
@@ -347,7 +389,7 @@ def run_location(ui: Ui, who: Principal, run_id: str) -> str:
 
 # ------------------------------------------------------------------ audit
 def audit_page(ui: Ui, who: Principal, query: Mapping[str, str]) -> dict[str, Any]:
-    del who  # the event log is not filtered by caller until auth lands
+    del who  # with --auth the route already asked: READ on the model filtered on, or admin
     token = query.get("page") or None
     since = _date_ms(query.get("since", ""), "since")
     until = _date_ms(query.get("until", ""), "until", end_of_day=True)

@@ -31,6 +31,8 @@ from modelreg.server.context import principal_from_authorization
 from modelreg.server.errors import status_for
 from modelreg.server.guard import PRINCIPAL_SCOPE_KEY
 from modelreg.server.ui import format as fmt
+from modelreg.server.ui.access import MENU, UiAccess
+from modelreg.server.ui.access import SCOPE_KEY as ACCESS_SCOPE_KEY
 from modelreg.server.ui.markdown import render_markdown
 
 HERE: Final = Path(__file__).parent
@@ -92,6 +94,7 @@ def _environment() -> jinja2.Environment:
         run_href=fmt.run_href,
         stage=fmt.stage,
         tags=fmt.tags,
+        url_host=fmt.url_host,
     )
     return env
 
@@ -121,11 +124,14 @@ def render(
 ) -> HTMLResponse:
     token, new = csrf_token(request)
     caller = principal(request)
+    access = request.scope.get(ACCESS_SCOPE_KEY)
     body = TEMPLATES.get_template(template).render(
         **context,
         request_path=request.url.path,
         csrf=token,
         caller=caller.name,
+        # The menu links the caller may open (all of them without --auth).
+        menu=access.menu(caller) if isinstance(access, UiAccess) else dict.fromkeys(MENU, True),
         # Signed in through the login form (then the header offers a logout button).
         signed_in=caller.authenticated and SESSION_COOKIE in request.cookies,
         partial=request.headers.get("hx-request") == "true",

@@ -1,5 +1,6 @@
 """Webhook pages for admins: the list with a create form, one webhook with its
-deliveries (and one delivery's attempts), a test send and redelivery.
+deliveries (and one delivery's attempts), a test send and redelivery; and the model
+page's panel of the webhooks scoped to that model, for those who may open them.
 
 Views and changes go through ``services.webhooks`` acting as the caller; secrets are
 write-only (the page shows only whether one is set, as the API does).
@@ -13,17 +14,48 @@ from typing import Any, Final
 from modelreg.errors import InvalidArgument
 from modelreg.principal import Principal
 from modelreg.server.ui.format import path_part
+from modelreg.server.ui.sections import Section, SectionContext, Sections
 from modelreg.server.ui.views import Ui
 from modelreg.webhooks.matching import KINDS
 
 PAGE_SIZE: Final = 25
+MODEL_PANEL_SIZE: Final = 10
 Change = Callable[[Principal, Mapping[str, str], dict[str, str]], str]
 
 
 def webhooks_page(ui: Ui, who: Principal, query: Mapping[str, str]) -> dict[str, Any]:
     token = query.get("page") or None
-    found = ui.acting(who).webhooks.list_webhooks(max_results=PAGE_SIZE, page_token=token)
-    return {"webhooks": list(found), "next_token": found.token, "kinds": KINDS}
+    model = query.get("model") or None  # only the webhooks scoped to this model
+    found = ui.acting(who).webhooks.list_webhooks(
+        max_results=PAGE_SIZE, page_token=token, model_name=model
+    )
+    return {"webhooks": list(found), "next_token": found.token, "kinds": KINDS, "model": model}
+
+
+def _model_webhooks(context: SectionContext) -> Mapping[str, Any] | None:
+    """The model page's panel: webhooks scoped to the model (one statement), shown
+    only to a caller who may open the webhook pages."""
+    if not context.can.get("webhooks", False):
+        return None
+    found = context.services.webhooks.list_webhooks(
+        max_results=MODEL_PANEL_SIZE, model_name=context.name
+    )
+    return {"webhooks": list(found), "more": found.token is not None}
+
+
+def add_sections(sections: Sections) -> None:
+    """The model page's webhooks panel (after the policies and open requests)."""
+    sections.add(
+        "model",
+        Section(
+            "webhooks",
+            "Webhooks",
+            "sections/webhooks.html",
+            _model_webhooks,
+            order=120,
+            actions={"webhooks": "/webhooks", "create_webhook": "/webhooks/create"},
+        ),
+    )
 
 
 def webhook_page(

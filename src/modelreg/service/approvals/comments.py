@@ -5,6 +5,7 @@ from __future__ import annotations
 from modelreg import events, validation
 from modelreg.approval_entities import Comment
 from modelreg.errors import InvalidArgument, NotFound, PermissionDenied
+from modelreg.principal import Principal
 from modelreg.protocols import Version
 from modelreg.service.approvals._base import ApprovalsBase, comment_text
 from modelreg.service.registry._base import read_back
@@ -17,6 +18,11 @@ def _comment_id(comment_id: object) -> int:
     if not text.isascii() or not text.isdigit() or len(text) > 18:
         raise InvalidArgument(f"Invalid comment id {str(comment_id)[:40]!r}: expected a number.")
     return int(text)
+
+
+def may_change_comment(who: Principal, comment: Comment) -> bool:
+    """Whether ``who`` may edit or delete ``comment``: its author, or an admin."""
+    return comment.user_id == who.name or who.is_admin
 
 
 class Comments(ApprovalsBase):
@@ -79,7 +85,7 @@ class Comments(ApprovalsBase):
         found = store.comment(comment_id)
         if found is None:
             raise NotFound(f"Comment with id={comment_id} not found")
-        if found.user_id != self.actor and not self.principal.is_admin:
+        if not may_change_comment(self.principal, found):
             raise PermissionDenied(
                 f"Only the author of comment {comment_id} ({found.user_id}) or an admin may "
                 f"{action} it; the caller is {self.actor}."

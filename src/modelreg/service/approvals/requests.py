@@ -25,7 +25,7 @@ from modelreg.approval_entities import (
 from modelreg.entities import ACTIVE_STAGES
 from modelreg.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from modelreg.events import DomainEvent
-from modelreg.policies import approval_refusal, unmet_requirements
+from modelreg.policies import approval_refusal, rejection_refusal, unmet_requirements
 from modelreg.protocols import Version
 from modelreg.service import policy_gate
 from modelreg.service.approvals._base import ApprovalsBase, comment_text
@@ -277,16 +277,11 @@ class Requests(ApprovalsBase):
             store = ApprovalStore(conn)
             request = self._oldest_open(store, kind, row, target)
             policy = policy_gate.policy_for(conn, row.model_id, row.name, _policy_key(kind, target))
-            if (
-                policy is not None
-                and policy.approvers
-                and not self.principal.is_admin
-                and not any(self.principal.is_in(m) for m in policy.approvers)
-            ):
-                raise PermissionDenied(
-                    f"Only an approver ({', '.join(policy.approvers)}) or an admin may reject "
-                    f"the request to move {_what(kind, row.name, row.version, target)}."
-                )
+            refusal = rejection_refusal(policy, self.principal)
+            if refusal is not None:
+                what = _what(kind, row.name, row.version, target)
+                said = refusal[0].upper() + refusal[1:]
+                raise PermissionDenied(f"{said} the request to move {what}.")
             open_ones = store.open_requests(row.model_id, row.name, row.version, kind, target)
             store.resolve([int(r.id) for r in open_ones], REQUEST_REJECTED, self.actor, text, now)
             for each in open_ones:

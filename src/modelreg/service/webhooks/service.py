@@ -277,15 +277,22 @@ class WebhookService:
         return webhook_from_row(row)
 
     def list_webhooks(
-        self, max_results: int | None = None, page_token: str | None = None
+        self,
+        max_results: int | None = None,
+        page_token: str | None = None,
+        *,
+        model_name: str | None = None,
     ) -> PagedList[Webhook]:
+        """Webhooks oldest first; with ``model_name``, only those scoped to that model
+        (registry-wide ones, which also fire for it, are not included)."""
         limit = 100 if max_results is None else max_results
         if not 1 <= limit <= MAX_RESULTS:
             raise InvalidArgument(f"max_results must be between 1 and {MAX_RESULTS}.")
 
         def fetch(offset: int, n: int) -> list[Webhook]:
             with self.db.read() as conn:
-                return [webhook_from_row(r) for r in WebhookStore(conn).rows(offset, n)]
+                found = WebhookStore(conn).rows(offset, n, model_name)
+                return [webhook_from_row(r) for r in found]
 
         return fetch_page(fetch, page_token, limit)
 
