@@ -229,6 +229,10 @@ def test_the_model_pages_webhooks_lead_to_the_webhook(
     shoot(browser, "model-webhooks")
     panel.find_element(By.LINK_TEXT, "deploy-on-champion").click()
     wait(browser).until(ec.url_to_be(f"{site}/webhooks/{hook.webhook_id}"))
+    shoot(browser, "webhook")
+    assert browser.find_element(By.LINK_TEXT, "churn").get_attribute("href") == (
+        site + "/models/churn"
+    )
     browser.get(site + "/webhooks")
     assert "audit-feed" in browser.find_element(By.ID, "webhook-list").text
     shoot(browser, "webhooks")

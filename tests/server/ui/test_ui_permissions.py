@@ -176,3 +176,12 @@ def test_lineage_shows_only_runs_the_user_may_read(env: AuthEnv) -> None:
     assert "hunter2" in _page(env, "alice", "/compare?name=M&versions=1,2")
     compared = _page(env, "eve", "/compare?name=M&versions=1,2")
     assert "hunter2" not in compared and "not readable by you" in compared
+
+
+def test_a_reader_reaches_the_models_audit_log_from_its_history(requested: AuthEnv) -> None:
+    """The whole log is for admins; a model's part is for its readers, linked from the
+    history panel (the menu link is gone for them)."""
+    page = _page(requested, "bob", "/models/M")
+    assert 'href="/audit?model=M"' in page
+    assert "model_version.created" in _page(requested, "bob", "/audit?model=M")
+    assert requested.call("bob", "GET", "/audit").status_code == 403
