@@ -18,9 +18,11 @@ import pytest
 from sqlalchemy import event
 
 from modelreg.config import Settings
+from modelreg.principal import Principal
 from modelreg.server import create_app
 from modelreg.server.settings import ServerSettings
 from tests.server.asgi import TestClient, asgi_client
+from tests.server.auth_env import AuthEnv
 from tests.server.ui.conftest import services_of
 from tests.server.ui.seed import seed_model
 
@@ -112,3 +114,35 @@ def test_pages_issue_a_fixed_number_of_statements(
     assert large == small
     over = {path: count for path, count in small.items() if count > BUDGET[path]}
     assert not over, f"over budget: {over} (all: {small})"
+
+
+@pytest.fixture
+def auth_server_settings() -> ServerSettings:
+    """The --auth app of this module's test, without the webhook worker's polling."""
+    return ServerSettings(auth=True, webhook_worker=False)
+
+
+def test_with_auth_the_pages_checks_add_a_fixed_number_of_statements(env: AuthEnv) -> None:
+    """What the page offers is checked with one grant lookup per object (the model,
+    the source run's experiment), whatever the amount of data."""
+    pages = ["/models/M", "/models/M/versions/1"]
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for path in pages:
+            env.call("eve", "GET", path)  # signs eve in (kept by the gate's cache)
+            with counting(env.http) as seen:
+                assert env.call("eve", "GET", path).status_code == 200, path
+            found[path] = len(seen)
+        return found
+
+    before = counts()
+    services = services_of(env.http)
+    alice = services.as_actor(Principal("alice", True))
+    for i in range(6):
+        alice.registry.create_model_version("M", f"runs:/{env.run_id}/model", run_id=env.run_id)
+        alice.approvals.create_comment("M", 1, f"comment {i}")
+    services.webhooks.create_webhook(
+        "hook", "https://hooks.example/x", ["model_version.created"], model_name="M"
+    )
+    assert counts() == before
