@@ -15,15 +15,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import MetaData, create_engine, text
 
 from modelreg.cli import main
-from modelreg.config import Settings
+from modelreg.config import Settings, sqlalchemy_url
 from modelreg.errors import InvalidArgument
 from modelreg.migrate.mlflow_db import MlflowDatabaseSource, is_database_uri
 from modelreg.migrate.mlflow_import import ImportSummary, MlflowImporter
 from modelreg.migrate.progress import Progress, SilentProgress
 from modelreg.service.assembly import Services, build_services
 from modelreg.service.imports import ImportService
+from tests.backends import enabled_backends, temporary_database
 from tests.migrate import mlflow_schema
 
 RUN = "a" * 32
@@ -376,3 +378,49 @@ def test_several_mlflow_workspaces_are_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(InvalidArgument, match="several MLflow workspaces \\(default, team-a\\)"):
         MlflowDatabaseSource(f"sqlite:///{path}")
+
+
+def _copy_to(database: Path, uri: str) -> None:
+    """The hand-made MLflow database, copied table by table into ``uri``'s database."""
+    source = create_engine(f"sqlite:///{database}")
+    target = create_engine(sqlalchemy_url(uri))
+    metadata = MetaData()
+    metadata.reflect(source)
+    try:
+        metadata.create_all(target)
+        with source.connect() as read, target.begin() as write:
+            if target.dialect.name == "mysql":
+                # Experiment 0 stays 0 (MLflow creates its Default experiment this way).
+                write.execute(text("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'"))
+            for table in metadata.sorted_tables:
+                rows = [dict(row._mapping) for row in read.execute(table.select())]
+                if rows:
+                    write.execute(table.insert(), rows)
+    finally:
+        source.dispose()
+        target.dispose()
+
+
+@pytest.mark.backend
+@pytest.mark.parametrize("backend", enabled_backends() or ["postgresql"])
+def test_a_postgresql_or_mariadb_mlflow_database(
+    services: Services, tmp_path: Path, backend: str
+) -> None:
+    if backend not in enabled_backends():
+        pytest.skip("MODELREG_TEST_BACKENDS does not name it")
+    database = _mlflow_db(tmp_path / "mlflow")
+    with temporary_database(backend) as uri:
+        _copy_to(database, uri)
+        snapshotter = services.registry.snapshotter
+        assert snapshotter is not None
+        source = MlflowDatabaseSource(uri)
+        try:
+            summary = MlflowImporter(
+                source, ImportService(services.db, source.name), snapshotter.store, snapshotter
+            ).run()
+        finally:
+            source.close()
+    assert summary.counts["run"].new == 3 and summary.counts["model_version"].new == 2
+    assert summary.files == 3 and summary.metrics == 3
+    assert str(services.tracking.get_metric_history(RUN, "loss")[1].value) == "nan"
+    assert services.registry.create_model_version("fraud-model", f"models:/{MODEL}").version == "7"

@@ -102,7 +102,8 @@ def _engine(uri: str) -> Engine:
             poolclass=pool.NullPool,
         )
     try:
-        return create_engine(url, poolclass=pool.NullPool)
+        # One pooled connection, reused by every read (a metric history is one query).
+        return create_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=True)
     except ModuleNotFoundError as error:
         module = (error.name or "").partition(".")[0]
         extra = _DRIVER_EXTRAS.get(module)
