@@ -4,9 +4,10 @@ The cast: ``admin``; ``alice`` owns model ``M`` (version 1, alias ``prod``), an
 experiment, a run and a logged model; ``bob`` has no grants; ``eve`` has EDIT on ``M``
 (tests/server/auth_env.py). File and fetch attacks (T-05..T-12) are covered in depth
 with auth off by tests/server/test_security.py; here they run as an authenticated
-user, to show authentication changes none of those refusals. Webhooks (T-13..T-15)
-are not served on this branch: their routes must not exist (and with --auth nothing
-unknown is served to anyone).
+user, to show authentication changes none of those refusals. Webhook SSRF and
+signing (T-13, T-15) are covered in tests/webhooks/test_safety.py and
+tests/webhooks/test_delivery.py; webhook management (T-14) here and in
+tests/server/test_auth_webhooks.py.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import pytest
 from tests.server.auth_env import (
     API,
     API3,
+    HOOK_URL,
     AuthEnv,
+    add_webhook,
     basic,
 )
 
@@ -189,21 +192,32 @@ def test_t12_no_server_side_fetch_through_artifact_location(env: AuthEnv) -> Non
         refused(env.call("bob", "POST", f"{API}/experiments/create", json=body), 400)
 
 
-# -------------------------------------------------------------- T-13..T-15
-def test_t13_t15_webhooks_are_managed_by_admins_only(env: AuthEnv) -> None:
-    # Webhooks send any model's events to outside systems: MLflow's, modelreg's and
-    # Databricks' webhook APIs are for admins (server/route_permissions.py).
-    paths = (
-        ("GET", f"{API}/webhooks"),
-        ("POST", f"{API}/webhooks"),
-        ("GET", "/api/2.0/modelreg/webhooks"),
-        ("GET", f"{API}/registry-webhooks/list"),
+# ------------------------------------------------------------------ T-14
+def test_t14_webhook_management_needs_manage_on_the_model_or_admin(env: AuthEnv) -> None:
+    # A webhook sends a model's events to outside systems: MANAGE on its model, or an
+    # admin for a registry-wide one (tests/server/test_auth_webhooks.py has the rest).
+    hook_id, _ = add_webhook(env)
+    body = {"name": "w", "url": HOOK_URL, "events": ["model_version.created"], "kind": "http"}
+    writes = (
+        ("POST", f"{API}/webhooks", body),
+        ("POST", "/api/2.0/modelreg/webhooks", body),
+        ("POST", "/api/2.0/modelreg/webhooks", {**body, "model_name": "M"}),
+        ("PATCH", f"/api/2.0/modelreg/webhooks/{hook_id}", {"name": "x"}),
+        ("DELETE", f"{API}/webhooks/{hook_id}", {}),
+        ("POST", f"/api/2.0/modelreg/webhooks/{hook_id}/test", {}),
+        (
+            "POST",
+            f"{API}/registry-webhooks/create",
+            {"events": ["MODEL_VERSION_CREATED"], "http_url_spec": {"url": HOOK_URL}},
+        ),
     )
-    body = {"name": "w", "url": "http://127.0.0.1:5000/", "events": ["model_version.created"]}
-    for method, path in paths:
-        assert env.call(None, method, path, json=body).status_code == 401, path
-        refused(env.call("bob", method, path, json=body), 403)
-    assert env.call("admin", "GET", f"{API}/webhooks").status_code == 200
+    for method, path, json in writes:
+        assert env.call(None, method, path, json=json).status_code == 401, path
+        refused(env.call("bob", method, path, json=json), 403)
+    for path in (f"{API}/webhooks", "/api/2.0/modelreg/webhooks", f"{API}/registry-webhooks/list"):
+        assert env.call(None, "GET", path).status_code == 401, path
+        assert env.ok("bob", "GET", path).get("webhooks", []) == [], path
+    assert env.ok("alice", "GET", f"/api/2.0/modelreg/webhooks/{hook_id}")["webhook"]
 
 
 # ------------------------------------------------------------------ T-16

@@ -64,9 +64,10 @@ def build_services(
     """The services for ``settings``; ``database`` shares an already-open one.
 
     ``grants`` (a server with ``--auth``) restricts every search to what the acting
-    principal may read. ``access`` decides what a caller may read of others' models
-    and runs when a version is registered from them (default: everything; with
-    ``--auth`` the server checks the same before the call, from the route's
+    principal may read (a webhook list: to the webhooks of models it manages).
+    ``access`` decides what a caller may read of others' models and runs when a
+    version is registered from them (default: everything; with ``--auth`` the server
+    checks the same before the call, from the route's
     ``VersionSource`` requirement; see :mod:`modelreg.service.access`).
     """
     if is_http_uri(settings.tracking_uri):
@@ -104,7 +105,9 @@ def build_services(
         # are reached only through their version (resolved on every request).
         artifacts=ArtifactProxy(snapshotter.store, registry.version_files),
         approvals=ApprovalsService(db, actor=settings.actor, snapshotter=snapshotter),
-        webhooks=WebhookService(db, settings.webhooks or webhook_settings(), actor=settings.actor),
+        webhooks=WebhookService(
+            db, settings.webhooks or webhook_settings(), actor=settings.actor, grants=grants
+        ),
         auth=AuthService(db, grants),
     )
 
