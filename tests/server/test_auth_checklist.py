@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from modelreg.config import Settings
 from tests.server.auth_env import (
     API,
     API3,
@@ -150,6 +151,29 @@ def test_t08_indirect_sources_need_read_on_what_they_name(env: AuthEnv) -> None:
         response = env.call("bob", "POST", f"{API}/model-versions/create", json=body)
         refused(response, 403)
     assert env.call("bob", "GET", f"{API}/model-versions/search").json() == {}
+
+
+def test_t08_a_path_into_the_store_needs_read_on_its_experiment(
+    env: AuthEnv, settings: Settings
+) -> None:
+    # The source written as a path (root-relative, or the store's own location) names
+    # alice's run files as surely as runs:/ does: the service checks it from the grants.
+    files = f"{env.experiment_id}/{env.run_id}/artifacts/model"
+    env.ok("alice", "PUT", f"{FILES}/{files}/secret.txt", content=b"ALICE-SECRET")
+    env.ok("bob", "POST", f"{API}/registered-models/create", json={"name": "bobs"})
+    root = Path(settings.artifact_root)
+    sources = (files, f"{root}/{files}", f"{root.as_uri()}/{files}", "elsewhere/model")
+    for source in sources:
+        response = env.call(
+            "bob", "POST", f"{API}/model-versions/create", json={"name": "bobs", "source": source}
+        )
+        refused(response, 403)
+        assert "ALICE" not in response.text
+    assert env.call("bob", "GET", f"{API}/model-versions/search").json() == {}
+    # Who may read the experiment may register from it; the path form stays admin-only
+    # for files that belong to no experiment.
+    env.ok("alice", "POST", f"{API}/model-versions/create", json={"name": "M", "source": files})
+    env.ok("admin", "POST", f"{API}/model-versions/create", json={"name": "M", "source": files})
 
 
 # -------------------------------------------------------------- T-09/T-10
