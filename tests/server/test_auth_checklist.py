@@ -340,6 +340,18 @@ def test_t19_no_cross_site_form_posts(env: AuthEnv, content_type: str) -> None:
     )
     refused(response, 400, 415)
     assert "access-control-allow-origin" not in response.headers
+    # A CORS preflight from a foreign origin is granted nothing.
+    preflight = env.call(
+        "alice",
+        "OPTIONS",
+        f"{API}/registered-models/create",
+        headers={
+            "Origin": "https://evil.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, authorization",
+        },
+    )
+    assert not any(h.startswith("access-control-allow") for h in preflight.headers)
     assert (
         env.call(
             "alice", "GET", f"{API}/registered-models/get", params={"name": "csrf"}
