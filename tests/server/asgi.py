@@ -18,7 +18,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)  # StarletteDeprecationWarning
     from starlette.testclient import TestClient
 
-BASE_URL = "http://testserver"
+BASE_URL = "http://localhost"
 # A body chunk for raw_request that stands for "the client went away" (http.disconnect).
 DISCONNECT = b"<disconnect>"
 
@@ -66,7 +66,7 @@ def raw_request(
     """
     raw_path, _, query = target.partition("?")
     chunks = [body] if isinstance(body, bytes) else body
-    all_headers = {"host": "testserver", **(headers or {})}
+    all_headers = {"host": "localhost", **(headers or {})}
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -79,7 +79,7 @@ def raw_request(
         "root_path": "",
         "headers": [(k.lower().encode(), v.encode("latin-1")) for k, v in all_headers.items()],
         "client": ("127.0.0.1", 40000),
-        "server": ("testserver", 80),
+        "server": ("localhost", 80),
     }
     response = RawResponse(status=0, headers={})
 

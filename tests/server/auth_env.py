@@ -9,6 +9,7 @@ Password hashing uses argon2id with test-sized costs (the production profile spe
 from __future__ import annotations
 
 import base64
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from modelreg.config import Settings
 from modelreg.server import ServerSettings, create_app
 from modelreg.service.auth import secrets as auth_secrets
 from modelreg.service.auth.service import AuthService
+from modelreg.store.webhooks import WebhookStore
 from tests.server.asgi import TestClient, asgi_client
 
 API = "/api/2.0/mlflow"
@@ -71,6 +73,41 @@ class AuthEnv:
         response = self.call(user, method, path, **kwargs)
         assert response.status_code == 200, response.text
         return response.json() if response.content else {}
+
+
+HOOK_URL = "https://hooks.example.com/modelreg"
+
+
+def add_webhook(env: AuthEnv, model_name: str | None = "M") -> tuple[str, str]:
+    """A webhook (DISABLED: nothing is sent) scoped to ``model_name`` (None: the
+    whole registry), and one dead delivery of it: their ids."""
+    services = env.http.app.state.services  # type: ignore[attr-defined]
+    hook = services.webhooks.create_webhook(
+        "hook",
+        HOOK_URL,
+        ["model_version.created"],
+        kind="http",
+        status="DISABLED",
+        model_name=model_name,
+    )
+    delivery_id = str(uuid.uuid4())
+    with services.db.write() as conn:
+        WebhookStore(conn).insert_deliveries(
+            [
+                {
+                    "delivery_id": delivery_id,
+                    "webhook_id": hook.webhook_id,
+                    "event_id": 1,
+                    "event_type": "model_version.created",
+                    "order_key": model_name or "",
+                    "status": "DEAD",
+                    "attempts": 1,
+                    "next_attempt_at": 0,
+                    "created_at": 0,
+                }
+            ]
+        )
+    return hook.webhook_id, delivery_id
 
 
 def make_env(http: TestClient) -> AuthEnv:

@@ -4,9 +4,10 @@ The cast: ``admin``; ``alice`` owns model ``M`` (version 1, alias ``prod``), an
 experiment, a run and a logged model; ``bob`` has no grants; ``eve`` has EDIT on ``M``
 (tests/server/auth_env.py). File and fetch attacks (T-05..T-12) are covered in depth
 with auth off by tests/server/test_security.py; here they run as an authenticated
-user, to show authentication changes none of those refusals. Webhooks (T-13..T-15)
-are not served on this branch: their routes must not exist (and with --auth nothing
-unknown is served to anyone).
+user, to show authentication changes none of those refusals. Webhook SSRF and
+signing (T-13, T-15) are covered in tests/webhooks/test_safety.py and
+tests/webhooks/test_delivery.py; webhook management (T-14) here and in
+tests/server/test_auth_webhooks.py.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from typing import Any
 
 import pytest
 
+from modelreg.config import Settings
 from tests.server.auth_env import (
     API,
     API3,
+    HOOK_URL,
     AuthEnv,
+    add_webhook,
     basic,
 )
 
@@ -149,6 +153,29 @@ def test_t08_indirect_sources_need_read_on_what_they_name(env: AuthEnv) -> None:
     assert env.call("bob", "GET", f"{API}/model-versions/search").json() == {}
 
 
+def test_t08_a_path_into_the_store_needs_read_on_its_experiment(
+    env: AuthEnv, settings: Settings
+) -> None:
+    # The source written as a path (root-relative, or the store's own location) names
+    # alice's run files as surely as runs:/ does: the service checks it from the grants.
+    files = f"{env.experiment_id}/{env.run_id}/artifacts/model"
+    env.ok("alice", "PUT", f"{FILES}/{files}/secret.txt", content=b"ALICE-SECRET")
+    env.ok("bob", "POST", f"{API}/registered-models/create", json={"name": "bobs"})
+    root = Path(settings.artifact_root)
+    sources = (files, f"{root}/{files}", f"{root.as_uri()}/{files}", "elsewhere/model")
+    for source in sources:
+        response = env.call(
+            "bob", "POST", f"{API}/model-versions/create", json={"name": "bobs", "source": source}
+        )
+        refused(response, 403)
+        assert "ALICE" not in response.text
+    assert env.call("bob", "GET", f"{API}/model-versions/search").json() == {}
+    # Who may read the experiment may register from it; the path form stays admin-only
+    # for files that belong to no experiment.
+    env.ok("alice", "POST", f"{API}/model-versions/create", json={"name": "M", "source": files})
+    env.ok("admin", "POST", f"{API}/model-versions/create", json={"name": "M", "source": files})
+
+
 # -------------------------------------------------------------- T-09/T-10
 @pytest.mark.parametrize(
     "path",
@@ -189,21 +216,32 @@ def test_t12_no_server_side_fetch_through_artifact_location(env: AuthEnv) -> Non
         refused(env.call("bob", "POST", f"{API}/experiments/create", json=body), 400)
 
 
-# -------------------------------------------------------------- T-13..T-15
-def test_t13_t15_webhooks_are_managed_by_admins_only(env: AuthEnv) -> None:
-    # Webhooks send any model's events to outside systems: MLflow's, modelreg's and
-    # Databricks' webhook APIs are for admins (server/route_permissions.py).
-    paths = (
-        ("GET", f"{API}/webhooks"),
-        ("POST", f"{API}/webhooks"),
-        ("GET", "/api/2.0/modelreg/webhooks"),
-        ("GET", f"{API}/registry-webhooks/list"),
+# ------------------------------------------------------------------ T-14
+def test_t14_webhook_management_needs_manage_on_the_model_or_admin(env: AuthEnv) -> None:
+    # A webhook sends a model's events to outside systems: MANAGE on its model, or an
+    # admin for a registry-wide one (tests/server/test_auth_webhooks.py has the rest).
+    hook_id, _ = add_webhook(env)
+    body = {"name": "w", "url": HOOK_URL, "events": ["model_version.created"], "kind": "http"}
+    writes = (
+        ("POST", f"{API}/webhooks", body),
+        ("POST", "/api/2.0/modelreg/webhooks", body),
+        ("POST", "/api/2.0/modelreg/webhooks", {**body, "model_name": "M"}),
+        ("PATCH", f"/api/2.0/modelreg/webhooks/{hook_id}", {"name": "x"}),
+        ("DELETE", f"{API}/webhooks/{hook_id}", {}),
+        ("POST", f"/api/2.0/modelreg/webhooks/{hook_id}/test", {}),
+        (
+            "POST",
+            f"{API}/registry-webhooks/create",
+            {"events": ["MODEL_VERSION_CREATED"], "http_url_spec": {"url": HOOK_URL}},
+        ),
     )
-    body = {"name": "w", "url": "http://127.0.0.1:5000/", "events": ["model_version.created"]}
-    for method, path in paths:
-        assert env.call(None, method, path, json=body).status_code == 401, path
-        refused(env.call("bob", method, path, json=body), 403)
-    assert env.call("admin", "GET", f"{API}/webhooks").status_code == 200
+    for method, path, json in writes:
+        assert env.call(None, method, path, json=json).status_code == 401, path
+        refused(env.call("bob", method, path, json=json), 403)
+    for path in (f"{API}/webhooks", "/api/2.0/modelreg/webhooks", f"{API}/registry-webhooks/list"):
+        assert env.call(None, "GET", path).status_code == 401, path
+        assert env.ok("bob", "GET", path).get("webhooks", []) == [], path
+    assert env.ok("alice", "GET", f"/api/2.0/modelreg/webhooks/{hook_id}")["webhook"]
 
 
 # ------------------------------------------------------------------ T-16
@@ -302,6 +340,18 @@ def test_t19_no_cross_site_form_posts(env: AuthEnv, content_type: str) -> None:
     )
     refused(response, 400, 415)
     assert "access-control-allow-origin" not in response.headers
+    # A CORS preflight from a foreign origin is granted nothing.
+    preflight = env.call(
+        "alice",
+        "OPTIONS",
+        f"{API}/registered-models/create",
+        headers={
+            "Origin": "https://evil.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, authorization",
+        },
+    )
+    assert not any(h.startswith("access-control-allow") for h in preflight.headers)
     assert (
         env.call(
             "alice", "GET", f"{API}/registered-models/get", params={"name": "csrf"}
@@ -311,11 +361,14 @@ def test_t19_no_cross_site_form_posts(env: AuthEnv, content_type: str) -> None:
 
 
 # ------------------------------------------------------------------ T-20
-def test_t20_a_rebound_host_without_credentials_gets_nothing(env: AuthEnv) -> None:
-    response = env.http.get(
-        f"{API}/registered-models/search", headers={"Host": "rebind.evil.example"}
-    )
-    assert response.status_code == 401
+def test_t20_a_rebound_host_gets_nothing_even_with_credentials(env: AuthEnv) -> None:
+    # A loopback server answers only to loopback names (tests/server/test_hosts.py).
+    for user in (None, "alice", "admin"):
+        response = env.call(
+            user, "GET", f"{API}/registered-models/search", headers={"Host": "rebind.evil.example"}
+        )
+        refused(response, 403)
+        assert "registered_models" not in response.text
 
 
 # ------------------------------------------------------------------ T-21

@@ -25,11 +25,13 @@ from modelreg.server.authz import (
     ResourcePermission,
     SelfOrAdmin,
     VersionSource,
+    WebhookPermission,
 )
 from modelreg.server.routing import Endpoint
 from modelreg.service.auth import Level
 from tests.server.auth_env import (
     AuthEnv,
+    add_webhook,
 )
 
 TABLE = endpoints()
@@ -62,8 +64,17 @@ def test_a_server_with_auth_refuses_to_mount_an_undeclared_route(
         build_routes([undeclared], context, api)
 
 
-def _values(env: AuthEnv) -> dict[str, Any]:
+@pytest.fixture
+def hook(env: AuthEnv) -> tuple[str, str]:
+    """A webhook scoped to alice's model M and one of its deliveries."""
+    return add_webhook(env)
+
+
+def _values(env: AuthEnv, hook: tuple[str, str]) -> dict[str, Any]:
     return {
+        "webhook_id": hook[0],
+        "id": hook[0],
+        "delivery_id": hook[1],
         "name": env.model,
         "version": "1",
         "alias": "prod",
@@ -101,15 +112,22 @@ def _values(env: AuthEnv) -> dict[str, Any]:
     }
 
 
-def _request(env: AuthEnv, endpoint: Endpoint, path: str) -> tuple[str, dict[str, Any]]:
-    values = _values(env)
+def _request(
+    env: AuthEnv, endpoint: Endpoint, path: str, hook: tuple[str, str]
+) -> tuple[str, dict[str, Any]]:
+    values = _values(env, hook)
     url = (
         path.replace("{model_id}", env.logged_model_id)
+        .replace("{webhook_id}", hook[0])
+        .replace("{delivery_id}", hook[1])
         .replace("{tag_key}", "k")
         .replace("{artifact_path:path}", f"{env.experiment_id}/{env.run_id}/artifacts/x")
     )
     fields = {f.name: values[f.name] for f in endpoint.fields if f.name in values}
     fields.pop("artifact_path", None)
+    for name in ("webhook_id", "delivery_id"):
+        if "{" + name + "}" in path:
+            fields.pop(name, None)
     if endpoint.method in ("GET", "DELETE") and endpoint.handler is None:
         return url, {"params": fields}
     if endpoint.method == "GET":
@@ -125,8 +143,9 @@ def test_anonymous_callers_get_401_except_on_open_routes(
     method: str,
     path: str,
     endpoint: Endpoint,
+    hook: tuple[str, str],
 ) -> None:
-    url, kwargs = _request(env, endpoint, path)
+    url, kwargs = _request(env, endpoint, path, hook)
     response = env.call(None, method, url, **kwargs)
     if isinstance(endpoint.permission, Open):
         assert response.status_code == 200
@@ -149,6 +168,7 @@ def test_a_user_without_a_grant_gets_403(
     method: str,
     path: str,
     endpoint: Endpoint,
+    hook: tuple[str, str],
 ) -> None:
     assert isinstance(
         endpoint.permission,
@@ -158,9 +178,10 @@ def test_a_user_without_a_grant_gets_403(
         | ExperimentPermission
         | ArtifactPathPermission
         | ResourcePermission
-        | VersionSource,
+        | VersionSource
+        | WebhookPermission,
     )
-    url, kwargs = _request(env, endpoint, path)
+    url, kwargs = _request(env, endpoint, path, hook)
     response = env.call("bob", method, url, **kwargs)
     assert response.status_code == 403, response.text
     assert response.json()["error_code"] == "PERMISSION_DENIED"
@@ -177,9 +198,10 @@ def test_edit_on_a_model_allows_up_to_edit_and_refuses_manage(
     method: str,
     path: str,
     endpoint: Endpoint,
+    hook: tuple[str, str],
 ) -> None:
     assert isinstance(endpoint.permission, ModelPermission)
-    url, kwargs = _request(env, endpoint, path)
+    url, kwargs = _request(env, endpoint, path, hook)
     response = env.call("eve", method, url, **kwargs)
     if endpoint.permission.level > Level.EDIT:
         assert response.status_code == 403, response.text
@@ -200,5 +222,6 @@ def test_the_walk_covers_each_kind_of_requirement() -> None:
         "ArtifactPathPermission",
         "ResourcePermission",
         "VersionSource",
+        "WebhookPermission",
     }
     assert {"searchRegisteredModels", "searchModelVersions", "searchExperiments"} <= ANY_USER

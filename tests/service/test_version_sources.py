@@ -11,10 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from modelreg.config import Settings
 from modelreg.errors import InvalidArgument, PermissionDenied
 from modelreg.principal import Principal
 from modelreg.service import RegistryService
 from modelreg.service.access import AllowAll
+from modelreg.service.assembly import build_services
+from modelreg.service.auth import GrantPolicy
+from modelreg.service.auth.access import GrantAccess
 from modelreg.service.tracking import TrackingService
 
 
@@ -112,3 +116,67 @@ def test_models_and_runs_the_caller_may_not_read_are_refused(
     with pytest.raises(PermissionDenied, match="read run"):
         guarded.create_model_version("a", f"runs:/{theirs}/model")
     assert guarded.create_model_version("a", f"runs:/{mine}/model").version == "1"
+
+
+class _DenyStore(_Deny):
+    def may_read_store(self, principal: Principal) -> bool:
+        return False
+
+
+def test_a_path_into_the_store_is_checked_like_the_run_it_names(
+    registry: RegistryService, run_dirs: tuple[str, str], artifact_root: Path
+) -> None:
+    # ``2/<run>/artifacts/model`` (or the store's own path to it) names the files of
+    # experiment 2 as surely as runs:/ does: the caller must be allowed to read them.
+    mine, theirs = run_dirs
+    registry.create_registered_model("a")
+    guarded = RegistryService(
+        registry.db, actor="mallory", snapshotter=registry.snapshotter, access=_DenyStore()
+    )
+    theirs_path = f"2/{theirs}/artifacts/model"
+    for source in (
+        theirs_path,
+        f"{artifact_root}/{theirs_path}",
+        f"{artifact_root.as_uri()}/{theirs_path}",
+    ):
+        with pytest.raises(PermissionDenied, match="experiment 2"):
+            guarded.create_model_version("a", source)
+    (artifact_root / "loose").mkdir()
+    (artifact_root / "loose" / "MLmodel").write_text("flavors: {}\n")
+    with pytest.raises(PermissionDenied, match="'loose'"):
+        guarded.create_model_version("a", "loose")
+    assert guarded.create_model_version("a", f"1/{mine}/artifacts/model").version == "1"
+
+
+def test_a_logged_model_the_caller_may_not_read_is_refused(
+    registry: RegistryService, tracking: TrackingService
+) -> None:
+    registry.create_registered_model("a")
+    tracking.create_experiment("one")
+    other = tracking.create_experiment("two")
+    logged = tracking.create_logged_model(other, name="lm")
+    guarded = RegistryService(
+        registry.db, actor="mallory", snapshotter=registry.snapshotter, access=_Deny()
+    )
+    with pytest.raises(PermissionDenied, match="logged model"):
+        guarded.create_model_version("a", f"models:/{logged.model_id}")
+
+
+def test_with_grants_read_access_comes_from_them(sqlite_uri: str, tmp_path: Path) -> None:
+    settings = Settings(tracking_uri=sqlite_uri, artifact_root=str(tmp_path / "artifacts"))
+    plain = build_services(settings)
+    assert not isinstance(plain.registry.access, GrantAccess)
+    plain.db.dispose()
+    services = build_services(settings, grants=GrantPolicy())
+    access = services.registry.access
+    assert isinstance(access, GrantAccess)
+    alice = Principal("alice", authenticated=True)
+    services.auth.create_user("alice", "alice-Pass-123!")
+    services.registry.as_actor(alice).create_registered_model("m")
+    services.auth.grant_creator(alice, "registered_model", "m")
+    assert access.may_read_model(alice, "m")
+    assert not access.may_read_model(Principal("bob", authenticated=True), "m")
+    assert access.may_read_model(Principal("root", authenticated=True, is_admin=True), "m")
+    assert not access.may_read_store(alice)
+    assert not access.may_read_experiment(alice, "not-a-number")
+    services.db.dispose()

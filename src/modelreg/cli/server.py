@@ -94,6 +94,14 @@ _SHARED_DATABASES = ("postgresql", "postgres", "mysql", "mariadb")
     help="With --auth: a user's level on a model or experiment they have no grant on.",
 )
 @click.option(
+    "--allowed-hosts",
+    envvar=["MODELREG_ALLOWED_HOSTS", "MLFLOW_SERVER_ALLOWED_HOSTS"],
+    default=None,
+    help="Host headers to answer, comma-separated (name, name:port, *.domain, or *); "
+    "others get 403 (DNS rebinding). Default: localhost, 127.0.0.1 and [::1] on a "
+    "loopback --host, any host otherwise.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
     default="info",
@@ -142,6 +150,7 @@ def server(
     artifacts_destination: str | None,
     auth: bool,
     default_permission: str,
+    allowed_hosts: str | None,
     log_level: str,
     webhook_worker: bool,
     log_format: str,
@@ -165,6 +174,14 @@ def server(
             err=True,
         )
         sys.exit(1)
+    hosts = None
+    if allowed_hosts is not None:
+        from modelreg.server.hosts import parse_allowed_hosts
+
+        try:
+            hosts = parse_allowed_hosts(allowed_hosts)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--allowed-hosts") from None
     settings = Settings.from_env(backend_store_uri, artifacts_destination)
     scheme = settings.tracking_uri.partition(":")[0].partition("+")[0].lower()
     if artifacts_destination is None and scheme in _SHARED_DATABASES:
@@ -190,6 +207,7 @@ def server(
             webhook_worker=webhook_worker,
             auth=auth,
             default_permission=default_permission,
+            allowed_hosts=hosts,
             log_format=cast("LogFormat", log_format),
             graceful_shutdown_seconds=graceful_timeout,
             metrics=metrics,

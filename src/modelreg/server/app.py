@@ -26,8 +26,9 @@ from modelreg.server.api import Api, ApiRouter
 from modelreg.server.auth_gate import Authenticator
 from modelreg.server.authz import Authorizer
 from modelreg.server.context import ANONYMOUS, AppContext
-from modelreg.server.errors import EXCEPTION_HANDLERS, InternalErrorMiddleware
+from modelreg.server.errors import EXCEPTION_HANDLERS, InternalErrorMiddleware, error_body
 from modelreg.server.guard import Gate
+from modelreg.server.hosts import HostCheck
 from modelreg.server.logging import AccessLog, AccessLogMiddleware
 from modelreg.server.read_cache import ReadCache
 from modelreg.server.route_permissions import declared
@@ -82,10 +83,16 @@ def endpoints() -> list[Endpoint]:
 
 
 class ModelregApp:
-    """The ASGI app: the JSON API router in front of the Starlette app for the rest."""
+    """The ASGI app: the JSON API router in front of the Starlette app for the rest.
 
-    def __init__(self, router: ApiRouter, inner: Starlette) -> None:
+    Before either, a request whose ``Host`` the server does not answer to gets 403
+    (DNS rebinding; modelreg.server.hosts), except ``/health`` (probes address a
+    replica by its IP).
+    """
+
+    def __init__(self, router: ApiRouter, inner: Starlette, hosts: HostCheck) -> None:
         self.router = router
+        self.hosts = hosts
         # ``app.state.services``: the services this app serves (tests, the CLI).
         self.state: State = inner.state
         # Every route, the API router's paths included (mounted there too, for apps
@@ -93,7 +100,32 @@ class ModelregApp:
         self.routes = inner.routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.hosts.allows_any and scope["path"] != "/health":
+            host = _host_header(scope)
+            if not self.hosts.allows(host):
+                assert host is not None
+                body = error_body("PERMISSION_DENIED", self.hosts.refusal(host))
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 403,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"x-content-type-options", b"nosniff"),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
         await self.router(scope, receive, send)
+
+
+def _host_header(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return str(value.decode("latin-1"))
+    return None
 
 
 def create_app(settings: Settings, server: ServerSettings | None = None) -> ModelregApp:
@@ -155,7 +187,7 @@ def create_app(settings: Settings, server: ServerSettings | None = None) -> Mode
     inner.state.services = services
     inner.state.gate = gate
     router = ApiRouter(api, routes.api, inner, access, measure=server.metrics)
-    return ModelregApp(router, inner)
+    return ModelregApp(router, inner, HostCheck(server.host_patterns))
 
 
 class SnapshotTimer:

@@ -8,11 +8,11 @@ admin variables and no users, the server refuses to start and says what to do.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Mapping
 
 from modelreg.errors import RegistryError
+from modelreg.server.hosts import is_loopback
 from modelreg.service.auth.service import AuthService
 
 logger = logging.getLogger("modelreg.server")
@@ -37,16 +37,6 @@ def prepare_auth(auth: AuthService, env: Mapping[str, str]) -> None:
             f"{ADMIN_PASSWORD_VAR} to create the first admin on start, or run "
             "`modelreg users create NAME --admin` first."
         )
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` only listens on this machine (``localhost``, 127.0.0.0/8, ::1)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def exposure_warning(host: str, auth: bool) -> str | None:

@@ -18,6 +18,8 @@ Declarations:
 * :class:`ModelPermission`: a level on the registered model named by a field.
 * :class:`ExperimentPermission`: a level on an experiment, found from an experiment id
   (or a list of them), a run id or a logged-model id.
+* :class:`WebhookPermission`: MANAGE on the model a webhook is scoped to; a
+  registry-wide webhook (no model) is for admins.
 * :class:`ArtifactPathPermission`: the artifact proxy; the path's first segment is an
   experiment id (runs', logged models' files), ``_registry/<uuid>`` a registry copy
   (READ on a model whose version holds it); anything else is for admins.
@@ -115,6 +117,21 @@ class ArtifactPathPermission:
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookPermission:
+    """MANAGE on the model of the webhook the request names; admins only for a
+    registry-wide webhook (it sends every model's events out).
+
+    ``lookup``: ``create`` (the model is the request's ``from_field``; none asks for a
+    registry-wide webhook), ``webhook`` (``from_field`` is a webhook id) or
+    ``delivery`` (a delivery id; its webhook's model). Listing declares
+    :data:`AUTHENTICATED`: the service keeps, in SQL, the webhooks a caller manages.
+    """
+
+    from_field: str
+    lookup: Literal["create", "webhook", "delivery"] = "webhook"
+
+
+@dataclass(frozen=True, slots=True)
 class ResourcePermission:
     """``level`` on the object the request names by ``resource_type`` (``registered_model``
     or ``experiment``) and ``resource_id`` (MLflow's permission APIs)."""
@@ -141,6 +158,7 @@ Requirement = (
     | ArtifactPathPermission
     | ResourcePermission
     | VersionSource
+    | WebhookPermission
 )
 
 OPEN: Final = Open()
@@ -289,7 +307,32 @@ class Authorizer:
         if isinstance(requirement, VersionSource):
             self._version_source(principal, params)
             return
+        if isinstance(requirement, WebhookPermission):
+            self._webhook(requirement, principal, params)
+            return
         self._artifact(requirement, principal, params)
+
+    def _webhook(
+        self, requirement: WebhookPermission, principal: Principal, params: Params
+    ) -> None:
+        key = _text(params, requirement.from_field)
+        if requirement.lookup == "create":
+            name = key
+        elif key is None:
+            return  # the handler answers 400
+        else:
+            found, name = self.auth.webhook_model(requirement.lookup, key)
+            if not found:
+                return  # the handler answers 404
+        if name is None:
+            raise _denied("a registry-wide webhook (no model_name) is for admins")
+        exists, have = self._level(principal, "model", name)
+        # Unlike other checks a missing model is refused: a webhook for a name nobody
+        # holds yet would receive the events of whoever creates that model next.
+        if not exists:
+            raise _denied(f"MANAGE on model '{name[:256]}' is required (it does not exist)")
+        if have < Level.MANAGE:
+            raise _denied(f"MANAGE on model '{name[:256]}' is required")
 
     def _experiment(
         self, requirement: ExperimentPermission, principal: Principal, params: Params
@@ -408,4 +451,5 @@ __all__ = [
     "ResourcePermission",
     "SelfOrAdmin",
     "VersionSource",
+    "WebhookPermission",
 ]

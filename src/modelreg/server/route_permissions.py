@@ -17,7 +17,11 @@ What each level means for these routes:
 * a comment or request named by id is checked by the service (its author, or an
   admin); the event feed and chain verification without a model name cover the whole
   registry, so they are for admins;
-* webhooks deliver any model's events to outside systems: admins manage them.
+* webhooks send a model's events to outside systems: one scoped to a model is
+  managed with MANAGE on that model (creating, changing, testing, deleting it, its
+  deliveries); a registry-wide one (no model name; MLflow's webhooks are all
+  registry-wide) by admins. A list shows each caller the webhooks they manage
+  (filtered in SQL by the webhook service).
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ from dataclasses import replace
 from typing import Final
 
 from modelreg.server.authz import (
-    ADMIN_ONLY,
     AUTHENTICATED,
     EDIT,
     MANAGE,
@@ -35,12 +38,16 @@ from modelreg.server.authz import (
     READ,
     ModelPermission,
     Requirement,
+    WebhookPermission,
 )
 from modelreg.server.routing import Endpoint
 
 _READ: Final = ModelPermission(READ)
 _EDIT: Final = ModelPermission(EDIT)
 _ALL_FOR_ADMINS: Final = ModelPermission(READ, whole_registry_for_admins=True)
+_NEW_WEBHOOK: Final = WebhookPermission("model_name", "create")
+_WEBHOOK: Final = WebhookPermission("webhook_id")
+_DELIVERY: Final = WebhookPermission("delivery_id", "delivery")
 
 PERMISSIONS: Final[dict[str, Requirement]] = {
     # comments
@@ -74,27 +81,27 @@ PERMISSIONS: Final[dict[str, Requirement]] = {
     "rollbackAlias": _EDIT,
     "verifyEvents": _ALL_FOR_ADMINS,
     # webhooks (MLflow's, modelreg's and Databricks' APIs)
-    "createWebhook": ADMIN_ONLY,
-    "listWebhooks": ADMIN_ONLY,
-    "getWebhook": ADMIN_ONLY,
-    "updateWebhook": ADMIN_ONLY,
-    "deleteWebhook": ADMIN_ONLY,
-    "testWebhook": ADMIN_ONLY,
-    "modelregCreateWebhook": ADMIN_ONLY,
-    "modelregListWebhooks": ADMIN_ONLY,
-    "modelregGetWebhook": ADMIN_ONLY,
-    "modelregUpdateWebhook": ADMIN_ONLY,
-    "modelregDeleteWebhook": ADMIN_ONLY,
-    "modelregTestWebhook": ADMIN_ONLY,
-    "modelregListDeliveries": ADMIN_ONLY,
-    "modelregRedeliverDead": ADMIN_ONLY,
-    "modelregGetDelivery": ADMIN_ONLY,
-    "modelregRedeliver": ADMIN_ONLY,
-    "createRegistryWebhook": ADMIN_ONLY,
-    "listRegistryWebhooks": ADMIN_ONLY,
-    "updateRegistryWebhook": ADMIN_ONLY,
-    "deleteRegistryWebhook": ADMIN_ONLY,
-    "testRegistryWebhook": ADMIN_ONLY,
+    "createWebhook": _NEW_WEBHOOK,
+    "listWebhooks": AUTHENTICATED,
+    "getWebhook": _WEBHOOK,
+    "updateWebhook": _WEBHOOK,
+    "deleteWebhook": _WEBHOOK,
+    "testWebhook": _WEBHOOK,
+    "modelregCreateWebhook": _NEW_WEBHOOK,
+    "modelregListWebhooks": AUTHENTICATED,
+    "modelregGetWebhook": _WEBHOOK,
+    "modelregUpdateWebhook": _WEBHOOK,
+    "modelregDeleteWebhook": _WEBHOOK,
+    "modelregTestWebhook": _WEBHOOK,
+    "modelregListDeliveries": _WEBHOOK,
+    "modelregRedeliverDead": _WEBHOOK,
+    "modelregGetDelivery": _DELIVERY,
+    "modelregRedeliver": _DELIVERY,
+    "createRegistryWebhook": _NEW_WEBHOOK,
+    "listRegistryWebhooks": AUTHENTICATED,
+    "updateRegistryWebhook": WebhookPermission("id"),
+    "deleteRegistryWebhook": WebhookPermission("id"),
+    "testRegistryWebhook": WebhookPermission("id"),
     # databricks-sdk's start-up probe, sent without credentials
     "databricksConfig": OPEN,
     # Prometheus metrics: with --auth, for signed-in callers only (a scraper gets a token)

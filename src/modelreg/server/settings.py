@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from typing import Literal
 
+from modelreg.server.hosts import default_allowed_hosts, parse_allowed_hosts
+
 LogLevel = Literal["debug", "info", "warning", "error"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("debug", "info", "warning", "error")
 LogFormat = Literal["json", "text"]
@@ -82,6 +84,9 @@ class ServerSettings:
     # With several workers: the folder their metric snapshots meet in (made and removed
     # by the supervisor, modelreg.server.main). None: one process, nothing written.
     metrics_dir: str | None = None
+    # Host headers answered (modelreg.server.hosts: DNS rebinding). None: derived from
+    # ``host``: the loopback names on a loopback bind, any host elsewhere.
+    allowed_hosts: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -100,6 +105,9 @@ class ServerSettings:
             raise ValueError(f"read_cache_entries must be 0 or more, got {self.read_cache_entries}")
         if self.max_connections is not None and self.max_connections < 1:
             raise ValueError(f"max_connections must be 1 or more, got {self.max_connections}")
+        if self.allowed_hosts is not None:
+            # Normalised (lowercase, de-duplicated); ValueError naming a bad pattern.
+            object.__setattr__(self, "allowed_hosts", parse_allowed_hosts(self.allowed_hosts))
         for name in (
             "header_timeout_seconds",
             "body_idle_timeout_seconds",
@@ -107,6 +115,13 @@ class ServerSettings:
         ):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+
+    @property
+    def host_patterns(self) -> tuple[str, ...]:
+        """The allowed Host patterns: as configured, else the default for ``host``."""
+        if self.allowed_hosts is not None:
+            return self.allowed_hosts
+        return default_allowed_hosts(self.host)
 
     @property
     def worker_count(self) -> int:

@@ -18,6 +18,7 @@ from modelreg.service.access import ALLOW_ALL, ReadAccess
 from modelreg.service.approvals import ApprovalsService
 from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
 from modelreg.service.artifact_proxy import ArtifactProxy
+from modelreg.service.auth.access import GrantAccess
 from modelreg.service.auth.policy import GrantPolicy
 from modelreg.service.auth.service import AuthService
 from modelreg.service.registry import RegistryService
@@ -64,10 +65,10 @@ def build_services(
     """The services for ``settings``; ``database`` shares an already-open one.
 
     ``grants`` (a server with ``--auth``) restricts every search to what the acting
-    principal may read. ``access`` decides what a caller may read of others' models
-    and runs when a version is registered from them (default: everything; with
-    ``--auth`` the server checks the same before the call, from the route's
-    ``VersionSource`` requirement; see :mod:`modelreg.service.access`).
+    principal may read (a webhook list: to the webhooks of models it manages).
+    ``access`` decides what a caller may read of others' models, experiments and
+    stored files when a version is registered from them (default: everything, or,
+    with ``grants``, what the grants allow: :mod:`modelreg.service.access`).
     """
     if is_http_uri(settings.tracking_uri):
         raise InvalidArgument(
@@ -87,12 +88,16 @@ def build_services(
         allow_external=settings.allow_external_artifacts,
     )
     snapshotter = open_snapshotter(locations, settings.artifact_root)
+    auth = AuthService(db, grants)
+    if access is None:
+        # With permissions, what a caller may read of others' data comes from the grants.
+        access = ALLOW_ALL if grants is None else GrantAccess(auth)
     registry = RegistryService(
         db,
         actor=settings.actor,
         snapshotter=snapshotter,
         grants=grants,
-        access=access or ALLOW_ALL,
+        access=access,
     )
     return Services(
         db=db,
@@ -104,8 +109,10 @@ def build_services(
         # are reached only through their version (resolved on every request).
         artifacts=ArtifactProxy(snapshotter.store, registry.version_files),
         approvals=ApprovalsService(db, actor=settings.actor, snapshotter=snapshotter),
-        webhooks=WebhookService(db, settings.webhooks or webhook_settings(), actor=settings.actor),
-        auth=AuthService(db, grants),
+        webhooks=WebhookService(
+            db, settings.webhooks or webhook_settings(), actor=settings.actor, grants=grants
+        ),
+        auth=auth,
     )
 
 

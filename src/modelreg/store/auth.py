@@ -54,6 +54,8 @@ from modelreg.store.tables import (
     model_versions,
     registered_models,
     runs,
+    webhook_deliveries,
+    webhooks,
 )
 
 
@@ -157,16 +159,18 @@ _GROUPS_OF = Prepared(
 
 @dataclass(frozen=True, slots=True)
 class Visibility:
-    """A search restricted to what ``subjects`` may read (``default_readable``: the
-    server's default level is READ or better)."""
+    """A search restricted to the objects on which ``subjects`` hold level ``least``
+    or better (1, READ, for searches; 4, MANAGE, for the webhooks one may manage);
+    ``default_readable``: the server's default level is ``least`` or better."""
 
     subjects: tuple[str, ...]
     default_readable: bool
+    least: int = 1
 
     @property
-    def shape(self) -> tuple[int, bool]:
+    def shape(self) -> tuple[int, bool, int]:
         """What the statement depends on (its values are bound parameters)."""
-        return len(self.subjects), self.default_readable
+        return len(self.subjects), self.default_readable, self.least
 
     def params(self) -> dict[str, str]:
         return subject_params(self.subjects)
@@ -174,22 +178,34 @@ class Visibility:
     def models(self, id_column: Any) -> Any:
         return visible_ids(id_column, mg, mg.c.model_id, *self.shape)
 
+    def model_names(self, name_column: Any) -> Any:
+        """The same term for a column holding model names (webhooks scoped to a model)."""
+        names = select(registered_models.c.name).where(self.models(registered_models.c.id))
+        return name_column.in_(names)
+
     def experiments(self, id_column: Any) -> Any:
         return visible_ids(id_column, eg, eg.c.experiment_id, *self.shape)
 
 
-def visible_ids(id_column: Any, grants: Any, key: Any, count: int, default_readable: bool) -> Any:
-    """A WHERE term keeping the objects the subjects may read (search filtering in SQL).
+def visible_ids(
+    id_column: Any, grants: Any, key: Any, count: int, default_readable: bool, least: int = 1
+) -> Any:
+    """A WHERE term keeping the objects the subjects hold ``least`` on (search
+    filtering in SQL).
 
-    Under a NO_PERMISSIONS default, the objects with a readable explicit grant and no
-    DENY; under a READ-or-better default, every object except those whose explicit
-    grants for the subjects deny or stay below READ.
+    Under a default below ``least``, the objects with an explicit grant of ``least``
+    or better and no DENY; under a default of ``least`` or better, every object except
+    those whose explicit grants for the subjects deny or stay below ``least``.
     """
     explicit = select(key).where(subject_slots(grants.c.subject, count)).group_by(key)
     if default_readable:
-        hidden = explicit.having(or_(func.min(grants.c.level) < 0, func.max(grants.c.level) < 1))
+        hidden = explicit.having(
+            or_(func.min(grants.c.level) < 0, func.max(grants.c.level) < least)
+        )
         return not_(id_column.in_(hidden))
-    readable = explicit.having(and_(func.min(grants.c.level) >= 0, func.max(grants.c.level) >= 1))
+    readable = explicit.having(
+        and_(func.min(grants.c.level) >= 0, func.max(grants.c.level) >= least)
+    )
     return id_column.in_(readable)
 
 
@@ -392,6 +408,24 @@ class AuthStore:
             .distinct()
         ).all()
         return [row[0] for row in rows]
+
+    def webhook_model(self, kind: str, key: str) -> tuple[bool, str | None]:
+        """Whether the webhook (``kind`` ``webhook``: by its id; ``delivery``: by one of
+        its deliveries' ids) exists, and the model it is scoped to (None: registry-wide)."""
+        if kind == "delivery":
+            statement = (
+                select(webhooks.c.model_name)
+                .select_from(
+                    webhook_deliveries.join(
+                        webhooks, webhooks.c.webhook_id == webhook_deliveries.c.webhook_id
+                    )
+                )
+                .where(webhook_deliveries.c.delivery_id == key)
+            )
+        else:
+            statement = select(webhooks.c.model_name).where(webhooks.c.webhook_id == key)
+        row = self.conn.execute(statement).first()
+        return (False, None) if row is None else (True, row[0])
 
     def grants_of(self, subject: str) -> list[tuple[str, str, int]]:
         """(resource type, resource id, level) of every grant naming ``subject``."""

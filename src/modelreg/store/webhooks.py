@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 
 from modelreg.entities import Event
+from modelreg.store.auth import Visibility
 from modelreg.store.events import EventStore
 from modelreg.store.tables import (
     events,
@@ -76,17 +77,29 @@ class WebhookStore:
             select(webhooks).where(webhooks.c.webhook_id == webhook_id)
         ).first()
 
-    def rows(self, offset: int, limit: int, model_name: str | None = None) -> list[Any]:
-        """A page of webhooks, oldest first; with ``model_name``, those scoped to it."""
+    def rows(
+        self,
+        offset: int,
+        limit: int,
+        model_name: str | None = None,
+        visible: Visibility | None = None,
+    ) -> list[Any]:
+        """A page of webhooks, oldest first; with ``model_name``, those scoped to it;
+        with ``visible``, only those scoped to a model it keeps (a registry-wide webhook
+        is never kept: it is for admins)."""
         stmt = select(webhooks)
+        params: dict[str, str] = {}
         if model_name is not None:
             stmt = stmt.where(webhooks.c.model_name == model_name)
+        if visible is not None:
+            stmt = stmt.where(visible.model_names(webhooks.c.model_name))
+            params = visible.params()
         stmt = (
             stmt.order_by(webhooks.c.creation_timestamp, webhooks.c.webhook_id)
             .offset(offset)
             .limit(limit)
         )
-        return list(self.conn.execute(stmt))
+        return list(self.conn.execute(stmt, params))
 
     def active_rows(self) -> list[Any]:
         return list(self.conn.execute(select(webhooks).where(webhooks.c.status == "ACTIVE")))
@@ -105,6 +118,21 @@ class WebhookStore:
             .values(status="DISABLED", disabled_reason=reason, last_updated_timestamp=now)
         )
         return bool(result.rowcount)
+
+    def follow_rename(self, old_name: str, new_name: str) -> None:
+        """Webhooks scoped to a model keep watching it under its new name."""
+        self.conn.execute(
+            update(webhooks).where(webhooks.c.model_name == old_name).values(model_name=new_name)
+        )
+
+    def disable_for_model(self, name: str, reason: str, now: int) -> None:
+        """Disable the webhooks scoped to ``name`` (the model is gone): else a model
+        created later under that name would send its events to them."""
+        self.conn.execute(
+            update(webhooks)
+            .where(webhooks.c.model_name == name, webhooks.c.status != "DISABLED")
+            .values(status="DISABLED", disabled_reason=reason, last_updated_timestamp=now)
+        )
 
     def delete(self, webhook_id: str) -> int:
         # Attempts and deliveries go with it (ON DELETE CASCADE; SQLite: foreign_keys=ON).

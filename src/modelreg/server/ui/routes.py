@@ -255,7 +255,8 @@ def ui_routes(
         return render(request, "webhook.html", data)
 
     hook_changes = hooks.make_changes(ui)
-    # Webhooks hold delivery targets and secrets: admins only, as on the API.
+    # Webhooks hold delivery targets and secrets: admins only (the API also lets a
+    # model's managers manage its webhooks; these pages do not, yet).
     pages += [
         ("/webhooks", WEBHOOKS, page("webhooks.html", hooks.webhooks_page), ["GET"]),
         ("/webhooks/create", WEBHOOKS, action(hook_changes["create"]), ["POST"]),

@@ -26,11 +26,12 @@ class GrantPolicy:
 
     default: Level = Level.NO_PERMISSIONS
 
-    def visibility(self, principal: Principal) -> Visibility | None:
-        """The restriction on ``principal``'s searches; None for admins (they see all)."""
+    def visibility(self, principal: Principal, least: Level = Level.READ) -> Visibility | None:
+        """The restriction on ``principal``'s searches to the objects it holds ``least``
+        on (READ: what it may read); None for admins (they see all)."""
         if principal.is_admin:
             return None
-        return Visibility(subjects_of(principal), self.default.can_read)
+        return Visibility(subjects_of(principal), self.default >= least, int(least))
 
 
 __all__ = ["GrantPolicy", "Visibility", "subjects_of"]

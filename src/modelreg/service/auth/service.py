@@ -383,6 +383,12 @@ class AuthService:
         with self.db.read() as conn:
             return AuthStore(conn).models_holding(location)
 
+    def webhook_model(self, kind: str, key: str) -> tuple[bool, str | None]:
+        """Whether a webhook exists (named by its id, ``kind`` ``webhook``, or by one
+        of its deliveries', ``delivery``) and the model it is scoped to (None: all)."""
+        with self.db.read() as conn:
+            return AuthStore(conn).webhook_model(kind, key)
+
     def grant_creator(self, principal: Principal, resource_type: str, resource_id: str) -> None:
         """The creator of a model or experiment gets MANAGE on it (as in MLflow)."""
         if principal.authenticated:

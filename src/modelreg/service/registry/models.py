@@ -13,6 +13,7 @@ from modelreg.service.registry._base import model_not_found, read_back
 from modelreg.service.registry.copies import CopyLifetimes
 from modelreg.store.copies import CopyStore, version_copies
 from modelreg.store.registry import RegistryStore
+from modelreg.store.webhooks import WebhookStore
 
 
 class RegisteredModels(CopyLifetimes):
@@ -63,6 +64,7 @@ class RegisteredModels(CopyLifetimes):
             model_id = self._require_model_id(store, name)
             if new_name != name:
                 store.rename_model(model_id, new_name, now)
+                WebhookStore(conn).follow_rename(name, new_name)
                 self._record(conn, now, events.RegisteredModelRenamed(name=new_name, old_name=name))
             return read_back(store.get_model(new_name), "The renamed model")
 
@@ -87,6 +89,7 @@ class RegisteredModels(CopyLifetimes):
                 raise model_not_found(name)
             freed = CopyStore(conn).release(version_copies(conn, model_id))
             store.delete_model(model_id)
+            WebhookStore(conn).disable_for_model(name, "its registered model was deleted", now)
             self._record(conn, now, events.RegisteredModelDeleted(name=name))
         # After the commit: no version references these copies, none can again.
         self._remove_files(freed)

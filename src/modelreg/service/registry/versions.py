@@ -34,6 +34,9 @@ from modelreg.store.copies import CopyStore
 from modelreg.store.registry import RegistryStore
 from modelreg.store.tracking import TrackingStore
 
+# A read the caller must be allowed: ("model", name | "experiment", id, the refusal).
+_Need = tuple[str, str, str]
+
 
 @dataclass(frozen=True, slots=True)
 class PreparedSource:
@@ -71,18 +74,25 @@ class ModelVersions(CopyLifetimes):
         """
         new = validation.new_version(name, source, run_id, tags, run_link, description, model_id)
         source_rules.check_source(new.source)
+        # What the caller must be allowed to read, asked after the read transaction
+        # (the access check may read the grants itself).
+        needs: list[_Need] = []
         if new.source.startswith(("models:/", "runs:/")):
             with self.db.read() as conn:
                 self._require_model_id(RegistryStore(conn), new.name)
-                prepared = self._prepare_source(conn, new.source, new.run_id, new.model_id)
-                self._check_run(conn, new.source, new.run_id)
+                prepared = self._prepare_source(conn, new.source, new.run_id, new.model_id, needs)
+                self._check_run(conn, new.source, new.run_id, needs)
+            self._require_reads(needs)
             files = self._files_to_copy(prepared)
         else:
             if new.run_id is not None:
                 with self.db.read() as conn:
-                    self._check_run(conn, new.source, new.run_id)
+                    self._check_run(conn, new.source, new.run_id, needs)
+                self._require_reads(needs)
             prepared = PreparedSource(new.source, new.run_id, new.model_id, files_at=new.source)
             files = self._files_to_copy(prepared)
+            if files is not None and files.root_relative is not None:
+                self._check_stored_files(files.root_relative)
             if files is not None:
                 # Check before copying a whole tree for a model that does not exist;
                 # otherwise the check under the model's lock below is enough.
@@ -166,7 +176,19 @@ class ModelVersions(CopyLifetimes):
             storage_location=storage_location,
         )
 
-    def _check_run(self, conn: Connection, source: str, run_id: str | None) -> None:
+    def _require_reads(self, needs: Sequence[_Need]) -> None:
+        """PermissionDenied unless the caller may read each model or experiment."""
+        for kind, key, message in needs:
+            if kind == "model":
+                allowed = self.access.may_read_model(self.principal, key)
+            else:
+                allowed = self.access.may_read_experiment(self.principal, key)
+            if not allowed:
+                raise PermissionDenied(message)
+
+    def _check_run(
+        self, conn: Connection, source: str, run_id: str | None, needs: list[_Need]
+    ) -> None:
         """The run a version comes from exists, may be read, and holds the source.
 
         ``run_id`` (or the run of a ``runs:/`` source) must name a run; the caller must
@@ -180,8 +202,9 @@ class ModelVersions(CopyLifetimes):
         row = TrackingStore(conn).run_row(run_id)
         if row is None:
             raise InvalidArgument(f"Invalid run_id {run_id!r}: no run has this id.")
-        if not self.access.may_read_experiment(self.principal, str(row.experiment_id)):
-            raise PermissionDenied(f"Permission denied to read run {run_id!r}.")
+        needs.append(
+            ("experiment", str(row.experiment_id), f"Permission denied to read run {run_id!r}.")
+        )
         inside = _proxy_relative(source)
         if inside is None or _within(inside, row.artifact_uri):
             return
@@ -200,14 +223,39 @@ class ModelVersions(CopyLifetimes):
             f"the artifacts of run {run_id!r} named by run_id (or of a model it logged)."
         )
 
+    def _check_stored_files(self, relative: str) -> None:
+        """The caller may read the stored files a path source names: ``<experiment
+        id>/…`` needs READ on that experiment, anything else in the store is read by
+        those who may read the whole store (with ``--auth``: admins). Else a source
+        written as a path (``1/<run>/artifacts/model``, or the store's own URI) would
+        copy another owner's files into the caller's model (security checklist T-08).
+        """
+        head = relative.split("/", 1)[0]
+        if head.isascii() and head.isdigit():
+            if not self.access.may_read_experiment(self.principal, head):
+                raise PermissionDenied(
+                    f"Permission denied to read the files of experiment {head}, the source "
+                    "of this version."
+                )
+        elif not self.access.may_read_store(self.principal):
+            raise PermissionDenied(
+                f"Permission denied to read {relative[:200]!r}: register from a run "
+                "(runs:/…), a logged model (models:/m-…) or a version (models:/name/1)."
+            )
+
     def _prepare_source(
-        self, conn: Connection, source: str, run_id: str | None, model_id: str | None
+        self,
+        conn: Connection,
+        source: str,
+        run_id: str | None,
+        model_id: str | None,
+        needs: list[_Need],
     ) -> PreparedSource:
         """Canonicalise ``source`` and find the files behind it, inheriting lineage."""
         if source.startswith("models:/"):
             ref = model_uris.parse_models_uri(source)
             if ref.model_id is None:
-                return self._from_registered_version(conn, source, ref, run_id, model_id)
+                return self._from_registered_version(conn, source, ref, run_id, model_id, needs)
             if model_id is not None and model_id != ref.model_id:
                 raise InvalidArgument(
                     f"The model_id {model_id!r} does not match the source {source!r}."
@@ -215,6 +263,14 @@ class ModelVersions(CopyLifetimes):
             logged = TrackingStore(conn).logged_model_row(ref.model_id)
             if logged is None:
                 raise NotFound(f"Logged model with ID '{ref.model_id}' not found.")
+            needs.append(
+                (
+                    "experiment",
+                    str(logged.experiment_id),
+                    f"Permission denied to read logged model {ref.model_id!r}, the source "
+                    "of this version.",
+                )
+            )
             return PreparedSource(
                 source=source,
                 run_id=run_id or logged.source_run_id,
@@ -241,16 +297,20 @@ class ModelVersions(CopyLifetimes):
         ref: ModelReference,
         run_id: str | None,
         model_id: str | None,
+        needs: list[_Need],
     ) -> PreparedSource:
         """``models:/name/<v|stage|@alias>`` → ``models:/name/<number>``, sharing its copy."""
         store = RegistryStore(conn)
         origin = model_uris.resolve_reference(ref, StoreLookup(store))
-        if not self.access.may_read_model(self.principal, origin.name):
-            # The copy would hand the caller model B's files: only if B is theirs to read.
-            raise PermissionDenied(
+        # The copy would hand the caller model B's files: only if B is theirs to read.
+        needs.append(
+            (
+                "model",
+                origin.name,
                 f"Permission denied to read registered model {origin.name!r}, the source "
-                "of this version."
+                "of this version.",
             )
+        )
         for field, sent, inherited in (
             ("run_id", run_id, origin.run_id or None),
             ("model_id", model_id, origin.model_id),

@@ -20,6 +20,8 @@ from modelreg.errors import InvalidArgument, NotFound
 from modelreg.events import WebhookCreated, WebhookDeleted, WebhookUpdated
 from modelreg.principal import Principal, as_principal
 from modelreg.service import event_log
+from modelreg.service.auth.levels import Level
+from modelreg.service.auth.policy import GrantPolicy
 from modelreg.service.clock import Clock, now_ms
 from modelreg.service.paging import fetch_page
 from modelreg.service.webhooks.sending import Target, network_policy, send
@@ -32,6 +34,7 @@ from modelreg.webhooks.matching import KINDS, Subscription
 from modelreg.webhooks.model import DELIVERY_STATUSES, STATUSES, Delivery, TestResult, Webhook
 
 MAX_RESULTS = 1000
+MANAGE = Level.MANAGE
 _FILTER_KEYS = frozenset({"name_pattern", "stages", "aliases"})
 _TARGET_KEYS: dict[str, frozenset[str]] = {
     "mlflow": frozenset(),
@@ -132,9 +135,12 @@ class WebhookService:
         *,
         actor: str | Principal = "unknown",
         clock: Clock = now_ms,
+        grants: GrantPolicy | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
+        # Set with ``--auth``: a list keeps the webhooks of models the caller manages.
+        self.grants = grants
         self.principal = as_principal(actor)
         self.actor = self.principal.name
         self.clock = clock
@@ -289,9 +295,12 @@ class WebhookService:
         if not 1 <= limit <= MAX_RESULTS:
             raise InvalidArgument(f"max_results must be between 1 and {MAX_RESULTS}.")
 
+        # A webhook sends its model's events out: who manages the model manages it.
+        visible = None if self.grants is None else self.grants.visibility(self.principal, MANAGE)
+
         def fetch(offset: int, n: int) -> list[Webhook]:
             with self.db.read() as conn:
-                found = WebhookStore(conn).rows(offset, n, model_name)
+                found = WebhookStore(conn).rows(offset, n, model_name, visible)
                 return [webhook_from_row(r) for r in found]
 
         return fetch_page(fetch, page_token, limit)
