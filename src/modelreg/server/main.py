@@ -26,7 +26,7 @@ import socket
 import sys
 import tempfile
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from modelreg._version import __version__
 from modelreg.config import Settings, redact_uri
@@ -200,9 +200,18 @@ def _http_protocol(server: ServerSettings) -> Any:
     return functools.partial(GuardedHttpProtocol, limits=limits)
 
 
+# uvicorn 0.50+ kills a worker that has not answered its supervisor's health ping
+# within this many seconds (5 by default) and starts another: a worker still importing
+# on a loaded machine was killed and replaced forever, and the server never served.
+WORKER_HEALTHCHECK_SECONDS: Final = 60
+
+
 def _config(app: Any, server: ServerSettings, *, workers: int, factory: bool) -> uvicorn.Config:
     import uvicorn
 
+    extra: dict[str, Any] = {}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        extra["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
     return uvicorn.Config(
         app,
         factory=factory,
@@ -221,4 +230,5 @@ def _config(app: Any, server: ServerSettings, *, workers: int, factory: bool) ->
         proxy_headers=False,
         timeout_keep_alive=server.keep_alive_seconds,
         timeout_graceful_shutdown=server.graceful_shutdown_seconds,
+        **extra,
     )
