@@ -123,13 +123,14 @@ def test_mlflow_body_has_mlflows_shapes() -> None:
 
 
 def test_databricks_body() -> None:
-    event = _event(
-        "model_version.stage_transitioned",
-        version=8,
-        from_stage="None",
-        to_stage="Production",
-        archived_versions=[],
-    )
+    moved = {
+        "version": 8,
+        "from_stage": "None",
+        "to_stage": "Production",
+        "archived_versions": [],
+        "comment": "",
+    }
+    event = _event("model_version.stage_transitioned", **moved)
     body = payloads.databricks_body(event, "hook1", "MODEL_VERSION_TRANSITIONED_STAGE")
     assert body == {
         "event": "MODEL_VERSION_TRANSITIONED_STAGE",
@@ -140,6 +141,10 @@ def test_databricks_body() -> None:
         "from_stage": "None",
         "to_stage": "Production",
     }
+    # A comment given with the move (Databricks' transition-stage) is Databricks' text.
+    commented = _event("model_version.stage_transitioned", **{**moved, "comment": "canary"})
+    body = payloads.databricks_body(commented, "hook1", "MODEL_VERSION_TRANSITIONED_STAGE")
+    assert body["text"] == "canary"
 
 
 def test_templates_fill_variables_and_nest_the_payload() -> None:

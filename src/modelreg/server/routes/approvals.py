@@ -142,13 +142,18 @@ def delete_transition_request(call: Call) -> Body:
 
 
 def databricks_transition_stage(call: Call) -> Body:
-    """Databricks' transition-stage: the MLflow move (policy-gated), Databricks' reply."""
+    """Databricks' transition-stage: the MLflow move (policy-gated), Databricks' reply.
+
+    The comment is recorded in the move's event; Databricks' reply
+    (``model_version_databricks``) has no field for it, so it is not echoed.
+    """
     p = call.params
-    moved = call.registry.transition_model_version_stage(
+    moved = _approvals(call).transition_stage(
         w.required_str(p, "name"),
         w.required_version(p),
         w.required_str(p, "stage"),
         _required_bool(call, "archive_existing_versions"),
+        w.optional_str(p, "comment"),
     )
     return {"model_version_databricks": rc.model_version_json(moved)}
 
@@ -473,7 +478,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "databricksTransitionStage",
         "Move a version to a stage (Databricks' shape; promotion policies apply).",
         obj({"model_version_databricks": ref("ModelVersion")}),
-        (NAME, VERSION_FIELD, STAGE_FIELD, ARCHIVE, COMMENT),
+        (
+            NAME,
+            VERSION_FIELD,
+            STAGE_FIELD,
+            ARCHIVE,
+            Field(
+                "comment",
+                STRING,
+                description="Markdown, stored as written in the model_version."
+                "stage_transitioned event.",
+            ),
+        ),
         databricks_transition_stage,
         _D,
     ),
