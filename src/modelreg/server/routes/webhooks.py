@@ -14,8 +14,9 @@ from typing import Any
 
 from modelreg.errors import InvalidArgument
 from modelreg.server import wire as w
+from modelreg.server.authz import ADMIN_ONLY
 from modelreg.server.context import Call
-from modelreg.server.routing import Endpoint, Field, api_paths
+from modelreg.server.routing import Endpoint, Field, api_paths, group
 from modelreg.server.schemas import BOOLEAN, EMPTY, INTEGER, STRING, array, obj
 from modelreg.webhooks.codec import delivery_json, test_result_json, webhook_json
 from modelreg.webhooks.model import Webhook
@@ -289,7 +290,8 @@ def _mr(path: str) -> tuple[str, ...]:
     return api_paths(f"/modelreg/{path}")
 
 
-ENDPOINTS: tuple[Endpoint, ...] = (
+# Webhooks deliver any model's events to outside systems: admins manage them.
+ENDPOINTS: tuple[Endpoint, ...] = group(
     Endpoint(
         "POST",
         api_paths("/mlflow/webhooks"),
@@ -298,7 +300,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhook": _MLFLOW_HOOK}),
         _MLFLOW_FIELDS,
         mlflow_create,
-        tag="webhooks",
     ),
     Endpoint(
         "GET",
@@ -308,7 +309,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhooks": array(_MLFLOW_HOOK), "next_page_token": STRING}),
         _PAGE,
         mlflow_list,
-        tag="webhooks",
     ),
     Endpoint(
         "GET",
@@ -318,7 +318,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhook": _MLFLOW_HOOK}),
         (_ID,),
         mlflow_get,
-        tag="webhooks",
     ),
     Endpoint(
         "PATCH",
@@ -328,7 +327,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhook": _MLFLOW_HOOK}),
         (_ID, *_MLFLOW_FIELDS),
         mlflow_update,
-        tag="webhooks",
     ),
     Endpoint(
         "DELETE",
@@ -338,7 +336,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (_ID,),
         delete,
-        tag="webhooks",
     ),
     Endpoint(
         "POST",
@@ -348,7 +345,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"result": _RESULT}),
         (_ID, Field("event", _EVENT)),
         mlflow_test,
-        tag="webhooks",
     ),
     Endpoint(
         "POST",
@@ -358,7 +354,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhook": _HOOK}),
         _FIELDS,
         create,
-        tag="webhooks",
     ),
     Endpoint(
         "GET",
@@ -368,7 +363,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhooks": array(_HOOK), "next_page_token": STRING}),
         _PAGE,
         list_,
-        tag="webhooks",
     ),
     Endpoint(
         "GET",
@@ -378,7 +372,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhook": _HOOK}),
         (_ID,),
         get,
-        tag="webhooks",
     ),
     Endpoint(
         "PATCH",
@@ -388,7 +381,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhook": _HOOK}),
         (_ID, *_FIELDS),
         update,
-        tag="webhooks",
     ),
     Endpoint(
         "DELETE",
@@ -398,7 +390,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (_ID,),
         delete,
-        tag="webhooks",
     ),
     Endpoint(
         "POST",
@@ -408,7 +399,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"result": _RESULT}),
         (_ID, Field("event", STRING)),
         test,
-        tag="webhooks",
     ),
     Endpoint(
         "GET",
@@ -418,7 +408,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"deliveries": array(_DELIVERY), "next_page_token": STRING}),
         (_ID, Field("status", STRING), *_PAGE),
         deliveries,
-        tag="webhooks",
     ),
     Endpoint(
         "POST",
@@ -428,7 +417,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"requeued": INTEGER}),
         (_ID,),
         redeliver_dead,
-        tag="webhooks",
     ),
     Endpoint(
         "GET",
@@ -438,7 +426,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"delivery": _DELIVERY}),
         (_DELIVERY_ID,),
         get_delivery,
-        tag="webhooks",
     ),
     Endpoint(
         "POST",
@@ -448,6 +435,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"delivery": _DELIVERY}),
         (_DELIVERY_ID,),
         redeliver,
-        tag="webhooks",
     ),
+    tag="webhooks",
+    permission=ADMIN_ONLY,
 )
