@@ -33,4 +33,5 @@ def test_the_approvals_workflow_example_runs_as_written(tmp_path: Path) -> None:
     assert done.stdout.splitlines() == [
         "requested {'accuracy': 1.0}",
         "approved Production",
+        "rolled back to 1",
     ]

@@ -379,6 +379,18 @@ class Approvals(Protocol):
         self, name: str, version: Version, stage: str, creator: str, comment: str | None = None
     ) -> ApprovalRequest: ...
 
+    def transition_stage(
+        self,
+        name: str,
+        version: Version,
+        stage: str,
+        archive_existing_versions: bool = False,
+        comment: str | None = None,
+    ) -> ModelVersion:
+        """Databricks' direct move: ``transition_model_version_stage`` (promotion policies
+        apply) with a comment, recorded in the move's event."""
+        ...
+
     # -------------------------------------------------------- alias requests
     def create_alias_request(
         self, name: str, version: Version, alias: str, comment: str | None = None

@@ -25,6 +25,7 @@ MAX_SOURCE_LENGTH: Final = 4_000
 MAX_RUN_LINK_LENGTH: Final = 4_000
 MAX_RUN_ID_LENGTH: Final = 256
 MAX_MODEL_ID_LENGTH: Final = 64
+MAX_COMMENT_LENGTH: Final = 65_536
 
 # Versions are 32-bit integers in every database; "²".isdigit() is true, so match ASCII.
 MAX_VERSION: Final = 2_147_483_647
@@ -219,6 +220,27 @@ def validate_description(description: object) -> str:
             f"at most {MAX_DESCRIPTION_LENGTH} are allowed."
         )
     return description
+
+
+def validate_comment(comment: object, *, required: bool) -> str:
+    """A comment as stored: Markdown, as written (rendering escapes it, never here).
+
+    Absent is ``""`` when the comment is optional (request comments, a transition's).
+    """
+    if comment is None:
+        if required:
+            raise InvalidArgument("Missing value for required parameter 'comment'.")
+        return ""
+    if not isinstance(comment, str):
+        raise InvalidArgument("A comment must be a string (Markdown).")
+    if required and not comment.strip():
+        raise InvalidArgument("A comment cannot be empty.")
+    if len(comment) > MAX_COMMENT_LENGTH:
+        raise InvalidArgument(
+            f"A comment is {len(comment)} characters long; at most {MAX_COMMENT_LENGTH} "
+            "are allowed."
+        )
+    return comment
 
 
 def validate_source(source: object) -> str:

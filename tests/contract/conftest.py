@@ -19,9 +19,10 @@ import pytest
 
 from modelreg.client.http import HttpRegistry
 from modelreg.client.http_approvals import HttpApprovals
+from modelreg.client.http_history import HttpHistory
 from modelreg.client.http_tracking import HttpTracking
 from modelreg.config import Settings
-from modelreg.protocols import Approvals, Registry, Tracking
+from modelreg.protocols import Approvals, History, Registry, Tracking
 from modelreg.server import create_app
 from modelreg.service.assembly import build_services
 from tests.server.asgi import BASE_URL, asgi_client
@@ -116,11 +117,12 @@ def both_tracking(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[Track
 # ---------------------------------------------------------------- approvals
 @dataclass(frozen=True)
 class Member:
-    """One user's view of the registry: its registry and approvals transports."""
+    """One user's view of the registry: its registry, approvals and history transports."""
 
     name: str
     registry: Registry
     approvals: Approvals
+    history: History
 
 
 Team = Callable[[str], Member]
@@ -134,7 +136,10 @@ def team(request: pytest.FixtureRequest, sqlite_uri: str, artifact_root: Path) -
         services = build_services(settings.served())
         try:
             yield lambda who: Member(
-                who, services.registry.as_actor(who), services.approvals.as_actor(who)
+                who,
+                services.registry.as_actor(who),
+                services.approvals.as_actor(who),
+                services.registry.as_actor(who),
             )
         finally:
             services.db.dispose()
@@ -150,7 +155,10 @@ def team(request: pytest.FixtureRequest, sqlite_uri: str, artifact_root: Path) -
                 clients[who].auth = (who, "not-checked-yet")
             http = clients[who]
             return Member(
-                who, HttpRegistry(BASE_URL, http=http), HttpApprovals(BASE_URL, http=http)
+                who,
+                HttpRegistry(BASE_URL, http=http),
+                HttpApprovals(BASE_URL, http=http),
+                HttpHistory(BASE_URL, http=http),
             )
 
         yield member

@@ -124,6 +124,30 @@ def test_transition_request_reject_and_delete(team: Team) -> None:
 
 
 # -------------------------------------------------------------- alias requests
+def test_transition_stage_records_its_comment_under_the_policies(team: Team) -> None:
+    # Databricks' transition-stage: MLflow's direct move, with a comment in its event.
+    alice = team(ACTOR)
+    _model(alice)
+    moved = alice.approvals.transition_stage("m", 1, "production", False, "Hotfix: **v1**")
+    assert (moved.version, moved.current_stage) == ("1", "Production")
+    alice.approvals.transition_stage("m", 2, "Production", archive_existing_versions=True)
+    assert alice.registry.get_model_version("m", 1).current_stage == "Archived"
+    moves = alice.history.search_events("m", type="model_version.stage_transitioned")
+    assert [(e.version, e.payload["comment"], e.payload["archived_versions"]) for e in moves] == [
+        (1, "Hotfix: **v1**", []),
+        (2, "", [1]),
+    ]
+    alice.approvals.set_promotion_policy("m", "Staging", required_checks=["ci"])
+    with pytest.raises(PermissionDenied, match="status check 'ci' must be success"):
+        alice.approvals.transition_stage("m", 1, "Staging", False, "please")
+    with pytest.raises(InvalidArgument, match="at most 65536"):
+        alice.approvals.transition_stage("m", 1, "Production", False, "x" * 65_537)
+    with pytest.raises(NotFound):
+        alice.approvals.transition_stage("m", 9, "Production", False, "x")
+    assert alice.registry.get_model_version("m", 1).current_stage == "Archived"
+    assert len(alice.history.search_events("m", type="model_version.stage_transitioned")) == 2
+
+
 def test_alias_request_lifecycle(team: Team) -> None:
     alice, bob = team(ACTOR), team("bob")
     _model(alice)
@@ -343,6 +367,12 @@ def test_validate_and_promote_outcomes(team: Team) -> None:
     )
     assert promoted.promoted and promoted.metrics == {"accuracy": 1.0, "f1": 1.0}
     assert alice.registry.get_model_version("m", 2).current_stage == "Production"
+    again = client.validate_and_promote(
+        "m", 1, lambda model: True, "Staging", False, comment="nightly", load_model=_load
+    )
+    assert again.promoted  # a direct stage move carries the comment in its event
+    (move,) = alice.history.search_events("m", 1, "model_version.stage_transitioned")
+    assert (move.payload["to_stage"], move.payload["comment"]) == ("Staging", "nightly")
     alice.approvals.set_promotion_policy(
         "m", "Production", required_approvals=1, required_checks=["validation"]
     )

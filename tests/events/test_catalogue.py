@@ -129,3 +129,15 @@ def test_parse_refuses_what_this_code_cannot_read() -> None:
         events.parse("registered_model_tag.deleted", 1, {**payload, "extra": 1})
     with pytest.raises(KeyError):
         events.parse("no.such.event", 1, payload)
+
+
+def test_parse_reads_rows_written_before_a_field_was_added() -> None:
+    # model_version.stage_transitioned gained `comment` (Databricks' transition-stage);
+    # rows written before carry no comment and read as the default.
+    older = {"name": "m", "version": 1, "from_stage": "None", "to_stage": "Staging"}
+    older["archived_versions"] = []
+    parsed = events.parse("model_version.stage_transitioned", 1, older)
+    assert parsed == events.ModelVersionStageTransitioned(**older)
+    assert parsed.payload() == {**older, "comment": ""}
+    with pytest.raises(ValueError, match="has fields"):
+        events.parse("model_version.stage_transitioned", 1, {"name": "m", "version": 1})

@@ -72,6 +72,28 @@ def test_comment_and_request_shapes(http: TestClient) -> None:
     assert (deleted.status_code, deleted.json()) == (200, {})
 
 
+def test_databricks_transition_stage_records_its_comment(http: TestClient) -> None:
+    body = {"name": "m", "version": "1", "stage": "Staging", "archive_existing_versions": False}
+    moved = http.post(
+        f"{API}/mlflow/databricks/model-versions/transition-stage",
+        json={**body, "comment": "Ship it: **AUC 0.91**"},
+    )
+    assert moved.status_code == 200
+    # Databricks' reply is the version alone (ModelVersionDatabricks has no comment).
+    assert set(moved.json()) == {"model_version_databricks"}
+    assert moved.json()["model_version_databricks"]["current_stage"] == "Staging"
+    # Without a comment (and through MLflow's own endpoint) the event says "".
+    back = {**body, "stage": "None"}
+    assert http.post(f"{API}/mlflow/model-versions/transition-stage", json=back).is_success
+    feed = http.get(
+        f"{API}/modelreg/events", params={"name": "m", "type": "model_version.stage_transitioned"}
+    ).json()["events"]
+    assert [(e["actor"], e["payload"]["to_stage"], e["payload"]["comment"]) for e in feed] == [
+        ("alice", "Staging", "Ship it: **AUC 0.91**"),
+        ("alice", "None", ""),
+    ]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "message"),
     [
@@ -110,6 +132,30 @@ def test_comment_and_request_shapes(http: TestClient) -> None:
             "modelreg/checks/set",
             {"name": "m", "version": "1", "check_name": "ci", "state": "green"},
             "Invalid status check state 'green'",
+        ),
+        (
+            "POST",
+            "mlflow/databricks/model-versions/transition-stage",
+            {
+                "name": "m",
+                "version": "1",
+                "stage": "Staging",
+                "archive_existing_versions": False,
+                "comment": ["x"],
+            },
+            "Invalid value [\"x\"] for parameter 'comment' supplied: expected a string",
+        ),
+        (
+            "POST",
+            "mlflow/databricks/model-versions/transition-stage",
+            {
+                "name": "m",
+                "version": "1",
+                "stage": "Staging",
+                "archive_existing_versions": False,
+                "comment": "x" * 65_537,
+            },
+            "A comment is 65537 characters long; at most 65536 are allowed.",
         ),
         (
             "POST",

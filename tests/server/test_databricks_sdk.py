@@ -2,9 +2,10 @@
 
 The SDK (databricks-sdk 0.167.0, its own virtualenv: tests/client_venvs.py) runs in a
 subprocess against ``modelreg server`` on 127.0.0.1: comments, transition requests
-(create, list, approve with archive, reject, withdraw) and Databricks' transition-stage,
-unchanged. The SDK first probes ``/.well-known/databricks-config`` without credentials;
-the server's empty answer lets it go on without a warning.
+(create, list, approve with archive, reject, withdraw) and Databricks' transition-stage
+(its comment recorded with the move), unchanged. The SDK first probes
+``/.well-known/databricks-config`` without credentials; the server's empty answer lets
+it go on without a warning.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ gone = mr.delete_transition_request(name="churn", version="1", stage="Staging", 
 r["deleted"] = gone.activity.activity_type.value
 r["after_delete"] = list(mr.list_transition_requests(name="churn", version="1"))
 moved = mr.transition_stage(
-    name="churn", version="1", stage="Staging", archive_existing_versions=False
+    name="churn", version="1", stage="Staging", archive_existing_versions=False, comment="canary"
 )
 r["transitioned"] = moved.model_version_databricks.current_stage
 try:
@@ -107,6 +108,10 @@ def test_databricks_sdk_model_registry_workflow(tmp_path: Path) -> None:
             check=False,
         )
         assert done.returncode == 0, done.stdout + done.stderr
+        feed = httpx.get(
+            f"{server.url}/api/2.0/modelreg/events",
+            params={"name": "churn", "version": "1", "type": "model_version.stage_transitioned"},
+        ).json()["events"]
     result = json.loads(out.read_text())
     assert result["comment"] == ["Looks **good**", "anonymous", True]
     assert result["edited"] == "Edited"
@@ -119,6 +124,9 @@ def test_databricks_sdk_model_registry_workflow(tmp_path: Path) -> None:
     assert result["deleted"] == "CANCELLED_REQUEST"
     assert result["after_delete"] == []
     assert result["transitioned"] == "Staging"
+    # transition_stage's comment is recorded with the move (its reply has no field for it).
+    assert feed[-1]["payload"]["to_stage"] == "Staging"
+    assert feed[-1]["payload"]["comment"] == "canary"
     name, message = result["refused"]
     assert name == "PermissionDenied"
     assert "tag 'validation' must be 'passed' (is 'failed')" in message

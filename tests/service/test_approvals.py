@@ -102,13 +102,18 @@ def test_concurrent_approvals_complete_a_request_exactly_once(
     assert [e.payload["completed"] for e in approved] == [False] * (required - 1) + [True]
 
 
+@pytest.mark.parametrize("policies", ["none at all", "on another target"])
 def test_a_move_without_policies_costs_one_primary_key_lookup(
-    service: RegistryService, approvals: ApprovalsService, monkeypatch: pytest.MonkeyPatch
+    service: RegistryService,
+    approvals: ApprovalsService,
+    monkeypatch: pytest.MonkeyPatch,
+    policies: str,
 ) -> None:
     for name in ("a", "b"):  # two models in the same state: one moved gated, one not
         service.create_registered_model(name)
         service.create_model_version(name, f"s3://bucket/{name}/1")
-        approvals.set_promotion_policy(name, "Staging", required_approvals=0)  # elsewhere
+        if policies == "on another target":
+            approvals.set_promotion_policy(name, "Staging", required_approvals=0)
 
     def moves(name: str) -> tuple[int, list[str]]:
         with recorded(service.db) as log:
@@ -176,15 +181,22 @@ def test_every_refusal_path_on_each_database(db: Database, service: RegistryServ
         required_tags={"validation": "passed"},
     )
     bob.create_alias_request("m", 1, "champion")
+    eve = ApprovalsService(db, actor="eve")
     refusals = {
         "four-eyes: bob requested this move": lambda: bob.approve_alias_request("m", 1, "champion"),
         "four-eyes: alice created this version": lambda: alice.approve_alias_request(
             "m", 1, "champion"
         ),
+        "eve is not an approver": lambda: eve.approve_alias_request("m", 1, "champion"),
+        r"Only an approver \(carol, group:leads, bob\) or an admin may reject": lambda: (
+            eve.reject_alias_request("m", 1, "champion")
+        ),
     }
+    before = len(service.list_events())
     for message, attempt in refusals.items():
         with pytest.raises(PermissionDenied, match=message):
             attempt()
+    assert len(service.list_events()) == before  # a refusal records nothing
     carol.approve_alias_request("m", 1, "champion")
     with pytest.raises(PermissionDenied, match="carol has already approved this request"):
         carol.approve_alias_request("m", 1, "champion")

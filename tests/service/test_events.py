@@ -95,6 +95,7 @@ def test_full_lifecycle_event_rows_are_exact(service: RegistryService) -> None:
                 "from_stage": "None",
                 "to_stage": "Production",
                 "archived_versions": [],
+                "comment": "",
             },
         ),
         (
@@ -108,6 +109,7 @@ def test_full_lifecycle_event_rows_are_exact(service: RegistryService) -> None:
                 "from_stage": "None",
                 "to_stage": "Production",
                 "archived_versions": [1],
+                "comment": "",
             },
         ),
         (

@@ -47,7 +47,8 @@ def test_every_mapped_name_is_a_known_type() -> None:
     known = names.known_types()
     assert set(names.MLFLOW_TO_TYPE.values()) <= known
     assert {e.type for e in names.DATABRICKS_EVENTS.values()} <= known
-    assert set(CATALOGUE) <= known and "transition_request.created" in known
+    # The catalogue is the one list: every type a subscription may name is declared there.
+    assert known == set(CATALOGUE) and "transition_request.created" in known
     assert names.mlflow_entity_action("alias.set") == ("model_version_alias", "created")
     assert names.mlflow_entity_action("model_version.stage_transitioned") == (
         "model_version",
@@ -123,13 +124,14 @@ def test_mlflow_body_has_mlflows_shapes() -> None:
 
 
 def test_databricks_body() -> None:
-    event = _event(
-        "model_version.stage_transitioned",
-        version=8,
-        from_stage="None",
-        to_stage="Production",
-        archived_versions=[],
-    )
+    moved = {
+        "version": 8,
+        "from_stage": "None",
+        "to_stage": "Production",
+        "archived_versions": [],
+        "comment": "",
+    }
+    event = _event("model_version.stage_transitioned", **moved)
     body = payloads.databricks_body(event, "hook1", "MODEL_VERSION_TRANSITIONED_STAGE")
     assert body == {
         "event": "MODEL_VERSION_TRANSITIONED_STAGE",
@@ -140,6 +142,10 @@ def test_databricks_body() -> None:
         "from_stage": "None",
         "to_stage": "Production",
     }
+    # A comment given with the move (Databricks' transition-stage) is Databricks' text.
+    commented = _event("model_version.stage_transitioned", **{**moved, "comment": "canary"})
+    body = payloads.databricks_body(commented, "hook1", "MODEL_VERSION_TRANSITIONED_STAGE")
+    assert body["text"] == "canary"
 
 
 def test_templates_fill_variables_and_nest_the_payload() -> None:

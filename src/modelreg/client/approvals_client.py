@@ -18,6 +18,7 @@ from modelreg.approval_entities import (
     StatusCheck,
 )
 from modelreg.client.validation_run import run_validation
+from modelreg.entities import ModelVersion
 from modelreg.errors import NotFound
 from modelreg.protocols import Approvals, Registry, Version
 
@@ -80,6 +81,20 @@ class ApprovalMethods:
         self, name: str, version: Version, stage: str, creator: str, comment: str | None = None
     ) -> ApprovalRequest:
         return self._approvals.delete_transition_request(name, version, stage, creator, comment)
+
+    def transition_stage(
+        self,
+        name: str,
+        version: Version,
+        stage: str,
+        archive_existing_versions: bool = False,
+        comment: str | None = None,
+    ) -> ModelVersion:
+        """``transition_model_version_stage`` with a comment recorded in the move's event
+        (Databricks' ``transition_stage``; promotion policies apply)."""
+        return self._approvals.transition_stage(
+            name, version, stage, archive_existing_versions, comment
+        )
 
     # -------------------------------------------------------- alias requests
     def create_alias_request(
@@ -177,6 +192,7 @@ class ApprovalMethods:
         status check ``check_name`` with the metrics. A pass tags the version
         ``validation=passed`` and moves it to ``target`` (a stage, or ``@alias``) — or,
         when the target's promotion policy requires approvals, opens a request instead.
+        ``comment`` goes with the request, or with a stage move (in its event).
         A failure tags it ``validation=failed`` and moves nothing.
         """
         number = str(validation.parse_version(version))
@@ -211,8 +227,8 @@ class ApprovalMethods:
         if alias is not None:
             self._registry.set_registered_model_alias(name, alias, number)
         else:
-            self._registry.transition_model_version_stage(
-                name, number, target, archive_existing_versions
+            self._approvals.transition_stage(
+                name, number, target, archive_existing_versions, comment
             )
         return result(outcome="promoted", passed=True)
 

@@ -15,6 +15,8 @@ from modelreg import validation
 from modelreg.approval_entities import ApprovalRequest, Comment, PromotionPolicy, StatusCheck
 from modelreg.client.http import JsonApi
 from modelreg.codec import approvals as ac
+from modelreg.codec.registry import model_version_from_json
+from modelreg.entities import ModelVersion
 from modelreg.protocols import Approvals, Version
 
 
@@ -104,6 +106,24 @@ class HttpApprovals(JsonApi, Approvals):
             "comment": comment,
         }
         return self._request(self._call("DELETE", "mlflow/transition-requests/delete", fields))
+
+    def transition_stage(
+        self,
+        name: str,
+        version: Version,
+        stage: str,
+        archive_existing_versions: bool = False,
+        comment: str | None = None,
+    ) -> ModelVersion:
+        fields = {
+            "name": name,
+            "version": _version(version),
+            "stage": stage,
+            "archive_existing_versions": archive_existing_versions,
+            "comment": comment,
+        }
+        data = self._call("POST", "mlflow/databricks/model-versions/transition-stage", fields)
+        return self._parse(lambda d: model_version_from_json(d["model_version_databricks"]), data)
 
     # -------------------------------------------------------- alias requests
     def _alias_call(

@@ -87,6 +87,9 @@ def catalogued(cls: E) -> E:
 def parse(type_name: str, schema_version: int, payload: Mapping[str, Any]) -> DomainEvent:
     """A stored row's event as its dataclass again (history, webhooks and the UI read so).
 
+    A field added to a type after it shipped has a default, and rows written before
+    it lack it: they read with the default (adding a field keeps the schema version).
+
     Raises ``KeyError`` for a type this code does not know and ``ValueError`` for a
     payload of another schema version or with other fields.
     """
@@ -96,8 +99,14 @@ def parse(type_name: str, schema_version: int, payload: Mapping[str, Any]) -> Do
             f"{type_name} payload is schema version {schema_version}; this code reads "
             f"version {cls.SCHEMA_VERSION}"
         )
-    names = {field.name for field in dataclasses.fields(cls)}
-    if set(payload) != names:
+    fields = dataclasses.fields(cls)
+    names = {field.name for field in fields}
+    required = {
+        field.name
+        for field in fields
+        if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+    }
+    if not required <= set(payload) <= names:
         raise ValueError(f"{type_name} payload has fields {sorted(payload)}, not {sorted(names)}")
     return cls(**payload)
 

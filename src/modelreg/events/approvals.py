@@ -14,10 +14,43 @@ from typing import Annotated, ClassVar
 
 from modelreg.events._base import ModelEvent, VersionEvent, event
 
+# The fields several events share, each described once (docs/events.md shows these).
+CommentId = Annotated[str, "The comment's id."]
+RequestId = Annotated[str, "The request's id."]
+RequesterComment = Annotated[str, 'The requester\'s comment (`""` when none).']
+ApproverComment = Annotated[str, 'The approver\'s comment (`""` when none).']
+RejecterComment = Annotated[str, 'The rejecter\'s comment (`""` when none).']
+ApprovalCount = Annotated[int, "Approvals recorded on the request, this one included."]
+RequiredApprovals = Annotated[int, "Approvals the policy requires (1 without a policy)."]
+Creator = Annotated[str, "Who had made the request."]
+
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class ApprovalsEvent(VersionEvent):
     """Base of the approval events about one version (filed under "approvals")."""
+
+    AREA: ClassVar[str] = "approvals"
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class TransitionRequestEvent(ApprovalsEvent):
+    """Base of the events of one transition request."""
+
+    request_id: RequestId
+    stage: Annotated[str, "The stage asked for."]
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class AliasRequestEvent(ApprovalsEvent):
+    """Base of the events of one alias request."""
+
+    request_id: RequestId
+    alias: Annotated[str, "The alias asked for."]
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class PolicyEvent(ModelEvent):
+    """Base of the promotion-policy events (about a model, not one version)."""
 
     AREA: ClassVar[str] = "approvals"
 
@@ -27,7 +60,7 @@ class CommentCreated(ApprovalsEvent):
     """A comment was posted on a version."""
 
     TYPE: ClassVar[str] = "comment.created"
-    comment_id: Annotated[str, "The comment's id."]
+    comment_id: CommentId
     comment: Annotated[str, "Its Markdown text, as written."]
 
 
@@ -36,7 +69,7 @@ class CommentUpdated(ApprovalsEvent):
     """A comment's text was edited (by its author or an admin)."""
 
     TYPE: ClassVar[str] = "comment.updated"
-    comment_id: Annotated[str, "The comment's id."]
+    comment_id: CommentId
     comment: Annotated[str, "The new text."]
 
 
@@ -45,93 +78,77 @@ class CommentDeleted(ApprovalsEvent):
     """A comment was deleted (by its author or an admin)."""
 
     TYPE: ClassVar[str] = "comment.deleted"
-    comment_id: Annotated[str, "The comment's id."]
+    comment_id: CommentId
 
 
 @event
-class TransitionRequestCreated(ApprovalsEvent):
+class TransitionRequestCreated(TransitionRequestEvent):
     """Someone asked for a version to move to a stage."""
 
     TYPE: ClassVar[str] = "transition_request.created"
-    request_id: Annotated[str, "The request's id."]
-    stage: Annotated[str, "The stage asked for."]
-    comment: Annotated[str, 'The requester\'s comment (`""` when none).']
+    comment: RequesterComment
 
 
 @event
-class TransitionRequestApproved(ApprovalsEvent):
+class TransitionRequestApproved(TransitionRequestEvent):
     """An approval of a transition request was recorded; `completed` says if it moved."""
 
     TYPE: ClassVar[str] = "transition_request.approved"
-    request_id: Annotated[str, "The request's id."]
-    stage: Annotated[str, "The stage asked for."]
-    approvals: Annotated[int, "Approvals recorded on the request, this one included."]
-    required_approvals: Annotated[int, "Approvals the policy requires (1 without a policy)."]
+    approvals: ApprovalCount
+    required_approvals: RequiredApprovals
     completed: Annotated[bool, "Whether this approval executed the transition."]
-    comment: Annotated[str, 'The approver\'s comment (`""` when none).']
+    comment: ApproverComment
 
 
 @event
-class TransitionRequestRejected(ApprovalsEvent):
+class TransitionRequestRejected(TransitionRequestEvent):
     """A transition request was rejected and closed."""
 
     TYPE: ClassVar[str] = "transition_request.rejected"
-    request_id: Annotated[str, "The request's id."]
-    stage: Annotated[str, "The stage asked for."]
-    comment: Annotated[str, 'The rejecter\'s comment (`""` when none).']
+    comment: RejecterComment
 
 
 @event
-class TransitionRequestDeleted(ApprovalsEvent):
+class TransitionRequestDeleted(TransitionRequestEvent):
     """A transition request was withdrawn (cancelled) by its creator."""
 
     TYPE: ClassVar[str] = "transition_request.deleted"
-    request_id: Annotated[str, "The request's id."]
-    stage: Annotated[str, "The stage asked for."]
-    creator: Annotated[str, "Who had made the request."]
+    creator: Creator
 
 
 @event
-class AliasRequestCreated(ApprovalsEvent):
+class AliasRequestCreated(AliasRequestEvent):
     """Someone asked for an alias to point at a version."""
 
     TYPE: ClassVar[str] = "alias_request.created"
-    request_id: Annotated[str, "The request's id."]
-    alias: Annotated[str, "The alias asked for."]
-    comment: Annotated[str, 'The requester\'s comment (`""` when none).']
+    comment: RequesterComment
 
 
 @event
-class AliasRequestApproved(ApprovalsEvent):
+class AliasRequestApproved(AliasRequestEvent):
     """An approval of an alias request was recorded; `completed` says if the alias moved."""
 
     TYPE: ClassVar[str] = "alias_request.approved"
-    request_id: Annotated[str, "The request's id."]
-    alias: Annotated[str, "The alias asked for."]
-    approvals: Annotated[int, "Approvals recorded on the request, this one included."]
-    required_approvals: Annotated[int, "Approvals the policy requires (1 without a policy)."]
+    approvals: ApprovalCount
+    required_approvals: RequiredApprovals
     completed: Annotated[bool, "Whether this approval set the alias."]
-    comment: Annotated[str, 'The approver\'s comment (`""` when none).']
+    comment: ApproverComment
 
 
 @event
-class AliasRequestRejected(ApprovalsEvent):
+class AliasRequestRejected(AliasRequestEvent):
     """An alias request was rejected and closed."""
 
     TYPE: ClassVar[str] = "alias_request.rejected"
-    request_id: Annotated[str, "The request's id."]
-    alias: Annotated[str, "The alias asked for."]
-    comment: Annotated[str, 'The rejecter\'s comment (`""` when none).']
+    comment: RejecterComment
 
 
 @event
-class AliasRequestDeleted(ApprovalsEvent):
+class AliasRequestDeleted(AliasRequestEvent):
     """An alias request was withdrawn (cancelled) by its creator."""
 
     TYPE: ClassVar[str] = "alias_request.deleted"
-    request_id: Annotated[str, "The request's id."]
-    alias: Annotated[str, "The alias asked for."]
-    creator: Annotated[str, "Who had made the request."]
+    creator: Creator
 
 
 @event
@@ -146,10 +163,9 @@ class StatusCheckSet(ApprovalsEvent):
 
 
 @event
-class PromotionPolicySet(ModelEvent):
+class PromotionPolicySet(PolicyEvent):
     """A promotion policy was created or replaced."""
 
-    AREA: ClassVar[str] = "approvals"
     TYPE: ClassVar[str] = "promotion_policy.set"
     target: Annotated[str, "The stage, or `@alias`, it protects."]
     required_approvals: Annotated[int, "Approvals a move needs."]
@@ -161,9 +177,8 @@ class PromotionPolicySet(ModelEvent):
 
 
 @event
-class PromotionPolicyDeleted(ModelEvent):
+class PromotionPolicyDeleted(PolicyEvent):
     """A promotion policy was deleted (recorded only if it existed)."""
 
-    AREA: ClassVar[str] = "approvals"
     TYPE: ClassVar[str] = "promotion_policy.deleted"
     target: Annotated[str, "The stage, or `@alias`, it protected."]

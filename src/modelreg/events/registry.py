@@ -97,6 +97,10 @@ class ModelVersionStageTransitioned(VersionEvent):
     archived_versions: Annotated[
         list[int], "Versions moved from `to_stage` to Archived by the same call."
     ]
+    # Added after the type shipped: rows written before it have no comment (see parse).
+    comment: Annotated[
+        str, "The mover's comment (Databricks' transition-stage; `\"\"` when none)."
+    ] = ""
 
 
 @event

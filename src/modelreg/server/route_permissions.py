@@ -1,21 +1,17 @@
-"""Permission declarations of the approvals, history, webhook and metrics routes.
+"""Permission declarations of the history, Databricks webhook and metrics routes.
 
 Those route modules were written beside authentication, not on top of it; their
 declarations live here, keyed by operation id, and :func:`declared` applies them to
-the route table. Routes written since declare ``permission=`` inline, as the rest do.
-The coverage test (tests/server/test_auth_coverage.py) walks the resulting table, so a
-route missing from both places still fails the suite.
+the route table. Routes written since (and the approvals and webhook routes) declare
+``permission=`` inline, as the rest do. The coverage test
+(tests/server/test_auth_coverage.py) walks the resulting table, so a route missing
+from both places still fails the suite.
 
 What each level means for these routes:
 
-* reading a version's collaboration state (comments, requests, checks, policies,
-  history, time travel) needs READ on the model; commenting and asking for a
-  transition too (anyone who can see a version may discuss it or ask for it to move);
-* approving, rejecting, moving stages directly, posting CI checks and rolling an
-  alias back need EDIT (a promotion policy narrows who may approve further);
-* promotion policies are changed with MANAGE;
-* a comment or request named by id is checked by the service (its author, or an
-  admin); the event feed and chain verification without a model name cover the whole
+* reading a version's history and time travel needs READ on the model;
+* rolling an alias back needs EDIT (a promotion policy may ask for more);
+* the event feed and chain verification without a model name cover the whole
   registry, so they are for admins;
 * webhooks send a model's events to outside systems: one scoped to a model is
   managed with MANAGE on that model (creating, changing, testing, deleting it, its
@@ -33,7 +29,6 @@ from typing import Final
 from modelreg.server.authz import (
     AUTHENTICATED,
     EDIT,
-    MANAGE,
     OPEN,
     READ,
     ModelPermission,
@@ -50,30 +45,6 @@ _WEBHOOK: Final = WebhookPermission("webhook_id")
 _DELIVERY: Final = WebhookPermission("delivery_id", "delivery")
 
 PERMISSIONS: Final[dict[str, Requirement]] = {
-    # comments
-    "createComment": _READ,
-    "updateComment": AUTHENTICATED,
-    "deleteComment": AUTHENTICATED,
-    "listComments": _READ,
-    # transition and alias requests
-    "createTransitionRequest": _READ,
-    "approveTransitionRequest": _EDIT,
-    "rejectTransitionRequest": _EDIT,
-    "listTransitionRequests": _READ,
-    "deleteTransitionRequest": _READ,
-    "databricksTransitionStage": _EDIT,
-    "createAliasRequest": _READ,
-    "approveAliasRequest": _EDIT,
-    "rejectAliasRequest": _EDIT,
-    "listAliasRequests": _READ,
-    "deleteAliasRequest": _READ,
-    # promotion policies and status checks
-    "setPromotionPolicy": ModelPermission(MANAGE),
-    "getPromotionPolicy": _READ,
-    "listPromotionPolicies": _READ,
-    "deletePromotionPolicy": ModelPermission(MANAGE),
-    "setStatusCheck": _EDIT,
-    "listStatusChecks": _READ,
     # history
     "searchEvents": _ALL_FOR_ADMINS,
     "getAliasAt": _READ,

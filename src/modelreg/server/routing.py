@@ -18,7 +18,7 @@ own, and the JSON body limit does not apply to them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.requests import Request
@@ -31,7 +31,16 @@ from modelreg.server.authz import Requirement
 from modelreg.server.context import AppContext
 from modelreg.server.schemas import Schema
 
-__all__ = ["Binder", "Endpoint", "Field", "Handler", "RawEndpoint", "api_paths", "build_routes"]
+__all__ = [
+    "Binder",
+    "Endpoint",
+    "Field",
+    "Handler",
+    "RawEndpoint",
+    "api_paths",
+    "build_routes",
+    "group",
+]
 
 RawEndpoint = Callable[[Request], Awaitable[Response]]
 Binder = Callable[[AppContext], RawEndpoint]
@@ -86,6 +95,17 @@ class Endpoint:
         given = [f for f in (self.handler, self.raw, self.bind) if f is not None]
         if len(given) != 1:
             raise ValueError(f"{self.operation_id}: give exactly one of handler, raw and bind")
+
+
+def group(
+    *endpoints: Endpoint, tag: str, permission: Requirement | None = None
+) -> tuple[Endpoint, ...]:
+    """``endpoints`` filed under one OpenAPI ``tag``; ``permission`` for each that
+    declares none (a module whose routes all need the same, e.g. admins only)."""
+    return tuple(
+        replace(e, tag=tag, permission=permission if e.permission is None else e.permission)
+        for e in endpoints
+    )
 
 
 def _dispatcher(by_method: Mapping[str, RawEndpoint]) -> RawEndpoint:

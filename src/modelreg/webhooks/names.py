@@ -1,8 +1,7 @@
 """Every webhook event name, in ONE place: modelreg's own, MLflow's and Databricks'.
 
 A subscription is stored as modelreg event types (the ``TYPE`` of the catalogue in
-modelreg.events, plus the names reserved for the approvals work that are not in the
-catalogue yet). The MLflow webhook API names events ``entity.action``; the Databricks
+modelreg.events). The MLflow webhook API names events ``entity.action``; the Databricks
 registry-webhook API names them ``MODEL_VERSION_TRANSITIONED_TO_PRODUCTION`` and so
 on. This module maps both onto modelreg's types, and back for rendering.
 """
@@ -14,30 +13,10 @@ from typing import Final
 
 from modelreg.events import CATALOGUE
 
-# Event types reserved for the approvals/history work (HELPERS.md): subscriptions may
-# name them before the events land, so a webhook created today fires when they do.
-RESERVED_TYPES: Final[tuple[str, ...]] = (
-    "comment.created",
-    "comment.updated",
-    "comment.deleted",
-    "transition_request.created",
-    "transition_request.approved",
-    "transition_request.rejected",
-    "transition_request.deleted",
-    "alias_request.created",
-    "alias_request.approved",
-    "alias_request.rejected",
-    "alias_request.deleted",
-    "status_check.set",
-    "promotion_policy.set",
-    "promotion_policy.deleted",
-    "alias.rolled_back",
-)
-
 
 def known_types() -> frozenset[str]:
-    """Every event type a subscription may name (the catalogue and the reserved names)."""
-    return frozenset(CATALOGUE) | frozenset(RESERVED_TYPES)
+    """Every event type a subscription may name: the catalogue's (docs/events.md)."""
+    return frozenset(CATALOGUE)
 
 
 # ------------------------------------------------------------------ MLflow 3

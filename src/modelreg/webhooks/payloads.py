@@ -113,10 +113,11 @@ def databricks_body(event: Event, webhook_id: str, event_name: str) -> dict[str,
     stage = target_stage(p)
     if stage is not None:
         body["to_stage"] = stage
-    if isinstance(p.get("text"), str):
-        body["text"] = p["text"]
-    if isinstance(p.get("comment"), str):
-        body["text"] = p["comment"]
+    # Databricks' ``text`` is the user's comment; an empty one is absent, as Databricks
+    # omits empty fields (every stage move's event has a comment field, mostly "").
+    for key in ("text", "comment"):
+        if isinstance(p.get(key), str) and p[key]:
+            body["text"] = p[key]
     if event_name == "MODEL_VERSION_TAG_SET":
         body["tags"] = [{"key": p.get("key"), "value": p.get("value")}]
     return body

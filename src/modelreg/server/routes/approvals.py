@@ -9,13 +9,14 @@ make one service call and render; every rule lives in ``service.approvals``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from modelreg.codec import approvals as ac
 from modelreg.codec import registry as rc
 from modelreg.server import wire as w
+from modelreg.server.authz import AUTHENTICATED, EDIT, MANAGE, READ, ModelPermission
 from modelreg.server.context import Call
-from modelreg.server.routing import Endpoint, Field, api_paths
+from modelreg.server.routing import Endpoint, Field, api_paths, group
 from modelreg.server.schemas import (
     BOOLEAN,
     EMPTY,
@@ -52,12 +53,22 @@ def _required_bool(call: Call, name: str) -> bool:
     return w.optional_bool(call.params, name)
 
 
+def _version(call: Call) -> tuple[str, str | int]:
+    return w.required_str(call.params, "name"), w.required_version(call.params)
+
+
+def _move(call: Call, target: str) -> tuple[str, str | int, str]:
+    """What names a request: model, version and the ``stage`` or ``alias`` asked for."""
+    return *_version(call), w.required_str(call.params, target)
+
+
+def _comment(call: Call) -> str | None:
+    return w.optional_str(call.params, "comment")
+
+
 # ----------------------------------------------------------------- comments
 def create_comment(call: Call) -> Body:
-    p = call.params
-    found = _approvals(call).create_comment(
-        w.required_str(p, "name"), w.required_version(p), w.required_str(p, "comment")
-    )
+    found = _approvals(call).create_comment(*_version(call), w.required_str(call.params, "comment"))
     return {"comment": ac.comment_json(found, call.actor)}
 
 
@@ -73,134 +84,83 @@ def delete_comment(call: Call) -> Body:
 
 
 def list_comments(call: Call) -> Body:
-    p = call.params
-    found = _approvals(call).list_comments(w.required_str(p, "name"), w.required_version(p))
+    found = _approvals(call).list_comments(*_version(call))
     return {"comments": [ac.comment_json(c, call.actor) for c in found]}
 
 
 # ------------------------------------------------------ transition requests
-def create_transition_request(call: Call) -> Body:
-    p = call.params
-    found = _approvals(call).create_transition_request(
-        w.required_str(p, "name"),
-        w.required_version(p),
-        w.required_str(p, "stage"),
-        w.optional_str(p, "comment"),
-    )
-    return {"request": ac.request_json(found)}
-
-
 def _activity(call: Call, found: Any) -> Body:
-    comment = w.optional_str(call.params, "comment") or ""
     return {
-        "activity": ac.activity_json(found, call.actor, comment),
+        "activity": ac.activity_json(found, call.actor, _comment(call) or ""),
         "request": ac.request_json(found),
     }
 
 
+def create_transition_request(call: Call) -> Body:
+    found = _approvals(call).create_transition_request(*_move(call, "stage"), _comment(call))
+    return {"request": ac.request_json(found)}
+
+
 def approve_transition_request(call: Call) -> Body:
-    p = call.params
     found = _approvals(call).approve_transition_request(
-        w.required_str(p, "name"),
-        w.required_version(p),
-        w.required_str(p, "stage"),
-        _required_bool(call, "archive_existing_versions"),
-        w.optional_str(p, "comment"),
+        *_move(call, "stage"), _required_bool(call, "archive_existing_versions"), _comment(call)
     )
     return _activity(call, found)
 
 
 def reject_transition_request(call: Call) -> Body:
-    p = call.params
-    found = _approvals(call).reject_transition_request(
-        w.required_str(p, "name"),
-        w.required_version(p),
-        w.required_str(p, "stage"),
-        w.optional_str(p, "comment"),
-    )
+    found = _approvals(call).reject_transition_request(*_move(call, "stage"), _comment(call))
     return _activity(call, found)
 
 
 def list_transition_requests(call: Call) -> Body:
-    p = call.params
-    found = _approvals(call).list_transition_requests(
-        w.required_str(p, "name"), w.required_version(p)
-    )
+    found = _approvals(call).list_transition_requests(*_version(call))
     return {"requests": [ac.request_json(r) for r in found]}
 
 
 def delete_transition_request(call: Call) -> Body:
-    p = call.params
     found = _approvals(call).delete_transition_request(
-        w.required_str(p, "name"),
-        w.required_version(p),
-        w.required_str(p, "stage"),
-        w.required_str(p, "creator"),
-        w.optional_str(p, "comment"),
+        *_move(call, "stage"), w.required_str(call.params, "creator"), _comment(call)
     )
     return _activity(call, found)
 
 
 def databricks_transition_stage(call: Call) -> Body:
-    """Databricks' transition-stage: the MLflow move (policy-gated), Databricks' reply."""
-    p = call.params
-    moved = call.registry.transition_model_version_stage(
-        w.required_str(p, "name"),
-        w.required_version(p),
-        w.required_str(p, "stage"),
-        _required_bool(call, "archive_existing_versions"),
+    """Databricks' transition-stage: the MLflow move (policy-gated), Databricks' reply.
+
+    The comment is recorded in the move's event; Databricks' reply
+    (``model_version_databricks``) has no field for it, so it is not echoed.
+    """
+    moved = _approvals(call).transition_stage(
+        *_move(call, "stage"), _required_bool(call, "archive_existing_versions"), _comment(call)
     )
     return {"model_version_databricks": rc.model_version_json(moved)}
 
 
 # ----------------------------------------------------------- alias requests
 def create_alias_request(call: Call) -> Body:
-    p = call.params
-    found = _approvals(call).create_alias_request(
-        w.required_str(p, "name"),
-        w.required_version(p),
-        w.required_str(p, "alias"),
-        w.optional_str(p, "comment"),
-    )
+    found = _approvals(call).create_alias_request(*_move(call, "alias"), _comment(call))
     return {"request": ac.request_json(found)}
 
 
 def approve_alias_request(call: Call) -> Body:
-    p = call.params
-    found = _approvals(call).approve_alias_request(
-        w.required_str(p, "name"),
-        w.required_version(p),
-        w.required_str(p, "alias"),
-        w.optional_str(p, "comment"),
-    )
+    found = _approvals(call).approve_alias_request(*_move(call, "alias"), _comment(call))
     return {"request": ac.request_json(found)}
 
 
 def reject_alias_request(call: Call) -> Body:
-    p = call.params
-    found = _approvals(call).reject_alias_request(
-        w.required_str(p, "name"),
-        w.required_version(p),
-        w.required_str(p, "alias"),
-        w.optional_str(p, "comment"),
-    )
+    found = _approvals(call).reject_alias_request(*_move(call, "alias"), _comment(call))
     return {"request": ac.request_json(found)}
 
 
 def list_alias_requests(call: Call) -> Body:
-    p = call.params
-    found = _approvals(call).list_alias_requests(w.required_str(p, "name"), w.required_version(p))
+    found = _approvals(call).list_alias_requests(*_version(call))
     return {"requests": [ac.request_json(r) for r in found]}
 
 
 def delete_alias_request(call: Call) -> Body:
-    p = call.params
     found = _approvals(call).delete_alias_request(
-        w.required_str(p, "name"),
-        w.required_version(p),
-        w.required_str(p, "alias"),
-        w.required_str(p, "creator"),
-        w.optional_str(p, "comment"),
+        *_move(call, "alias"), w.required_str(call.params, "creator"), _comment(call)
     )
     return {"request": ac.request_json(found)}
 
@@ -245,8 +205,7 @@ def delete_policy(call: Call) -> Body:
 def set_check(call: Call) -> Body:
     p = call.params
     check = _approvals(call).set_status_check(
-        w.required_str(p, "name"),
-        w.required_version(p),
+        *_version(call),
         w.required_str(p, "check_name"),
         w.required_str(p, "state"),
         w.optional_str(p, "details_url"),
@@ -256,14 +215,21 @@ def set_check(call: Call) -> Body:
 
 
 def list_checks(call: Call) -> Body:
-    p = call.params
     found = _approvals(call).list_status_checks(
-        w.required_str(p, "name"), w.required_version(p), w.optional_bool(p, "history")
+        *_version(call), w.optional_bool(call.params, "history")
     )
     return {"checks": [ac.check_json(check) for check in found]}
 
 
 # ------------------------------------------------------------------ the table
+# Reading a version's collaboration state, commenting and asking for a move need READ
+# (anyone who sees a version may discuss it or ask for it to move); approving,
+# rejecting, moving directly and posting CI checks need EDIT (a promotion policy narrows
+# who may approve further); policies are changed with MANAGE. A comment named by id is
+# checked by the service (its author, or an admin).
+_READ: Final = ModelPermission(READ)
+_EDIT: Final = ModelPermission(EDIT)
+_MANAGE: Final = ModelPermission(MANAGE)
 NAME = Field("name", STRING, required=True, description="Registered model name.")
 VERSION_FIELD = Field("version", VERSION, required=True)
 STAGE_FIELD = Field("stage", STAGE, required=True)
@@ -361,23 +327,8 @@ def _ext(path: str) -> tuple[str, ...]:
     return api_paths(f"/modelreg/{path}")
 
 
-def _endpoint(
-    method: str,
-    paths: tuple[str, ...],
-    operation_id: str,
-    summary: str,
-    response: dict[str, Any],
-    fields: tuple[Field, ...],
-    handler: Any,
-    tag: str,
-) -> Endpoint:
-    return Endpoint(method, paths, operation_id, summary, response, fields, handler, tag=tag)
-
-
-_D, _M = "databricks", "modelreg"
-
-ENDPOINTS: tuple[Endpoint, ...] = (
-    _endpoint(
+DATABRICKS: tuple[Endpoint, ...] = group(
+    Endpoint(
         "POST",
         _db("comments/create"),
         "createComment",
@@ -385,9 +336,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"comment": COMMENT_OBJ}),
         (NAME, VERSION_FIELD, Field("comment", STRING, required=True)),
         create_comment,
-        _D,
+        permission=_READ,
     ),
-    _endpoint(
+    Endpoint(
         "PATCH",
         _db("comments/update"),
         "updateComment",
@@ -395,9 +346,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"comment": COMMENT_OBJ}),
         (Field("id", STRING, required=True), Field("comment", STRING, required=True)),
         update_comment,
-        _D,
+        permission=AUTHENTICATED,
     ),
-    _endpoint(
+    Endpoint(
         "DELETE",
         _db("comments/delete"),
         "deleteComment",
@@ -405,9 +356,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (Field("id", STRING, required=True),),
         delete_comment,
-        _D,
+        permission=AUTHENTICATED,
     ),
-    _endpoint(
+    Endpoint(
         "GET",
         _db("comments/list"),
         "listComments",
@@ -415,9 +366,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"comments": array(COMMENT_OBJ)}),
         (NAME, VERSION_FIELD),
         list_comments,
-        _D,
+        permission=_READ,
     ),
-    _endpoint(
+    Endpoint(
         "POST",
         _db("transition-requests/create"),
         "createTransitionRequest",
@@ -425,9 +376,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"request": REQUEST_OBJ}),
         (NAME, VERSION_FIELD, STAGE_FIELD, COMMENT),
         create_transition_request,
-        _D,
+        permission=_READ,
     ),
-    _endpoint(
+    Endpoint(
         "POST",
         _db("transition-requests/approve"),
         "approveTransitionRequest",
@@ -435,9 +386,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ACTIVITY_REPLY,
         (NAME, VERSION_FIELD, STAGE_FIELD, ARCHIVE, COMMENT),
         approve_transition_request,
-        _D,
+        permission=_EDIT,
     ),
-    _endpoint(
+    Endpoint(
         "POST",
         _db("transition-requests/reject"),
         "rejectTransitionRequest",
@@ -445,9 +396,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ACTIVITY_REPLY,
         (NAME, VERSION_FIELD, STAGE_FIELD, COMMENT),
         reject_transition_request,
-        _D,
+        permission=_EDIT,
     ),
-    _endpoint(
+    Endpoint(
         "GET",
         _db("transition-requests/list"),
         "listTransitionRequests",
@@ -455,9 +406,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"requests": array(REQUEST_OBJ)}),
         (NAME, VERSION_FIELD),
         list_transition_requests,
-        _D,
+        permission=_READ,
     ),
-    _endpoint(
+    Endpoint(
         "DELETE",
         _db("transition-requests/delete"),
         "deleteTransitionRequest",
@@ -465,19 +416,33 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ACTIVITY_REPLY,
         (NAME, VERSION_FIELD, STAGE_FIELD, CREATOR, COMMENT),
         delete_transition_request,
-        _D,
+        permission=_READ,
     ),
-    _endpoint(
+    Endpoint(
         "POST",
         _db("databricks/model-versions/transition-stage"),
         "databricksTransitionStage",
         "Move a version to a stage (Databricks' shape; promotion policies apply).",
         obj({"model_version_databricks": ref("ModelVersion")}),
-        (NAME, VERSION_FIELD, STAGE_FIELD, ARCHIVE, COMMENT),
+        (
+            NAME,
+            VERSION_FIELD,
+            STAGE_FIELD,
+            ARCHIVE,
+            Field(
+                "comment",
+                STRING,
+                description="Markdown, stored as written in the model_version."
+                "stage_transitioned event.",
+            ),
+        ),
         databricks_transition_stage,
-        _D,
+        permission=_EDIT,
     ),
-    _endpoint(
+    tag="databricks",
+)
+MODELREG: tuple[Endpoint, ...] = group(
+    Endpoint(
         "POST",
         _ext("alias-requests/create"),
         "createAliasRequest",
@@ -485,9 +450,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"request": REQUEST_OBJ}),
         (NAME, VERSION_FIELD, ALIAS_FIELD, COMMENT),
         create_alias_request,
-        _M,
+        permission=_READ,
     ),
-    _endpoint(
+    Endpoint(
         "POST",
         _ext("alias-requests/approve"),
         "approveAliasRequest",
@@ -495,9 +460,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"request": REQUEST_OBJ}),
         (NAME, VERSION_FIELD, ALIAS_FIELD, COMMENT),
         approve_alias_request,
-        _M,
+        permission=_EDIT,
     ),
-    _endpoint(
+    Endpoint(
         "POST",
         _ext("alias-requests/reject"),
         "rejectAliasRequest",
@@ -505,9 +470,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"request": REQUEST_OBJ}),
         (NAME, VERSION_FIELD, ALIAS_FIELD, COMMENT),
         reject_alias_request,
-        _M,
+        permission=_EDIT,
     ),
-    _endpoint(
+    Endpoint(
         "GET",
         _ext("alias-requests/list"),
         "listAliasRequests",
@@ -515,9 +480,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"requests": array(REQUEST_OBJ)}),
         (NAME, VERSION_FIELD),
         list_alias_requests,
-        _M,
+        permission=_READ,
     ),
-    _endpoint(
+    Endpoint(
         "DELETE",
         _ext("alias-requests/delete"),
         "deleteAliasRequest",
@@ -525,9 +490,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"request": REQUEST_OBJ}),
         (NAME, VERSION_FIELD, ALIAS_FIELD, CREATOR, COMMENT),
         delete_alias_request,
-        _M,
+        permission=_READ,
     ),
-    _endpoint(
+    Endpoint(
         "POST",
         _ext("policies/set"),
         "setPromotionPolicy",
@@ -544,9 +509,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("require_integrity", BOOLEAN),
         ),
         set_policy,
-        _M,
+        permission=_MANAGE,
     ),
-    _endpoint(
+    Endpoint(
         "GET",
         _ext("policies/get"),
         "getPromotionPolicy",
@@ -554,9 +519,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"policy": POLICY_OBJ}),
         (NAME, TARGET),
         get_policy,
-        _M,
+        permission=_READ,
     ),
-    _endpoint(
+    Endpoint(
         "GET",
         _ext("policies/list"),
         "listPromotionPolicies",
@@ -564,9 +529,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"policies": array(POLICY_OBJ)}),
         (NAME,),
         list_policies,
-        _M,
+        permission=_READ,
     ),
-    _endpoint(
+    Endpoint(
         "DELETE",
         _ext("policies/delete"),
         "deletePromotionPolicy",
@@ -574,9 +539,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (NAME, TARGET),
         delete_policy,
-        _M,
+        permission=_MANAGE,
     ),
-    _endpoint(
+    Endpoint(
         "POST",
         _ext("checks/set"),
         "setStatusCheck",
@@ -591,9 +556,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("description", STRING),
         ),
         set_check,
-        _M,
+        permission=_EDIT,
     ),
-    _endpoint(
+    Endpoint(
         "GET",
         _ext("checks/list"),
         "listStatusChecks",
@@ -601,8 +566,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"checks": array(CHECK_OBJ)}),
         (NAME, VERSION_FIELD, Field("history", BOOLEAN)),
         list_checks,
-        _M,
+        permission=_READ,
     ),
+    tag="modelreg",
 )
+ENDPOINTS: tuple[Endpoint, ...] = (*DATABRICKS, *MODELREG)
 
 __all__ = ["ENDPOINTS"]

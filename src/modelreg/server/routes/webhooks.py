@@ -15,7 +15,7 @@ from typing import Any
 from modelreg.errors import InvalidArgument
 from modelreg.server import wire as w
 from modelreg.server.context import Call
-from modelreg.server.routing import Endpoint, Field, api_paths
+from modelreg.server.routing import Endpoint, Field, api_paths, group
 from modelreg.server.schemas import BOOLEAN, EMPTY, INTEGER, STRING, array, obj
 from modelreg.webhooks.codec import delivery_json, test_result_json, webhook_json
 from modelreg.webhooks.model import Webhook
@@ -289,7 +289,8 @@ def _mr(path: str) -> tuple[str, ...]:
     return api_paths(f"/modelreg/{path}")
 
 
-ENDPOINTS: tuple[Endpoint, ...] = (
+# Webhooks deliver any model's events to outside systems: admins manage them.
+ENDPOINTS: tuple[Endpoint, ...] = group(
     Endpoint(
         "POST",
         api_paths("/mlflow/webhooks"),
@@ -298,7 +299,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhook": _MLFLOW_HOOK}),
         _MLFLOW_FIELDS,
         mlflow_create,
-        tag="webhooks",
     ),
     Endpoint(
         "GET",
@@ -308,7 +308,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhooks": array(_MLFLOW_HOOK), "next_page_token": STRING}),
         _PAGE,
         mlflow_list,
-        tag="webhooks",
     ),
     Endpoint(
         "GET",
@@ -318,7 +317,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhook": _MLFLOW_HOOK}),
         (_ID,),
         mlflow_get,
-        tag="webhooks",
     ),
     Endpoint(
         "PATCH",
@@ -328,7 +326,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhook": _MLFLOW_HOOK}),
         (_ID, *_MLFLOW_FIELDS),
         mlflow_update,
-        tag="webhooks",
     ),
     Endpoint(
         "DELETE",
@@ -338,7 +335,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (_ID,),
         delete,
-        tag="webhooks",
     ),
     Endpoint(
         "POST",
@@ -348,7 +344,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"result": _RESULT}),
         (_ID, Field("event", _EVENT)),
         mlflow_test,
-        tag="webhooks",
     ),
     Endpoint(
         "POST",
@@ -358,7 +353,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhook": _HOOK}),
         _FIELDS,
         create,
-        tag="webhooks",
     ),
     Endpoint(
         "GET",
@@ -368,7 +362,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhooks": array(_HOOK), "next_page_token": STRING}),
         _PAGE,
         list_,
-        tag="webhooks",
     ),
     Endpoint(
         "GET",
@@ -378,7 +371,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhook": _HOOK}),
         (_ID,),
         get,
-        tag="webhooks",
     ),
     Endpoint(
         "PATCH",
@@ -388,7 +380,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"webhook": _HOOK}),
         (_ID, *_FIELDS),
         update,
-        tag="webhooks",
     ),
     Endpoint(
         "DELETE",
@@ -398,7 +389,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         EMPTY,
         (_ID,),
         delete,
-        tag="webhooks",
     ),
     Endpoint(
         "POST",
@@ -408,7 +398,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"result": _RESULT}),
         (_ID, Field("event", STRING)),
         test,
-        tag="webhooks",
     ),
     Endpoint(
         "GET",
@@ -418,7 +407,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"deliveries": array(_DELIVERY), "next_page_token": STRING}),
         (_ID, Field("status", STRING), *_PAGE),
         deliveries,
-        tag="webhooks",
     ),
     Endpoint(
         "POST",
@@ -428,7 +416,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"requeued": INTEGER}),
         (_ID,),
         redeliver_dead,
-        tag="webhooks",
     ),
     Endpoint(
         "GET",
@@ -438,7 +425,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"delivery": _DELIVERY}),
         (_DELIVERY_ID,),
         get_delivery,
-        tag="webhooks",
     ),
     Endpoint(
         "POST",
@@ -448,6 +434,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"delivery": _DELIVERY}),
         (_DELIVERY_ID,),
         redeliver,
-        tag="webhooks",
     ),
+    tag="webhooks",
 )

@@ -234,7 +234,7 @@ def _count(text: str) -> int:
 def approval_routes(acting: Acting) -> list[RouteSpec]:
     """The approval POSTs as ``(path, requirement, change, methods)`` for ``ui_routes``.
 
-    The requirements are the API's (modelreg.server.route_permissions): READ to ask or
+    The requirements are the API's (modelreg.server.routes.approvals): READ to ask or
     comment, EDIT to approve or reject, MANAGE for policies; editing a comment needs a
     signed-in caller and the service checks it is theirs.
     """

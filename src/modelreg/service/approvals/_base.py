@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from modelreg import validation
-from modelreg.errors import InvalidArgument
 from modelreg.service.registry._base import RegistryBase
 from modelreg.service.registry.stages_aliases import StagesAndAliases
 from modelreg.store.registry import RegistryStore
-
-MAX_COMMENT_LENGTH: Final = 65_536
-
-
-def comment_text(comment: object, *, required: bool) -> str:
-    """A comment as stored: Markdown, as written (rendering escapes it, never here)."""
-    if comment is None:
-        if required:
-            raise InvalidArgument("Missing value for required parameter 'comment'.")
-        return ""
-    if not isinstance(comment, str):
-        raise InvalidArgument("A comment must be a string (Markdown).")
-    if required and not comment.strip():
-        raise InvalidArgument("A comment cannot be empty.")
-    if len(comment) > MAX_COMMENT_LENGTH:
-        raise InvalidArgument(
-            f"A comment is {len(comment)} characters long; at most {MAX_COMMENT_LENGTH} "
-            "are allowed."
-        )
-    return comment
 
 
 class ApprovalsBase(RegistryBase):

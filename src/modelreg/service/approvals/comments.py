@@ -7,7 +7,7 @@ from modelreg.approval_entities import Comment
 from modelreg.errors import InvalidArgument, NotFound, PermissionDenied
 from modelreg.principal import Principal
 from modelreg.protocols import Version
-from modelreg.service.approvals._base import ApprovalsBase, comment_text
+from modelreg.service.approvals._base import ApprovalsBase
 from modelreg.service.registry._base import read_back
 from modelreg.store.approvals import ApprovalStore
 from modelreg.store.registry import RegistryStore
@@ -29,7 +29,7 @@ class Comments(ApprovalsBase):
     """Markdown comments on a version; only their author (or an admin) edits or deletes."""
 
     def create_comment(self, name: str, version: Version, comment: str) -> Comment:
-        text = comment_text(comment, required=True)
+        text = validation.validate_comment(comment, required=True)
         now = self.clock()
         with self.db.write() as conn:
             row = self._version_row(RegistryStore(conn), name, version)
@@ -45,7 +45,7 @@ class Comments(ApprovalsBase):
             return read_back(store.comment(new_id), "The new comment")
 
     def update_comment(self, id: str, comment: str) -> Comment:
-        text = comment_text(comment, required=True)
+        text = validation.validate_comment(comment, required=True)
         now = self.clock()
         with self.db.write() as conn:
             store = ApprovalStore(conn)

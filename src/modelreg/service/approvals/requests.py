@@ -22,13 +22,13 @@ from modelreg.approval_entities import (
     ApprovalRequest,
     PromotionPolicy,
 )
-from modelreg.entities import ACTIVE_STAGES
+from modelreg.entities import ACTIVE_STAGES, ModelVersion
 from modelreg.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from modelreg.events import DomainEvent
 from modelreg.policies import approval_refusal, rejection_refusal, unmet_requirements
 from modelreg.protocols import Version
 from modelreg.service import policy_gate
-from modelreg.service.approvals._base import ApprovalsBase, comment_text
+from modelreg.service.approvals._base import ApprovalsBase
 from modelreg.service.registry._base import read_back
 from modelreg.store.approvals import ApprovalStore
 from modelreg.store.registry import RegistryStore
@@ -94,6 +94,19 @@ class Requests(ApprovalsBase):
     ) -> ApprovalRequest:
         return self._delete(KIND_STAGE, name, version, stage, creator, comment)
 
+    def transition_stage(
+        self,
+        name: str,
+        version: Version,
+        stage: str,
+        archive_existing_versions: bool = False,
+        comment: str | None = None,
+    ) -> ModelVersion:
+        # The registry's own move (gate, row lock, event), with the comment in its event.
+        return self._moves().transition_stage(
+            name, version, stage, archive_existing_versions, comment
+        )
+
     # ----------------------------------------------------------- alias requests
     def create_alias_request(
         self, name: str, version: Version, alias: str, comment: str | None = None
@@ -133,7 +146,7 @@ class Requests(ApprovalsBase):
         self, kind: str, name: str, version: Version, target: str, comment: str | None
     ) -> ApprovalRequest:
         target = _target(kind, target)
-        text = comment_text(comment, required=False)
+        text = validation.validate_comment(comment, required=False)
         now = self.clock()
         with self.db.write() as conn:
             row = self._locked_version_row(RegistryStore(conn), name, version, now)
@@ -169,7 +182,7 @@ class Requests(ApprovalsBase):
         archive_existing_versions: bool,
     ) -> ApprovalRequest:
         target = _target(kind, target)
-        text = comment_text(comment, required=False)
+        text = validation.validate_comment(comment, required=False)
         if not isinstance(archive_existing_versions, bool):
             raise InvalidArgument("archive_existing_versions must be true or false.")
         if archive_existing_versions and kind == KIND_STAGE and target not in ACTIVE_STAGES:
@@ -270,7 +283,7 @@ class Requests(ApprovalsBase):
         self, kind: str, name: str, version: Version, target: str, comment: str | None
     ) -> ApprovalRequest:
         target = _target(kind, target)
-        text = comment_text(comment, required=False)
+        text = validation.validate_comment(comment, required=False)
         now = self.clock()
         with self.db.write() as conn:
             row = self._locked_version_row(RegistryStore(conn), name, version, now)
@@ -298,7 +311,7 @@ class Requests(ApprovalsBase):
         comment: str | None,
     ) -> ApprovalRequest:
         target = _target(kind, target)
-        text = comment_text(comment, required=False)
+        text = validation.validate_comment(comment, required=False)
         if not isinstance(creator, str) or not creator:
             raise InvalidArgument("Missing value for required parameter 'creator'.")
         if creator != self.actor and not self.principal.is_admin:

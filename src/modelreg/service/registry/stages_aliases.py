@@ -31,9 +31,21 @@ class StagesAndAliases(RegistryBase):
         stage: str,
         archive_existing_versions: bool = False,
     ) -> ModelVersion:
+        return self.transition_stage(name, version, stage, archive_existing_versions)
+
+    def transition_stage(
+        self,
+        name: str,
+        version: int | str,
+        stage: str,
+        archive_existing_versions: bool = False,
+        comment: str | None = None,
+    ) -> ModelVersion:
+        """MLflow's move with Databricks' ``comment``, stored as written in its event."""
         name = validation.validate_model_name(name)
         number = validation.parse_version(version)
         target = validation.canonical_stage(stage)
+        text = validation.validate_comment(comment, required=False)
         if archive_existing_versions and target not in ACTIVE_STAGES:
             raise InvalidArgument(
                 f"archive_existing_versions can only be used when transitioning to "
@@ -50,7 +62,12 @@ class StagesAndAliases(RegistryBase):
                 conn, row, policy_gate.stage_target(target), self.snapshotter
             )
             return self.apply_stage_move(
-                store, row, target, archive_existing_versions=archive_existing_versions, now=now
+                store,
+                row,
+                target,
+                archive_existing_versions=archive_existing_versions,
+                now=now,
+                comment=text,
             )
 
     def apply_stage_move(
@@ -61,6 +78,7 @@ class StagesAndAliases(RegistryBase):
         *,
         archive_existing_versions: bool,
         now: int,
+        comment: str = "",
     ) -> ModelVersion:
         """Move version ``row`` to stage ``target`` in ``store``'s open transaction.
 
@@ -82,6 +100,7 @@ class StagesAndAliases(RegistryBase):
                 from_stage=row.current_stage,
                 to_stage=target,
                 archived_versions=archived,
+                comment=comment,
             ),
         )
         return read_back(store.get_version(name, number), "The updated version")
