@@ -289,7 +289,7 @@ def _mr(path: str) -> tuple[str, ...]:
     return api_paths(f"/modelreg/{path}")
 
 
-# Webhooks deliver any model's events to outside systems: admins manage them.
+# Who may manage which webhook (MANAGE on its model, or admins): route_permissions.py.
 ENDPOINTS: tuple[Endpoint, ...] = group(
     Endpoint(
         "POST",
