@@ -17,13 +17,16 @@ from modelreg.server import wire as w
 from modelreg.server.context import Call
 from modelreg.server.routing import Endpoint, Field, api_paths
 from modelreg.server.schemas import (
+    ALIAS_NAME,
     BOOLEAN,
     EMPTY,
     INTEGER,
+    MODEL_NAME,
     STAGE,
     STRING,
     TIMESTAMP,
     VERSION,
+    VERSION_NUMBER,
     array,
     obj,
     ref,
@@ -264,10 +267,10 @@ def list_checks(call: Call) -> Body:
 
 
 # ------------------------------------------------------------------ the table
-NAME = Field("name", STRING, required=True, description="Registered model name.")
-VERSION_FIELD = Field("version", VERSION, required=True)
+NAME = Field("name", MODEL_NAME, required=True)
+VERSION_FIELD = Field("version", VERSION_NUMBER, required=True)
 STAGE_FIELD = Field("stage", STAGE, required=True)
-ALIAS_FIELD = Field("alias", STRING, required=True)
+ALIAS_FIELD = Field("alias", ALIAS_NAME, required=True)
 COMMENT = Field("comment", STRING, description="Markdown, stored as written.")
 ARCHIVE = Field(
     "archive_existing_versions",

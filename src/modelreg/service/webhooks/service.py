@@ -18,6 +18,7 @@ from modelreg.config import WebhookSettings
 from modelreg.entities import Event, PagedList
 from modelreg.errors import InvalidArgument, NotFound
 from modelreg.events import WebhookCreated, WebhookDeleted, WebhookUpdated
+from modelreg.limits import WEBHOOKS_PAGE_DEFAULT, WEBHOOKS_PAGE_MAX
 from modelreg.principal import Principal, as_principal
 from modelreg.service import event_log
 from modelreg.service.clock import Clock, now_ms
@@ -31,7 +32,6 @@ from modelreg.webhooks.crypto import SecretBox
 from modelreg.webhooks.matching import KINDS, Subscription
 from modelreg.webhooks.model import DELIVERY_STATUSES, STATUSES, Delivery, TestResult, Webhook
 
-MAX_RESULTS = 1000
 _FILTER_KEYS = frozenset({"name_pattern", "stages", "aliases"})
 _TARGET_KEYS: dict[str, frozenset[str]] = {
     "mlflow": frozenset(),
@@ -47,6 +47,13 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
+
+
+def _page_size(max_results: int | None) -> int:
+    limit = WEBHOOKS_PAGE_DEFAULT if max_results is None else max_results
+    if not 1 <= limit <= WEBHOOKS_PAGE_MAX:
+        raise InvalidArgument(f"max_results must be between 1 and {WEBHOOKS_PAGE_MAX}.")
+    return limit
 
 
 def webhook_from_row(row: Any) -> Webhook:
@@ -279,9 +286,7 @@ class WebhookService:
     def list_webhooks(
         self, max_results: int | None = None, page_token: str | None = None
     ) -> PagedList[Webhook]:
-        limit = 100 if max_results is None else max_results
-        if not 1 <= limit <= MAX_RESULTS:
-            raise InvalidArgument(f"max_results must be between 1 and {MAX_RESULTS}.")
+        limit = _page_size(max_results)
 
         def fetch(offset: int, n: int) -> list[Webhook]:
             with self.db.read() as conn:
@@ -407,9 +412,7 @@ class WebhookService:
             raise InvalidArgument(
                 f"Invalid delivery status {status!r}; allowed: {', '.join(DELIVERY_STATUSES)}."
             )
-        limit = 100 if max_results is None else max_results
-        if not 1 <= limit <= MAX_RESULTS:
-            raise InvalidArgument(f"max_results must be between 1 and {MAX_RESULTS}.")
+        limit = _page_size(max_results)
         self.get_webhook(webhook_id)
 
         def fetch(offset: int, n: int) -> list[Delivery]:
