@@ -75,10 +75,11 @@ MODEL_NAME: Final[Schema] = {
         f"Registered model name: 1 to {v.MAX_NAME_LENGTH} characters, not only spaces; "
         "no '/' or ':'; not '.' and not starting with '..'."
     ),
+    "examples": ["churn-predictor"],
 }
 VERSION_NUMBER: Final[Schema] = {
     "anyOf": [
-        {"type": "string", "pattern": v.VERSION_PATTERN},
+        {"type": "string", "pattern": v.VERSION_PATTERN, "examples": ["1"]},
         {"type": "integer", "minimum": 1, "maximum": v.MAX_VERSION},
     ],
     "description": f"Version number, 1 to {v.MAX_VERSION}: a decimal string or an integer.",
@@ -90,6 +91,7 @@ ALIAS_NAME: Final[Schema] = {
         "Letters, digits, '_' and '-'; not 'latest' nor 'v<number>' (any case), which "
         "always mean the newest version and that version."
     ),
+    "examples": ["champion"],
 }
 TAG_KEY: Final[Schema] = {
     **text(v.MAX_TAG_KEY_LENGTH, min_length=1),
