@@ -19,8 +19,10 @@ SEARCH_RUNS_MAX: Final = 50_000
 SEARCH_LOGGED_MODELS_DEFAULT: Final = 100
 SEARCH_LOGGED_MODELS_MAX: Final = 1000
 # MlflowClient.get_metric_history reads a metric's history in pages of this size,
-# as mlflow's client does (GET_METRIC_HISTORY_MAX_RESULTS).
+# as mlflow's client does (GET_METRIC_HISTORY_MAX_RESULTS); a request may ask for up
+# to a 32-bit integer's worth (no default: the whole history).
 METRIC_HISTORY_PAGE: Final = 25_000
+METRIC_HISTORY_MAX: Final = 2**31 - 1
 # metrics/get-history-bulk-interval: runs per request and values sampled per run
 # (MLflow's MAX_RUNS_GET_METRIC_HISTORY_BULK and MAX_RESULTS_PER_RUN).
 BULK_INTERVAL_RUNS_MAX: Final = 100
@@ -34,3 +36,6 @@ LOG_BATCH_ENTITIES_MAX: Final = 1000
 # search_events (GET /api/2.0/modelreg/events): a page of the event log.
 SEARCH_EVENTS_DEFAULT: Final = 100
 SEARCH_EVENTS_MAX: Final = 1000
+# Webhooks and their deliveries (modelreg's, MLflow's and Databricks' webhook APIs).
+WEBHOOKS_PAGE_DEFAULT: Final = 100
+WEBHOOKS_PAGE_MAX: Final = 1000

@@ -29,9 +29,17 @@ MAX_COMMENT_LENGTH: Final = 65_536
 
 # Versions are 32-bit integers in every database; "²".isdigit() is true, so match ASCII.
 MAX_VERSION: Final = 2_147_483_647
-_ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
-_TAG_KEY = re.compile(r"^[/\w.\- :]*$")
-_ALIAS = re.compile(r"^[\w\-]*$")
+# The patterns below are the rules themselves (the checks match them) and are published
+# as they are in the OpenAPI document (modelreg.server.schemas), so the two cannot differ.
+VERSION_PATTERN: Final = r"^\s*[0-9]{1,10}\s*$"
+# No '/' or ':'; not '.', and not starting with '..' (never read as a relative path).
+MODEL_NAME_PATTERN: Final = r"^(?:[^/:.]|\.[^/:.])[^/:]*$"
+TAG_KEY_PATTERN: Final = r"^[/\w.\- :]*$"
+ALIAS_PATTERN: Final = r"^[\w\-]*$"
+_VERSION = re.compile(VERSION_PATTERN)
+_MODEL_NAME = re.compile(MODEL_NAME_PATTERN)
+_TAG_KEY = re.compile(TAG_KEY_PATTERN)
+_ALIAS = re.compile(ALIAS_PATTERN)
 _RESERVED_VERSION_ALIAS = re.compile(r"^[vV]\d+$")
 _CANONICAL_STAGES: Final = {stage.lower(): stage for stage in STAGES}
 
@@ -73,7 +81,7 @@ def validate_model_name(name: object) -> str:
         raise InvalidArgument(
             f"Invalid registered model name {name!r}: names cannot contain '/' or ':'."
         )
-    if "\x00" in name or not _is_normalized_path(name):
+    if not _MODEL_NAME.match(name):
         raise InvalidArgument(
             f"Invalid registered model name {name!r}: names cannot be '.', start with '..', "
             "or contain NUL characters."
@@ -197,7 +205,7 @@ def parse_version(version: object) -> int:
         raise InvalidArgument(f"Parameter 'version' must be an integer, got {version!r}.")
     if isinstance(version, int):
         number = version
-    elif isinstance(version, str) and _ASCII_DIGITS.fullmatch(version.strip()):
+    elif isinstance(version, str) and _VERSION.match(version):
         number = int(version.strip())
     else:
         raise InvalidArgument(f"Parameter 'version' must be an integer, got {version!r}.")

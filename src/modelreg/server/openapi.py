@@ -8,10 +8,14 @@ from typing import Any, Final
 
 from modelreg._version import __version__
 from modelreg.server.routing import Endpoint, Field
-from modelreg.server.schemas import BINARY, COMPONENTS, Schema, obj, ref
+from modelreg.server.schemas import BINARY, COMPONENTS, Schema, nullable, obj, ref
 
 _ERROR_RESPONSE = {
     "description": 'Error envelope {"error_code", "message"}; see the MLflow error codes.',
+    "content": {"application/json": {"schema": ref("Error")}},
+}
+_NOT_IMPLEMENTED_RESPONSE = {
+    "description": "Not supported by this server: NOT_IMPLEMENTED in the error envelope.",
     "content": {"application/json": {"schema": ref("Error")}},
 }
 # Starlette's "{name:converter}" path parameters; OpenAPI spells them "{name}".
@@ -20,8 +24,11 @@ _DESCRIPTION = (
     "MLflow-compatible model registry. Every /api/2.0 endpoint is also served under "
     "/ajax-api/2.0 (as MLflow does for its web UI). GET endpoints take their fields as "
     "query parameters (repeat a key for an array); the others take a JSON object body "
-    "with Content-Type: application/json, DELETE included. The artifact proxy "
-    "(/api/2.0/mlflow-artifacts/artifacts/<path>) takes and returns raw bytes."
+    "with Content-Type: application/json, DELETE included; an optional body field sent "
+    "as null is read as absent (as MLflow does) unless its schema says otherwise. No "
+    "text field may contain NUL (\\u0000): 400 INVALID_PARAMETER_VALUE names the field. "
+    "The artifact proxy (/api/2.0/mlflow-artifacts/artifacts/<path>) takes and returns "
+    "raw bytes."
 )
 
 
@@ -59,7 +66,9 @@ def _body_schema(fields: tuple[Field, ...]) -> Schema:
         schema = dict(field.schema)
         if field.description:
             schema["description"] = field.description
-        properties[field.name] = schema
+        properties[field.name] = (
+            nullable(schema) if field.nullable and not field.required else schema
+        )
     return obj(properties, tuple(f.name for f in fields if f.required))
 
 
@@ -86,6 +95,9 @@ def _operation(endpoint: Endpoint, operation_id: str, path: str) -> dict[str, An
         }
     if parameters:
         operation["parameters"] = parameters
+    if endpoint.not_implemented:
+        operation["responses"] = {"501": _NOT_IMPLEMENTED_RESPONSE}
+        return operation
     operation["responses"] = {
         "200": {
             "description": "Success.",

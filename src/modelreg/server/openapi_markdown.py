@@ -31,17 +31,40 @@ _TAGS = {
 
 
 def _type(schema: dict[str, Any]) -> str:
-    """A short human name for a schema: ``string``, ``array of Tag``, ``RegisteredModel``."""
+    """A short human name for a schema with its limits: ``string``, ``array of Tag``,
+    ``integer, 1 to 1000, default 100``, ``RegisteredModel``."""
     if "$ref" in schema:
         return f"[{schema['$ref'].rsplit('/', 1)[-1]}](#schemas)"
+    options = schema.get("anyOf") or schema.get("oneOf")
+    if options:
+        return " or ".join(_type(option) for option in options)
     kind = schema.get("type", "object")
+    if isinstance(kind, list) and "null" in kind:
+        rest = [k for k in kind if k != "null"]
+        return f"null or {_type({**schema, 'type': rest[0] if len(rest) == 1 else rest})}"
     if isinstance(kind, list):
         kind = " or ".join(str(k) for k in kind)
     if kind == "array":
-        return f"array of {_type(schema.get('items', {}))}"
+        return f"array of {_type(schema.get('items', {}))}{_limits(schema)}"
     if "enum" in schema:
         return f"{kind} (one of {', '.join(f'`{v}`' for v in schema['enum'])})"
-    return str(kind)
+    return f"{kind}{_limits(schema)}"
+
+
+def _limits(schema: dict[str, Any]) -> str:
+    """The constraints a schema declares, as the server enforces them."""
+    parts = []
+    if "minimum" in schema or "maximum" in schema:
+        parts.append(f"{schema.get('minimum', '…')} to {schema.get('maximum', '…')}")
+    if "maxLength" in schema:
+        parts.append(f"{schema.get('minLength', 0)} to {schema['maxLength']} characters")
+    if "maxItems" in schema:
+        parts.append(f"{schema.get('minItems', 0)} to {schema['maxItems']} items")
+    if "pattern" in schema:
+        parts.append(f"pattern `{schema['pattern']}`")
+    if "default" in schema:
+        parts.append(f"default {schema['default']}")
+    return "".join(f", {part}" for part in parts)
 
 
 def _cell(text: str) -> str:
@@ -55,7 +78,7 @@ def _parameters(operation: dict[str, Any]) -> list[str]:
         rows.append(
             f"| `{parameter['name']}` | {parameter['in']} | {_cell(_type(schema))} | "
             f"{'yes' if parameter.get('required') else ''} | "
-            f"{_cell(parameter.get('description', ''))} |"
+            f"{_cell(parameter.get('description') or schema.get('description', ''))} |"
         )
     body = operation.get("requestBody", {}).get("content", {})
     for media_type, content in body.items():
@@ -75,6 +98,9 @@ def _parameters(operation: dict[str, Any]) -> list[str]:
 
 
 def _response(operation: dict[str, Any]) -> list[str]:
+    if "200" not in operation["responses"]:
+        statuses = ", ".join(operation["responses"])
+        return [f"Answers: {statuses} (the error envelope), always.", ""]
     content = operation["responses"]["200"]["content"]
     lines: list[str] = []
     for media_type, body in content.items():

@@ -59,6 +59,9 @@ class Field:
     schema: Schema
     required: bool = False
     description: str = ""
+    # An optional body field sent as JSON null is read as absent (as MLflow's proto
+    # parsing does); False for the few fields where null means something else.
+    nullable: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,9 @@ class Endpoint:
     response_media_type: str = "application/json"
     request_media_type: str = "application/json"
     tag: str = "registry"
+    # Always answered 501 NOT_IMPLEMENTED (and documented so): the MLflow client probes
+    # these and falls back.
+    not_implemented: bool = False
     # What the caller must be allowed (modelreg.server.authz): enforced with --auth.
     # Every endpoint declares one; tests/server/test_auth_coverage.py fails otherwise.
     permission: Requirement | None = None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from modelreg import validation as v
+
 Schema = dict[str, Any]
 
 STRING: Final[Schema] = {"type": "string"}
@@ -21,6 +23,34 @@ VERSION: Final[Schema] = {
 }
 
 
+def nullable(schema: Schema) -> Schema:
+    """``schema`` or JSON ``null``."""
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return {**schema, "type": [kind, "null"]}
+    if isinstance(kind, list):
+        return schema if "null" in kind else {**schema, "type": [*kind, "null"]}
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def text(max_length: int, description: str = "", *, min_length: int = 0) -> Schema:
+    """A string of at most ``max_length`` characters (a limit the service enforces)."""
+    schema: Schema = {"type": "string", "maxLength": max_length}
+    if min_length:
+        schema["minLength"] = min_length
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def page_size(maximum: int, default: int | None = None) -> Schema:
+    """``max_results``: the page sizes the service accepts, and what it uses when absent."""
+    schema: Schema = {"type": "integer", "format": "int64", "minimum": 1, "maximum": maximum}
+    if default is not None:
+        schema["default"] = default
+    return schema
+
+
 def array(items: Schema) -> Schema:
     return {"type": "array", "items": items}
 
@@ -35,6 +65,49 @@ def obj(properties: dict[str, Schema], required: tuple[str, ...] = ()) -> Schema
         schema["required"] = list(required)
     return schema
 
+
+# Request fields with the limits modelreg.validation enforces, from its own constants
+# and patterns. (Responses use the plain types: what was stored is never re-checked.)
+MODEL_NAME: Final[Schema] = {
+    **text(v.MAX_NAME_LENGTH, min_length=1),
+    "pattern": v.MODEL_NAME_PATTERN,
+    "description": (
+        f"Registered model name: 1 to {v.MAX_NAME_LENGTH} characters, not only spaces; "
+        "no '/' or ':'; not '.' and not starting with '..'."
+    ),
+    "examples": ["churn-predictor"],
+}
+VERSION_NUMBER: Final[Schema] = {
+    "anyOf": [
+        {"type": "string", "pattern": v.VERSION_PATTERN, "examples": ["1"]},
+        {"type": "integer", "minimum": 1, "maximum": v.MAX_VERSION},
+    ],
+    "description": f"Version number, 1 to {v.MAX_VERSION}: a decimal string or an integer.",
+}
+ALIAS_NAME: Final[Schema] = {
+    **text(v.MAX_ALIAS_LENGTH, min_length=1),
+    "pattern": v.ALIAS_PATTERN,
+    "description": (
+        "Letters, digits, '_' and '-'; not 'latest' nor 'v<number>' (any case), which "
+        "always mean the newest version and that version."
+    ),
+    "examples": ["champion"],
+}
+TAG_KEY: Final[Schema] = {
+    **text(v.MAX_TAG_KEY_LENGTH, min_length=1),
+    "pattern": v.TAG_KEY_PATTERN,
+    "description": (
+        "Tag key: letters, digits, '_', '-', '.', ' ', ':' and '/'; not '.', not starting "
+        "with '..' or '/', no '//' or '/./'."
+    ),
+}
+TAG_VALUE: Final[Schema] = text(v.MAX_TAG_VALUE_LENGTH)
+DESCRIPTION: Final[Schema] = text(v.MAX_DESCRIPTION_LENGTH)
+REGISTRY_TAGS: Final[Schema] = {
+    "type": "array",
+    "items": obj({"key": TAG_KEY, "value": TAG_VALUE}, ("key",)),
+    "description": "Tags as {key, value}, with set-tag's rules for each.",
+}
 
 EMPTY: Final[Schema] = obj({})
 TAGS: Final[Schema] = array(ref("Tag"))

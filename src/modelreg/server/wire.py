@@ -16,10 +16,10 @@ from typing import Any, Final, Protocol
 import orjson
 
 from modelreg.errors import InvalidArgument
+from modelreg.validation import MAX_VERSION
 
 _INTEGER: Final = re.compile(r"-?[0-9]{1,19}")
 _SHOWN_VALUE_LENGTH: Final = 100
-MAX_VERSION: Final = 2**31 - 1  # the versions column is a 32-bit INTEGER
 
 # ------------------------------------------------------------------ requests in
 

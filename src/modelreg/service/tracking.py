@@ -27,6 +27,7 @@ from modelreg.limits import (
     LOG_BATCH_ENTITIES_MAX,
     LOG_BATCH_METRICS_MAX,
     LOG_BATCH_PARAMS_TAGS_MAX,
+    METRIC_HISTORY_MAX,
     SEARCH_EXPERIMENTS_DEFAULT,
     SEARCH_EXPERIMENTS_MAX,
     SEARCH_LOGGED_MODELS_DEFAULT,
@@ -66,7 +67,6 @@ MAX_PARAM_VALUE_LENGTH = 6000
 MAX_RUN_NAME_LENGTH = 250
 RUN_NAME_TAG = "mlflow.runName"
 _EXPERIMENT_ID = re.compile(r"^\d{1,18}$")
-_INT32_MAX = 2**31 - 1
 
 
 def parse_experiment_id(experiment_id: object) -> int:
@@ -548,12 +548,12 @@ class TrackingService(Tracking):
                 f"Invalid value {max_results} for parameter 'max_results' supplied. "
                 "It must be a positive integer."
             )
-        if max_results is not None and max_results > _INT32_MAX:
+        if max_results is not None and max_results > METRIC_HISTORY_MAX:
             # An int32 in MLflow's proto; beyond it the page size overflows the database's
             # LIMIT (a 500 on every backend) instead of meaning "everything".
             raise InvalidArgument(
                 f"Invalid value {max_results} for parameter 'max_results' supplied. "
-                f"It must be at most {_INT32_MAX}."
+                f"It must be at most {METRIC_HISTORY_MAX}."
             )
         offset = filters.decode_page_token(page_token)
         with self.db.read() as conn:

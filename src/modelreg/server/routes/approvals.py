@@ -18,13 +18,16 @@ from modelreg.server.authz import AUTHENTICATED, EDIT, MANAGE, READ, ModelPermis
 from modelreg.server.context import Call
 from modelreg.server.routing import Endpoint, Field, api_paths, group
 from modelreg.server.schemas import (
+    ALIAS_NAME,
     BOOLEAN,
     EMPTY,
     INTEGER,
+    MODEL_NAME,
     STAGE,
     STRING,
     TIMESTAMP,
     VERSION,
+    VERSION_NUMBER,
     array,
     obj,
     ref,
@@ -230,10 +233,10 @@ def list_checks(call: Call) -> Body:
 _READ: Final = ModelPermission(READ)
 _EDIT: Final = ModelPermission(EDIT)
 _MANAGE: Final = ModelPermission(MANAGE)
-NAME = Field("name", STRING, required=True, description="Registered model name.")
-VERSION_FIELD = Field("version", VERSION, required=True)
+NAME = Field("name", MODEL_NAME, required=True)
+VERSION_FIELD = Field("version", VERSION_NUMBER, required=True)
 STAGE_FIELD = Field("stage", STAGE, required=True)
-ALIAS_FIELD = Field("alias", STRING, required=True)
+ALIAS_FIELD = Field("alias", ALIAS_NAME, required=True)
 COMMENT = Field("comment", STRING, description="Markdown, stored as written.")
 ARCHIVE = Field(
     "archive_existing_versions",

@@ -250,6 +250,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ref("Error"),
             (FILE,),
             raw=multipart_not_implemented,
+            not_implemented=True,
             tag="artifacts",
             permission=ArtifactPathPermission(EDIT, PATH_PARAM),
         )

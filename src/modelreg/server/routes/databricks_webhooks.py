@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelreg.errors import InvalidArgument
+from modelreg.limits import WEBHOOKS_PAGE_DEFAULT, WEBHOOKS_PAGE_MAX
 from modelreg.server import wire as w
 from modelreg.server.context import Call
 from modelreg.server.routing import Endpoint, Field, api_paths
-from modelreg.server.schemas import EMPTY, INTEGER, STRING, array, obj
+from modelreg.server.schemas import EMPTY, INTEGER, STRING, array, obj, page_size
 from modelreg.webhooks.model import Webhook
 from modelreg.webhooks.names import DATABRICKS_EVENTS, DATABRICKS_REGISTRY_WIDE_ONLY
 
@@ -236,7 +237,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (
             Field("events", array(STRING)),
             Field("model_name", STRING),
-            Field("max_results", INTEGER),
+            Field("max_results", page_size(WEBHOOKS_PAGE_MAX, WEBHOOKS_PAGE_DEFAULT)),
             Field("page_token", STRING),
         ),
         list_,

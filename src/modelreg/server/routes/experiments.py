@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from modelreg.codec import tracking as tc
 from modelreg.errors import NotFound
+from modelreg.limits import SEARCH_EXPERIMENTS_DEFAULT, SEARCH_EXPERIMENTS_MAX
 from modelreg.server import tracking_wire as tw
 from modelreg.server import wire as w
 from modelreg.server.authz import (
@@ -24,9 +25,9 @@ from modelreg.server.routes.tracking_common import (
     EXPERIMENT_ID,
     KEY,
     OK,
-    SEARCH_PAGE,
     VALUE,
     Body,
+    search_page,
     tracking_endpoint,
 )
 from modelreg.server.routing import Endpoint, Field
@@ -41,7 +42,7 @@ from modelreg.server.schemas import (
 )
 
 # Default when max_results is absent (the MLflow client always sends it).
-EXPERIMENTS_PAGE_DEFAULT = 1000
+EXPERIMENTS_PAGE_DEFAULT = SEARCH_EXPERIMENTS_DEFAULT
 
 
 def create_experiment(call: Call) -> Body:
@@ -125,7 +126,7 @@ EXPERIMENT_SEARCH = (
         description="name, experiment_id, creation_time or last_update_time, each with an "
         "optional ASC or DESC; default: creation_time DESC, experiment_id ASC.",
     ),
-    *SEARCH_PAGE,
+    *search_page(SEARCH_EXPERIMENTS_MAX, EXPERIMENTS_PAGE_DEFAULT),
 )
 
 ENDPOINTS: tuple[Endpoint, ...] = (

@@ -14,14 +14,18 @@ from modelreg.server import wire as w
 from modelreg.server.context import Call
 from modelreg.server.routing import Endpoint, Field, api_paths
 from modelreg.server.schemas import (
+    ALIAS_NAME,
     BOOLEAN,
     INTEGER,
+    MODEL_NAME,
     STAGE,
     STRING,
     TIMESTAMP,
     VERSION,
     array,
+    nullable,
     obj,
+    page_size,
 )
 
 Body = dict[str, Any]
@@ -86,8 +90,8 @@ def _paths(path: str) -> tuple[str, ...]:
     return api_paths(f"/modelreg/{path}")
 
 
-NAME = Field("name", STRING, required=True, description="Registered model name.")
-ALIAS = Field("alias", STRING, required=True)
+NAME = Field("name", MODEL_NAME, required=True)
+ALIAS = Field("alias", ALIAS_NAME, required=True)
 AT = Field("timestamp", TIMESTAMP, required=True, description="The instant (ms) to look at.")
 EVENT = obj(
     {
@@ -96,8 +100,9 @@ EVENT = obj(
         "actor": STRING,
         "type": STRING,
         "schema_version": INTEGER,
-        "model_name": STRING,
-        "version": INTEGER,
+        # null for events of no model (webhooks, users) and of a model as a whole.
+        "model_name": nullable(STRING),
+        "version": nullable(INTEGER),
         "payload": {"type": "object", "description": "The event's fields (docs/events.md)."},
     },
     ("id", "timestamp", "actor", "type", "payload"),
@@ -109,17 +114,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         _paths("events"),
         "searchEvents",
         "The event log in id order, filtered (a pull feed: resume with the last id seen "
-        f"as page_token). max_results: default {SEARCH_EVENTS_DEFAULT}, at most "
-        f"{SEARCH_EVENTS_MAX}.",
+        "as page_token).",
         obj({"events": array(EVENT), "next_page_token": STRING}),
         (
-            Field("name", STRING, description="A model: its events under every name it had."),
+            Field("name", MODEL_NAME, description="A model: its events under every name it had."),
             Field("version", VERSION, description="A version of the model (needs name)."),
             Field("type", STRING, description="An event type (docs/events.md)."),
             Field("actor", STRING, description="Who made the change."),
             Field("since", TIMESTAMP, description="Events at or after (ms)."),
             Field("until", TIMESTAMP, description="Events at or before (ms)."),
-            Field("max_results", INTEGER),
+            Field("max_results", page_size(SEARCH_EVENTS_MAX, SEARCH_EVENTS_DEFAULT)),
             Field("page_token", STRING, description="The id of the last event seen."),
         ),
         search_events,

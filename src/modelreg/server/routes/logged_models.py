@@ -7,6 +7,7 @@ result with :mod:`modelreg.server.tracking_wire`; the table declares the routes.
 from __future__ import annotations
 
 from modelreg.codec import tracking as tc
+from modelreg.limits import SEARCH_LOGGED_MODELS_DEFAULT, SEARCH_LOGGED_MODELS_MAX
 from modelreg.server import tracking_wire as tw
 from modelreg.server import wire as w
 from modelreg.server.authz import EDIT, MANAGE, READ, ExperimentPermission
@@ -15,8 +16,8 @@ from modelreg.server.routes.tracking_common import (
     EXPERIMENT_ID,
     MODEL_ID,
     OK,
-    SEARCH_PAGE,
     Body,
+    search_page,
     tracking_endpoint,
 )
 from modelreg.server.routing import Endpoint, Field
@@ -31,7 +32,7 @@ from modelreg.server.schemas import (
 )
 
 # Default when max_results is absent (MLflow's client leaves it out unless asked).
-LOGGED_MODELS_PAGE_DEFAULT = 100
+LOGGED_MODELS_PAGE_DEFAULT = SEARCH_LOGGED_MODELS_DEFAULT
 
 
 def create_logged_model(call: Call) -> Body:
@@ -228,7 +229,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 description="Only models with metrics on these datasets (any digest when "
                 "none is given); metric conditions hold on them.",
             ),
-            *SEARCH_PAGE,
+            *search_page(SEARCH_LOGGED_MODELS_MAX, LOGGED_MODELS_PAGE_DEFAULT),
         ),
         search_logged_models,
         permission=ExperimentPermission(READ, "experiment_ids", many=True),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from modelreg.codec import registry as rc
-from modelreg.limits import SEARCH_MODELS_DEFAULT, SEARCH_VERSIONS_MAX
+from modelreg.limits import SEARCH_MODELS_DEFAULT, SEARCH_MODELS_MAX, SEARCH_VERSIONS_MAX
 from modelreg.server import wire as w
 from modelreg.server.authz import (
     AUTHENTICATED,
@@ -23,16 +23,28 @@ from modelreg.server.authz import (
 from modelreg.server.context import Call
 from modelreg.server.routing import Endpoint, Field, api_paths
 from modelreg.server.schemas import (
+    ALIAS_NAME,
     BOOLEAN,
+    DESCRIPTION,
     EMPTY,
-    INTEGER,
+    MODEL_NAME,
+    REGISTRY_TAGS,
     STAGE,
     STRING,
-    TAGS,
-    VERSION,
+    TAG_KEY,
+    TAG_VALUE,
+    VERSION_NUMBER,
     array,
     obj,
+    page_size,
     ref,
+    text,
+)
+from modelreg.validation import (
+    MAX_MODEL_ID_LENGTH,
+    MAX_RUN_ID_LENGTH,
+    MAX_RUN_LINK_LENGTH,
+    MAX_SOURCE_LENGTH,
 )
 
 Body = dict[str, Any]
@@ -242,17 +254,27 @@ def get_model_version_manifest(call: Call) -> Body:
 
 
 # ------------------------------------------------------------------ the table
-NAME = Field("name", STRING, required=True, description="Registered model name.")
-VERSION_FIELD = Field("version", VERSION, required=True)
-KEY = Field("key", STRING, required=True, description="Tag key.")
-TAG_VALUE = Field("value", STRING, description="Tag value; absent means the empty string.")
-ALIAS = Field("alias", STRING, required=True)
-SEARCH_FIELDS = (
-    Field("filter", STRING, description="Search filter, e.g. name LIKE 'churn%'."),
-    Field("max_results", INTEGER),
-    Field("order_by", array(STRING), description="e.g. name ASC; repeatable."),
-    Field("page_token", STRING, description="next_page_token of the previous page."),
+NAME = Field("name", MODEL_NAME, required=True)
+VERSION_FIELD = Field("version", VERSION_NUMBER, required=True)
+KEY = Field("key", TAG_KEY, required=True)
+VALUE = Field(
+    "value",
+    TAG_VALUE,
+    description="Tag value; absent means the empty string (null is refused).",
+    nullable=False,
 )
+ALIAS = Field("alias", ALIAS_NAME, required=True)
+
+
+def _search_fields(default: int, maximum: int) -> tuple[Field, ...]:
+    return (
+        Field("filter", STRING, description="Search filter, e.g. name LIKE 'churn%'."),
+        Field("max_results", page_size(maximum, default)),
+        Field("order_by", array(STRING), description="e.g. name ASC; repeatable."),
+        Field("page_token", STRING, description="next_page_token of the previous page."),
+    )
+
+
 STAGES = Field("stages", array(STAGE), description="Stages to report; all when absent.")
 
 RM = obj({"registered_model": ref("RegisteredModel")})
@@ -280,7 +302,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "createRegisteredModel",
         "Create a registered model.",
         RM,
-        (NAME, Field("tags", TAGS), Field("description", STRING)),
+        (NAME, Field("tags", REGISTRY_TAGS), Field("description", DESCRIPTION)),
         create_registered_model,
         permission=Creates("registered_model", from_field="name"),
     ),
@@ -301,7 +323,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "renameRegisteredModel",
         "Rename a registered model.",
         RM,
-        (NAME, Field("new_name", STRING, required=True)),
+        (NAME, Field("new_name", MODEL_NAME, required=True)),
         rename_registered_model,
         permission=ModelPermission(EDIT),
     ),
@@ -311,7 +333,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "updateRegisteredModel",
         "Set a registered model's description (absent clears it).",
         RM,
-        (NAME, Field("description", STRING)),
+        (NAME, Field("description", DESCRIPTION)),
         update_registered_model,
         permission=ModelPermission(EDIT),
     ),
@@ -329,14 +351,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         _rm("search"),
         "searchRegisteredModels",
-        "Search registered models (max_results: default 100, at most 1000).",
+        "Search registered models.",
         obj(
             {
                 "registered_models": array(ref("RegisteredModel")),
                 "next_page_token": STRING,
             }
         ),
-        SEARCH_FIELDS,
+        _search_fields(MODELS_PAGE_DEFAULT, SEARCH_MODELS_MAX),
         search_registered_models,
         pure_read=True,
         permission=AUTHENTICATED,
@@ -369,7 +391,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "setRegisteredModelTag",
         "Set a tag on a registered model.",
         EMPTY,
-        (NAME, KEY, TAG_VALUE),
+        (NAME, KEY, VALUE),
         set_registered_model_tag,
         permission=ModelPermission(EDIT),
     ),
@@ -422,12 +444,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         MV,
         (
             NAME,
-            Field("source", STRING, required=True, description="Where the model files are."),
-            Field("run_id", STRING),
-            Field("tags", TAGS),
-            Field("run_link", STRING),
-            Field("description", STRING),
-            Field("model_id", STRING, description="Logged model id (m-…)."),
+            Field(
+                "source",
+                text(MAX_SOURCE_LENGTH, min_length=1),
+                required=True,
+                description="Where the model files are.",
+            ),
+            Field("run_id", text(MAX_RUN_ID_LENGTH)),
+            Field("tags", REGISTRY_TAGS),
+            Field("run_link", text(MAX_RUN_LINK_LENGTH)),
+            Field("description", DESCRIPTION),
+            Field("model_id", text(MAX_MODEL_ID_LENGTH), description="Logged model id (m-…)."),
         ),
         create_model_version,
         permission=VersionSource(),
@@ -449,7 +476,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "updateModelVersion",
         "Set a model version's description.",
         MV,
-        (NAME, VERSION_FIELD, Field("description", STRING)),
+        (NAME, VERSION_FIELD, Field("description", DESCRIPTION)),
         update_model_version,
         permission=ModelPermission(EDIT),
     ),
@@ -493,9 +520,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         _mv("search"),
         "searchModelVersions",
-        "Search model versions (max_results: default and maximum 200000).",
+        "Search model versions.",
         obj({"model_versions": array(ref("ModelVersion")), "next_page_token": STRING}),
-        SEARCH_FIELDS,
+        _search_fields(VERSIONS_PAGE_DEFAULT, SEARCH_VERSIONS_MAX),
         search_model_versions,
         pure_read=True,
         permission=AUTHENTICATED,
@@ -506,7 +533,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "setModelVersionTag",
         "Set a tag on a model version.",
         EMPTY,
-        (NAME, VERSION_FIELD, KEY, TAG_VALUE),
+        (NAME, VERSION_FIELD, KEY, VALUE),
         set_model_version_tag,
         permission=ModelPermission(EDIT),
     ),

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from modelreg import validation
 from modelreg.codec import tracking as tc
-from modelreg.limits import BULK_INTERVAL_RESULTS_MAX, SEARCH_RUNS_DEFAULT
+from modelreg.limits import (
+    BULK_INTERVAL_RESULTS_MAX,
+    BULK_INTERVAL_RUNS_MAX,
+    METRIC_HISTORY_MAX,
+    SEARCH_RUNS_DEFAULT,
+    SEARCH_RUNS_MAX,
+)
 from modelreg.server import tracking_wire as tw
 from modelreg.server import wire as w
 from modelreg.server.authz import EDIT, MANAGE, READ, ExperimentPermission
@@ -19,9 +25,9 @@ from modelreg.server.routes.tracking_common import (
     OK,
     RUN_ID,
     RUN_UUID,
-    SEARCH_PAGE,
     VALUE,
     Body,
+    search_page,
     tracking_endpoint,
 )
 from modelreg.server.routing import Endpoint, Field
@@ -35,6 +41,7 @@ from modelreg.server.schemas import (
     VIEW_TYPE,
     array,
     obj,
+    page_size,
     ref,
 )
 
@@ -256,7 +263,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("experiment_ids", array(STRING)),
             Field("run_view_type", VIEW_TYPE),
             Field("order_by", array(STRING)),
-            *SEARCH_PAGE,
+            *search_page(SEARCH_RUNS_MAX, SEARCH_RUNS_DEFAULT),
         ),
         search_runs,
         permission=ExperimentPermission(READ, "experiment_ids", many=True),
@@ -382,7 +389,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             RUN_ID,
             RUN_UUID,
             Field("metric_key", STRING, required=True),
-            Field("max_results", INTEGER, description="Default: the whole history."),
+            Field(
+                "max_results",
+                page_size(METRIC_HISTORY_MAX),
+                description="Default: the whole history.",
+            ),
             Field("page_token", STRING),
         ),
         get_metric_history,
@@ -396,11 +407,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "(each run's first and last kept), for charts; runs in the order given.",
         obj({"metrics": array(METRIC)}),
         (
-            Field("run_ids", array(STRING), required=True, description="At most 100."),
+            Field(
+                "run_ids",
+                {**array(STRING), "minItems": 1, "maxItems": BULK_INTERVAL_RUNS_MAX},
+                required=True,
+            ),
             Field("metric_key", STRING, required=True),
             Field("start_step", INTEGER, description="With end_step: both or neither."),
             Field("end_step", INTEGER),
-            Field("max_results", INTEGER, description="Per run, 1 to 2500; default: 2500."),
+            Field(
+                "max_results",
+                page_size(BULK_INTERVAL_RESULTS_MAX, BULK_INTERVAL_RESULTS_MAX),
+                description="Values per run.",
+            ),
         ),
         get_metric_history_bulk_interval,
         permission=ExperimentPermission(READ, "run_ids", "run", many=True),

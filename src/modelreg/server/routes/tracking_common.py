@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from modelreg.server.authz import Requirement
 from modelreg.server.routing import Endpoint, Field, Handler, api_paths
-from modelreg.server.schemas import INTEGER, STRING, Schema
+from modelreg.server.schemas import STRING, Schema, page_size
 
 Body = dict[str, Any]
 OK: Final[Body] = {}
@@ -22,11 +22,15 @@ RUN_UUID = Field("run_uuid", STRING, description="Older spelling of run_id.")
 KEY = Field("key", STRING, required=True)
 VALUE = Field("value", STRING)
 MODEL_ID = Field("model_id", STRING, required=True, description="Logged model id (m-…).")
-SEARCH_PAGE = (
-    Field("filter", STRING),
-    Field("max_results", INTEGER),
-    Field("page_token", STRING),
-)
+
+
+def search_page(maximum: int, default: int) -> tuple[Field, ...]:
+    """A search's filter and paging fields, with its page size limits."""
+    return (
+        Field("filter", STRING),
+        Field("max_results", page_size(maximum, default)),
+        Field("page_token", STRING),
+    )
 
 
 def mlflow_paths(path: str) -> tuple[str, ...]:

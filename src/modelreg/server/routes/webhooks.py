@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from modelreg.errors import InvalidArgument
+from modelreg.limits import WEBHOOKS_PAGE_DEFAULT, WEBHOOKS_PAGE_MAX
 from modelreg.server import wire as w
 from modelreg.server.context import Call
 from modelreg.server.routing import Endpoint, Field, api_paths, group
-from modelreg.server.schemas import BOOLEAN, EMPTY, INTEGER, STRING, array, obj
+from modelreg.server.schemas import BOOLEAN, EMPTY, INTEGER, STRING, array, obj, page_size
 from modelreg.webhooks.codec import delivery_json, test_result_json, webhook_json
 from modelreg.webhooks.model import Webhook
 from modelreg.webhooks.names import MLFLOW_TO_TYPE, TYPE_TO_MLFLOW
@@ -261,7 +262,10 @@ _HOOK: dict[str, Any] = {"type": "object", "description": "A webhook (secrets ne
 _DELIVERY: dict[str, Any] = {"type": "object", "description": "A delivery and its attempts."}
 _ID = Field("webhook_id", STRING, required=True)
 _DELIVERY_ID = Field("delivery_id", STRING, required=True)
-_PAGE = (Field("max_results", INTEGER), Field("page_token", STRING))
+_PAGE = (
+    Field("max_results", page_size(WEBHOOKS_PAGE_MAX, WEBHOOKS_PAGE_DEFAULT)),
+    Field("page_token", STRING),
+)
 _MLFLOW_FIELDS = (
     Field("name", STRING),
     Field("description", STRING),

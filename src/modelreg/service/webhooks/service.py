@@ -18,6 +18,7 @@ from modelreg.config import WebhookSettings
 from modelreg.entities import Event, PagedList
 from modelreg.errors import InvalidArgument, NotFound
 from modelreg.events import WebhookCreated, WebhookDeleted, WebhookUpdated
+from modelreg.limits import WEBHOOKS_PAGE_DEFAULT, WEBHOOKS_PAGE_MAX
 from modelreg.principal import Principal, as_principal
 from modelreg.service import event_log
 from modelreg.service.auth.levels import Level
@@ -33,7 +34,6 @@ from modelreg.webhooks.crypto import SecretBox
 from modelreg.webhooks.matching import KINDS, Subscription
 from modelreg.webhooks.model import DELIVERY_STATUSES, STATUSES, Delivery, TestResult, Webhook
 
-MAX_RESULTS = 1000
 MANAGE = Level.MANAGE
 _FILTER_KEYS = frozenset({"name_pattern", "stages", "aliases"})
 _TARGET_KEYS: dict[str, frozenset[str]] = {
@@ -50,6 +50,13 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
+
+
+def _page_size(max_results: int | None) -> int:
+    limit = WEBHOOKS_PAGE_DEFAULT if max_results is None else max_results
+    if not 1 <= limit <= WEBHOOKS_PAGE_MAX:
+        raise InvalidArgument(f"max_results must be between 1 and {WEBHOOKS_PAGE_MAX}.")
+    return limit
 
 
 def webhook_from_row(row: Any) -> Webhook:
@@ -291,9 +298,7 @@ class WebhookService:
     ) -> PagedList[Webhook]:
         """Webhooks oldest first; with ``model_name``, only those scoped to that model
         (registry-wide ones, which also fire for it, are not included)."""
-        limit = 100 if max_results is None else max_results
-        if not 1 <= limit <= MAX_RESULTS:
-            raise InvalidArgument(f"max_results must be between 1 and {MAX_RESULTS}.")
+        limit = _page_size(max_results)
 
         # A webhook sends its model's events out: who manages the model manages it.
         visible = None if self.grants is None else self.grants.visibility(self.principal, MANAGE)
@@ -423,9 +428,7 @@ class WebhookService:
             raise InvalidArgument(
                 f"Invalid delivery status {status!r}; allowed: {', '.join(DELIVERY_STATUSES)}."
             )
-        limit = 100 if max_results is None else max_results
-        if not 1 <= limit <= MAX_RESULTS:
-            raise InvalidArgument(f"max_results must be between 1 and {MAX_RESULTS}.")
+        limit = _page_size(max_results)
         self.get_webhook(webhook_id)
 
         def fetch(offset: int, n: int) -> list[Delivery]:
