@@ -40,8 +40,9 @@ from modelreg.server.routing import Endpoint
 _READ: Final = ModelPermission(READ)
 _EDIT: Final = ModelPermission(EDIT)
 _ALL_FOR_ADMINS: Final = ModelPermission(READ, whole_registry_for_admins=True)
-_NEW_WEBHOOK: Final = WebhookPermission("model_name", "create")
-_WEBHOOK: Final = WebhookPermission("webhook_id")
+# Public: the UI's webhook pages declare the same requirements (server/ui/routes.py).
+NEW_WEBHOOK: Final = WebhookPermission("model_name", "create")
+WEBHOOK: Final = WebhookPermission("webhook_id")
 _DELIVERY: Final = WebhookPermission("delivery_id", "delivery")
 
 PERMISSIONS: Final[dict[str, Requirement]] = {
@@ -52,23 +53,23 @@ PERMISSIONS: Final[dict[str, Requirement]] = {
     "rollbackAlias": _EDIT,
     "verifyEvents": _ALL_FOR_ADMINS,
     # webhooks (MLflow's, modelreg's and Databricks' APIs)
-    "createWebhook": _NEW_WEBHOOK,
+    "createWebhook": NEW_WEBHOOK,
     "listWebhooks": AUTHENTICATED,
-    "getWebhook": _WEBHOOK,
-    "updateWebhook": _WEBHOOK,
-    "deleteWebhook": _WEBHOOK,
-    "testWebhook": _WEBHOOK,
-    "modelregCreateWebhook": _NEW_WEBHOOK,
+    "getWebhook": WEBHOOK,
+    "updateWebhook": WEBHOOK,
+    "deleteWebhook": WEBHOOK,
+    "testWebhook": WEBHOOK,
+    "modelregCreateWebhook": NEW_WEBHOOK,
     "modelregListWebhooks": AUTHENTICATED,
-    "modelregGetWebhook": _WEBHOOK,
-    "modelregUpdateWebhook": _WEBHOOK,
-    "modelregDeleteWebhook": _WEBHOOK,
-    "modelregTestWebhook": _WEBHOOK,
-    "modelregListDeliveries": _WEBHOOK,
-    "modelregRedeliverDead": _WEBHOOK,
+    "modelregGetWebhook": WEBHOOK,
+    "modelregUpdateWebhook": WEBHOOK,
+    "modelregDeleteWebhook": WEBHOOK,
+    "modelregTestWebhook": WEBHOOK,
+    "modelregListDeliveries": WEBHOOK,
+    "modelregRedeliverDead": WEBHOOK,
     "modelregGetDelivery": _DELIVERY,
     "modelregRedeliver": _DELIVERY,
-    "createRegistryWebhook": _NEW_WEBHOOK,
+    "createRegistryWebhook": NEW_WEBHOOK,
     "listRegistryWebhooks": AUTHENTICATED,
     "updateRegistryWebhook": WebhookPermission("id"),
     "deleteRegistryWebhook": WebhookPermission("id"),

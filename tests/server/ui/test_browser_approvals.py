@@ -80,9 +80,12 @@ def test_log_in_and_out_with_auth(
     browser.find_element(By.ID, "login").click()
     wait(browser).until(ec.text_to_be_present_in_element((By.ID, "whoami"), "alice"))
     assert browser.current_url.endswith("/models/M")
-    # alice manages M: its forms are offered; the admin-only menu links are not.
+    # alice manages M: its forms and its webhooks panel are offered; the admin-only
+    # Audit menu link is not (the Webhooks list is every user's, filtered).
     assert browser.find_elements(By.CSS_SELECTOR, "#description summary")
-    assert not browser.find_elements(By.LINK_TEXT, "Webhooks")
+    assert browser.find_elements(By.ID, "webhooks")
+    assert browser.find_elements(By.LINK_TEXT, "Webhooks")
+    assert not browser.find_elements(By.LINK_TEXT, "Audit")
     browser.find_element(By.ID, "logout").click()
     wait(browser).until(ec.presence_of_element_located((By.ID, "login-form")))
     assert all(t.revoked for t in env.auth.list_tokens("alice") if t.name == "ui-session")

@@ -124,16 +124,22 @@ def auth_server_settings() -> ServerSettings:
 
 def test_with_auth_the_pages_checks_add_a_fixed_number_of_statements(env: AuthEnv) -> None:
     """What the page offers is checked with one grant lookup per object (the model,
-    the source run's experiment), whatever the amount of data."""
-    pages = ["/models/M", "/models/M/versions/1"]
+    the source run's experiment), whatever the amount of data. eve edits M; alice
+    manages it, so her model page has the webhooks panel and her list its webhooks."""
+    pages = [
+        ("eve", "/models/M"),
+        ("eve", "/models/M/versions/1"),
+        ("alice", "/models/M"),
+        ("alice", "/webhooks"),
+    ]
 
-    def counts() -> dict[str, int]:
+    def counts() -> dict[tuple[str, str], int]:
         found = {}
-        for path in pages:
-            env.call("eve", "GET", path)  # signs eve in (kept by the gate's cache)
+        for user, path in pages:
+            env.call(user, "GET", path)  # signs the user in (kept by the gate's cache)
             with counting(env.http) as seen:
-                assert env.call("eve", "GET", path).status_code == 200, path
-            found[path] = len(seen)
+                assert env.call(user, "GET", path).status_code == 200, path
+            found[user, path] = len(seen)
         return found
 
     before = counts()
@@ -142,7 +148,8 @@ def test_with_auth_the_pages_checks_add_a_fixed_number_of_statements(env: AuthEn
     for i in range(6):
         alice.registry.create_model_version("M", f"runs:/{env.run_id}/model", run_id=env.run_id)
         alice.approvals.create_comment("M", 1, f"comment {i}")
-    services.webhooks.create_webhook(
-        "hook", "https://hooks.example/x", ["model_version.created"], model_name="M"
-    )
+    for i in range(12):  # more than the model page's panel shows
+        services.webhooks.create_webhook(
+            f"hook {i}", "https://hooks.example/x", ["model_version.created"], model_name="M"
+        )
     assert counts() == before

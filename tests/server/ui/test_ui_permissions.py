@@ -8,12 +8,15 @@ policy's approvers and four eyes) hide the rest.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from typing import Any
 
 import pytest
 
 from modelreg.principal import Principal
-from tests.server.auth_env import API3, AuthEnv
+from tests.server.asgi import free_port
+from tests.server.auth_env import API, API3, AuthEnv, add_webhook
 from tests.server.ui.conftest import csrf_from, services_of
 
 MODEL_FORMS = ["/models/M/description", "/models/M/policies", "/models/M/policies/delete"]
@@ -78,9 +81,9 @@ def test_a_read_only_user_sees_no_edit_forms(requested: AuthEnv) -> None:
     assert 'id="no-actions"' in version  # says why, and where to ask instead
     # READ may still discuss a version and ask for it to move, as on the API.
     assert {f"{V}/comments", f"{V}/requests"} <= _posts_to(version)
-    # Webhooks and the registry-wide audit log are for admins: no panel, no menu link.
+    # Webhooks are for M's managers, the registry-wide audit log for admins.
     assert 'id="webhooks"' not in model
-    assert 'href="/webhooks"' not in model and 'href="/audit"' not in model
+    assert 'href="/audit"' not in model
 
 
 def test_a_managing_user_sees_every_form(requested: AuthEnv) -> None:
@@ -127,7 +130,7 @@ def test_approve_is_offered_only_to_whom_the_policy_allows(env: AuthEnv) -> None
     assert f"{V}/requests/approve" in _posts_to(_page(env, "admin", V))
 
 
-def test_the_model_page_lists_its_webhooks_for_admins_only(env: AuthEnv) -> None:
+def test_the_model_page_lists_its_webhooks_to_its_managers(env: AuthEnv) -> None:
     hooks = services_of(env.http).webhooks
     hook = hooks.create_webhook(
         "<b>deploy</b>",
@@ -139,23 +142,87 @@ def test_the_model_page_lists_its_webhooks_for_admins_only(env: AuthEnv) -> None
     hooks.create_webhook(
         "elsewhere", "https://other.example/x", ["model_version.created"], model_name="Other"
     )
-    page = _page(env, "admin", "/models/M")
-    panel = page[page.index('id="webhooks"') :]
-    assert f'href="/webhooks/{hook.webhook_id}"' in panel
-    assert "&lt;b&gt;deploy&lt;/b&gt;" in panel and "<b>deploy" not in panel
-    assert "https://hooks.example:8443" in panel and "SECRET-PATH" not in panel
-    assert "alias.set" in panel and "active" in panel
-    assert "elsewhere" not in panel
-    # Everyone else: no panel (the webhook pages answer them 403).
-    for user in ("alice", "eve"):
+    for user in ("admin", "alice"):  # alice created M: MANAGE
+        page = _page(env, user, "/models/M")
+        panel = page[page.index('id="webhooks"') :]
+        assert f'href="/webhooks/{hook.webhook_id}"' in panel
+        assert "&lt;b&gt;deploy&lt;/b&gt;" in panel and "<b>deploy" not in panel
+        assert "https://hooks.example:8443" in panel and "SECRET-PATH" not in panel
+        assert "alias.set" in panel and "active" in panel
+        assert "elsewhere" not in panel
+        assert 'href="/webhooks?model=M#new-h"' in panel
+    # EDIT or READ is not enough (the webhook pages answer them 403): no panel.
+    _grant(env, "bob", "READ")
+    for user in ("eve", "bob"):
         assert 'id="webhooks"' not in _page(env, user, "/models/M")
+    assert env.call("eve", "GET", f"/webhooks/{hook.webhook_id}").status_code == 403
 
 
-def test_the_menu_shows_admin_pages_to_admins(env: AuthEnv) -> None:
+def _form(env: AuthEnv, user: str, path: str, **fields: str) -> Any:
+    token = csrf_from(_page(env, user, "/webhooks"))
+    data = {"csrf_token": token, **fields}
+    return env.call(user, "POST", path, data=data, follow_redirects=False)
+
+
+def test_a_model_manager_manages_its_webhooks_through_the_pages(env: AuthEnv) -> None:
+    """alice manages M; bob creates (and so manages) B. alice creates, tests and
+    redelivers M's webhooks as the API lets her, and never reaches B's or the
+    registry-wide ones."""
+    hooks = services_of(env.http).webhooks
+    # Tests are sent to a closed loopback port: refused at once.
+    hooks.settings = dataclasses.replace(hooks.settings, allow_private_ips=True)
+    env.ok("bob", "POST", f"{API}/registered-models/create", json={"name": "B"})
+    theirs, their_delivery = add_webhook(env, "B")
+    wide, _ = add_webhook(env, None)
+    old, dead = add_webhook(env, "M")
+
+    form = _page(env, "alice", "/webhooks?model=M")
+    assert 'name="model_name" required maxlength="256" value="M"' in form
+    fields = {"name": "ci", "kind": "http", "events": "model_version.created"}
+    url = f"https://127.0.0.1:{free_port()}/hook"
+    created = _form(env, "alice", "/webhooks/create", url=url, model_name=" M ", **fields)
+    assert created.status_code == 303, created.text
+    location = created.headers["location"]
+    mine = location.rsplit("/", 1)[1]
+    assert hooks.get_webhook(mine).model_name == "M"
+    # Another's model, or the whole registry: refused as the API refuses.
+    for model, why in (("B", "MANAGE on model"), ("", "registry-wide")):
+        refused = _form(env, "alice", "/webhooks/create", url=url, model_name=model, **fields)
+        assert refused.status_code == 403 and why in refused.text
+
+    listing = _page(env, "alice", "/webhooks")
+    assert location in listing and f"/webhooks/{old}" in listing
+    assert theirs not in listing and wide not in listing
+    assert f'href="{location}"' in _page(env, "alice", "/models/M")
+    assert "No deliveries yet." in _page(env, "alice", location)
+    tested = _form(env, "alice", f"{location}/test")
+    assert tested.status_code == 200 and 'id="test-result"' in tested.text
+    assert 'id="attempts"' in _page(env, "alice", f"/webhooks/{old}?delivery={dead}")
+    again = _form(env, "alice", f"/webhooks/{old}/redeliver", delivery_id=dead)
+    assert again.status_code == 303, again.text
+
+    # B's webhook: its page and its actions answer 403, as the API does.
+    assert env.call("alice", "GET", f"/webhooks/{theirs}").status_code == 403
+    assert _form(env, "alice", f"/webhooks/{theirs}/test").status_code == 403
+    redeliver = _form(env, "alice", f"/webhooks/{theirs}/redeliver", delivery_id=their_delivery)
+    assert redeliver.status_code == 403
+    # Nor through her own webhook's page.
+    through = _form(env, "alice", f"{location}/redeliver", delivery_id=their_delivery)
+    assert through.status_code == 400
+    assert env.call("alice", "GET", f"{location}?delivery={their_delivery}").status_code == 400
+    assert hooks.get_delivery(their_delivery).status == "DEAD"
+
+
+def test_the_menu_offers_the_webhooks_list_to_every_user(env: AuthEnv) -> None:
+    """The list opens for every signed-in user (filtered to what they manage, as the
+    API's); the registry-wide audit log is for admins."""
     page = _page(env, "admin", "/models")
     assert 'href="/webhooks"' in page and 'href="/audit"' in page
-    page = _page(env, "alice", "/models")
-    assert 'href="/webhooks"' not in page and 'href="/audit"' not in page
+    page = _page(env, "bob", "/models")
+    assert 'href="/webhooks"' in page and 'href="/audit"' not in page
+    listing = _page(env, "bob", "/webhooks")
+    assert "No webhooks of the models you manage." in listing
+    assert 'name="model_name" required' in listing
 
 
 def test_lineage_shows_only_runs_the_user_may_read(env: AuthEnv) -> None:

@@ -8,6 +8,11 @@ what the page offers and what the server accepts cannot drift apart. Without
 ``--auth`` nothing is checked (every route accepts every caller) and every form shows.
 Rules the services enforce beyond a route's level (a comment's author, a policy's
 approvers) are asked of the services' own predicates where the rows are loaded.
+
+A requirement on a posted form field (the model a new webhook is for) cannot be
+checked by the gate, which reads no body: such a route is declared with its real
+requirement here, guarded at the gate for a signed-in caller only, and its change
+calls :meth:`UiAccess.check_form` once the form is read.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from collections.abc import Mapping
 from typing import Final
 
 from modelreg.principal import Principal
-from modelreg.server.authz import ADMIN_ONLY, READ, Authorizer, ModelPermission, Requirement
+from modelreg.server.authz import AUTHENTICATED, READ, Authorizer, ModelPermission, Requirement
 from modelreg.server.wire import Params
 
 # Shared by the routes and the menu, so the menu shows a link exactly when the page opens.
-WEBHOOKS: Final[Requirement] = ADMIN_ONLY  # webhooks hold delivery targets: as on the API
+# The webhooks list, as the API's: any signed-in user, shown only the webhooks of the
+# models they manage (the webhook service filters in SQL; admins see all).
+WEBHOOKS: Final[Requirement] = AUTHENTICATED
 # The whole event log without a model filter covers every model: for admins.
 AUDIT: Final[Requirement] = ModelPermission(
     READ, from_field="model", whole_registry_for_admins=True
@@ -54,6 +61,16 @@ class UiAccess:
         params = Params(path=path)
         checks = {name: (self._routes[route], params) for name, route in actions.items()}
         return self.authorizer.allowed(checks, who)
+
+    def check_form(
+        self, who: Principal, route: str, form: Mapping[str, str], path: Mapping[str, str]
+    ) -> None:
+        """Raise PermissionDenied unless ``route``'s declared requirement passes for
+        ``who`` with the posted ``form`` fields (path parameters win, as on the API).
+        Blocking (a level lookup): run on a worker thread."""
+        if self.authorizer is not None:
+            params = Params(body=form).with_path(path)
+            self.authorizer.check(self._routes[route], who, params)
 
     def menu(self, who: Principal) -> dict[str, bool]:
         """Which menu links ``who`` may open; decided without a database read."""

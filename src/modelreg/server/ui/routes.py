@@ -26,6 +26,7 @@ from modelreg.server.authz import (
 )
 from modelreg.server.context import AppContext
 from modelreg.server.guard import Gate
+from modelreg.server.route_permissions import NEW_WEBHOOK, WEBHOOK
 from modelreg.server.ui import views
 from modelreg.server.ui import webhooks as hooks
 from modelreg.server.ui.access import AUDIT, WEBHOOKS, UiAccess
@@ -255,25 +256,24 @@ def ui_routes(
         return render(request, "webhook.html", data)
 
     hook_changes = hooks.make_changes(ui)
-    # Webhooks hold delivery targets and secrets: admins only (the API also lets a
-    # model's managers manage its webhooks; these pages do not, yet).
+    # The API's webhook requirements: MANAGE on the webhook's model (admins for a
+    # registry-wide one); the list is filtered by the service to what the caller manages.
     pages += [
         ("/webhooks", WEBHOOKS, page("webhooks.html", hooks.webhooks_page), ["GET"]),
-        ("/webhooks/create", WEBHOOKS, action(hook_changes["create"]), ["POST"]),
+        (hooks.CREATE, NEW_WEBHOOK, action(hook_changes["create"]), ["POST"]),
         (
             "/webhooks/{webhook_id}",
-            WEBHOOKS,
+            WEBHOOK,
             page("webhook.html", hooks.webhook_page, "webhook_id"),
             ["GET"],
         ),
-        ("/webhooks/{webhook_id}/test", WEBHOOKS, test_webhook, ["POST"]),
-        (
-            "/webhooks/{webhook_id}/redeliver",
-            WEBHOOKS,
-            action(hook_changes["redeliver"]),
-            ["POST"],
-        ),
+        ("/webhooks/{webhook_id}/test", WEBHOOK, test_webhook, ["POST"]),
+        # The change checks that the delivery belongs to this webhook.
+        ("/webhooks/{webhook_id}/redeliver", WEBHOOK, action(hook_changes["redeliver"]), ["POST"]),
     ]
+    # Requirements on a posted field: the gate only signs the caller in, the change
+    # checks the declared requirement once the form is read (UiAccess.check_form).
+    on_form = {hooks.CREATE}
     pages += [
         (path, requirement, action(change), methods)
         for path, requirement, change, methods in approval_routes(ui.acting)
@@ -292,7 +292,13 @@ def ui_routes(
 
     return (
         [
-            Route(path, knowing_access(checked(requirement, endpoint)), methods=methods)
+            Route(
+                path,
+                knowing_access(
+                    checked(AUTHENTICATED if path in on_form else requirement, endpoint)
+                ),
+                methods=methods,
+            )
             for path, requirement, endpoint, methods in pages
         ]
         + (login_routes(context, gate, knowing_access) if gate is not None else [])

@@ -144,7 +144,8 @@ def model_page(ui: Ui, who: Principal, name: str, query: Mapping[str, str]) -> d
     versions = services.registry.search_model_versions(
         f"name = {quoted(name)}", VERSIONS_PAGE, ["version_number DESC"], token
     )
-    can = ui.can(who, "model", MODEL_ACTIONS, {"name": model.name})
+    # The model is a form field too (model_name: a new webhook's), for its actions' checks.
+    can = ui.can(who, "model", MODEL_ACTIONS, {"name": model.name, "model_name": model.name})
     context = SectionContext(services, who, ui.audit, name, None, query, can)
     return {
         "model": model,

@@ -1,7 +1,11 @@
-"""Webhook pages for admins: the list with a create form, one webhook with its
-deliveries (and one delivery's attempts), a test send and redelivery; and the model
-page's panel of the webhooks scoped to that model, for those who may open them.
+"""Webhook pages: the list with a create form, one webhook with its deliveries (and
+one delivery's attempts), a test send and redelivery; and the model page's panel of
+the webhooks scoped to that model.
 
+Who may do what is the API's rule, checked by the same requirements
+(``route_permissions.NEW_WEBHOOK`` and ``WEBHOOK``, declared on these routes): a
+model's webhooks are managed by whoever has MANAGE on the model, registry-wide ones by
+admins; the list shows each caller the webhooks they manage (the service filters).
 Views and changes go through ``services.webhooks`` acting as the caller; secrets are
 write-only (the page shows only whether one is set, as the API does).
 """
@@ -18,6 +22,8 @@ from modelreg.server.ui.sections import Section, SectionContext, Sections
 from modelreg.server.ui.views import Ui
 from modelreg.webhooks.matching import KINDS
 
+# The create form's route: its requirement names the posted model_name field.
+CREATE: Final = "/webhooks/create"
 PAGE_SIZE: Final = 25
 MODEL_PANEL_SIZE: Final = 10
 Change = Callable[[Principal, Mapping[str, str], dict[str, str]], str]
@@ -29,13 +35,22 @@ def webhooks_page(ui: Ui, who: Principal, query: Mapping[str, str]) -> dict[str,
     found = ui.acting(who).webhooks.list_webhooks(
         max_results=PAGE_SIZE, page_token=token, model_name=model
     )
-    return {"webhooks": list(found), "next_token": found.token, "kinds": KINDS, "model": model}
+    # A create form without a model asks for a registry-wide webhook: offered (the
+    # model field left optional) only where the route would accept one.
+    wide = ui.access.allowed(who, {"wide": CREATE}, {})["wide"]
+    return {
+        "webhooks": list(found),
+        "next_token": found.token,
+        "kinds": KINDS,
+        "model": model,
+        "registry_wide": wide,
+    }
 
 
 def _model_webhooks(context: SectionContext) -> Mapping[str, Any] | None:
     """The model page's panel: webhooks scoped to the model (one statement), shown
-    only to a caller who may open the webhook pages."""
-    if not context.can.get("webhooks", False):
+    only to a caller who may manage them (may create one for this model: MANAGE)."""
+    if not context.can.get("create_webhook", False):
         return None
     found = context.services.webhooks.list_webhooks(
         max_results=MODEL_PANEL_SIZE, model_name=context.name
@@ -53,7 +68,8 @@ def add_sections(sections: Sections) -> None:
             "sections/webhooks.html",
             _model_webhooks,
             order=120,
-            actions={"webhooks": "/webhooks", "create_webhook": "/webhooks/create"},
+            # Checked with the model page's path, which names the model as model_name too.
+            actions={"create_webhook": CREATE},
         ),
     )
 
@@ -93,6 +109,9 @@ def make_changes(ui: Ui) -> dict[str, Change]:
     """The POST changes, for ``routes.action``."""
 
     def create(who: Principal, path: Mapping[str, str], form: dict[str, str]) -> str:
+        model_name = form.get("model_name", "").strip()
+        # The gate saw no form: MANAGE on this model (or admin for none) is checked here.
+        ui.access.check_form(who, CREATE, {**form, "model_name": model_name}, path)
         hook = ui.acting(who).webhooks.create_webhook(
             form.get("name", "").strip(),
             form.get("url", "").strip(),
@@ -100,7 +119,7 @@ def make_changes(ui: Ui) -> dict[str, Change]:
             kind=form.get("kind", "mlflow"),
             description=form.get("description") or None,
             secret=form.get("secret") or None,
-            model_name=form.get("model_name", "").strip() or None,
+            model_name=model_name or None,
         )
         return f"/webhooks/{path_part(hook.webhook_id)}"
 
