@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 from modelreg.cli import main
 from modelreg.errors import RegistryError
 from modelreg.server.auth_setup import exposure_warning, prepare_auth
+from modelreg.service import RegistryService
 from modelreg.service.auth.service import AuthService
 from modelreg.store.database import Database
 from tests.server.live import running_server, server_command
@@ -49,6 +51,35 @@ def test_users_and_tokens_on_the_command_line(sqlite_uri: str, fast_hashes: None
     assert _cli(sqlite_uri, "users", "list").split() == ["ops", "admin"]
 
 
+def test_users_get_shows_the_admin_flag_and_the_grants(sqlite_uri: str, fast_hashes: None) -> None:
+    _cli(sqlite_uri, "users", "create", "ci", "--password-stdin", stdin=PASSWORD)
+    database = Database(sqlite_uri)
+    try:
+        RegistryService(database).create_registered_model("churn")
+    finally:
+        database.dispose()
+    _cli(
+        sqlite_uri,
+        "users",
+        "grant",
+        "ci",
+        "--resource-type",
+        "registered_model",
+        "--resource-id",
+        "churn",
+        "--permission",
+        "EDIT",
+    )
+    shown = json.loads(_cli(sqlite_uri, "users", "get", "ci", "--json"))["user"]
+    assert shown["username"] == "ci" and shown["is_admin"] is False
+    assert shown["permissions"] == [
+        {"resource_type": "registered_model", "resource_id": "churn", "permission": "EDIT"}
+    ]
+    plain = _cli(sqlite_uri, "users", "get", "ci")
+    assert "admin" in plain and "no" in plain
+    assert ["registered_model", "churn", "EDIT"] in [line.split() for line in plain.splitlines()]
+
+
 def test_a_weak_password_is_refused_on_the_command_line(sqlite_uri: str, fast_hashes: None) -> None:
     result = CliRunner().invoke(
         main,
@@ -63,6 +94,7 @@ def test_a_weak_password_is_refused_on_the_command_line(sqlite_uri: str, fast_ha
     "args",
     [
         ["users", "delete", "nobody"],
+        ["users", "get", "nobody"],
         ["users", "set-admin", "nobody", "--admin"],
         ["tokens", "list", "--user", "nobody"],
         ["tokens", "revoke", "--user", "nobody", "1"],

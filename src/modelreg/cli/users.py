@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from modelreg.cli._common import BACKEND_OPTION, friendly_errors
-from modelreg.cli._output import exit_codes
+from modelreg.cli._output import JSON_OPTION, Output, exit_codes
 from modelreg.config import Settings
 
 if TYPE_CHECKING:
@@ -76,6 +76,42 @@ def list_(backend_store_uri: str | None) -> None:
     with auth_service(backend_store_uri) as auth:
         for user in auth.list_users():
             click.echo(f"{user.username}{'  admin' if user.is_admin else ''}")
+
+
+@users.command("get")
+@click.argument("username")
+@JSON_OPTION
+@BACKEND_OPTION
+@friendly_errors
+@exit_codes
+def get(username: str, as_json: bool, backend_store_uri: str | None) -> None:
+    """Show a user: admin or not, and their grants on models and experiments."""
+    with auth_service(backend_store_uri) as auth:
+        user = auth.get_user(username)
+        grants = auth.grants_of(user.username)
+    # MLflow's users/get shape, with the grants its permission lists name.
+    data = {
+        "user": {
+            "id": user.id,
+            "username": user.username,
+            "is_admin": user.is_admin,
+            "permissions": [
+                {"resource_type": kind, "resource_id": resource, "permission": level.name}
+                for kind, resource, level in grants
+            ],
+        }
+    }
+    out = Output(as_json)
+    if as_json:
+        out.json(data)
+        return
+    out.record(data, {"username": user.username, "admin": "yes" if user.is_admin else "no"})
+    if grants:
+        out.rows(
+            data,
+            [{"type": k, "id": r, "level": lvl.name} for k, r, lvl in grants],
+            [("RESOURCE TYPE", "type"), ("RESOURCE", "id"), ("PERMISSION", "level")],
+        )
 
 
 @users.command("set-password")
