@@ -1,4 +1,4 @@
-"""modelreg.config: the statement timeout and filter limits read from the environment."""
+"""modelreg.config: the bounds and source rules read from the environment."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 
 from modelreg.client import embedded
 from modelreg.config import (
+    ALLOWED_SOURCE_SCHEMES_ENV,
     DEFAULT_STATEMENT_TIMEOUT_MS,
     FILTER_MAX_CONDITIONS_ENV,
     FILTER_MAX_LENGTH_ENV,
@@ -72,3 +73,27 @@ def test_the_embedded_database_gets_the_settings(sqlite_uri: str, tmp_path: obje
     db = embedded.database_for(settings)
     assert (db.statement_timeout_ms, db.filter_limits.max_conditions) == (1234, 7)
     assert embedded.database_for(settings) is db
+
+
+def test_source_schemes_any_embedded_none_served_unless_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(ALLOWED_SOURCE_SCHEMES_ENV, raising=False)
+    embedded_settings = Settings.from_env("sqlite:///x.db", "/tmp/a")
+    assert embedded_settings.allowed_source_schemes is None  # the user owns the machine
+    assert embedded_settings.served().allowed_source_schemes == frozenset()
+    monkeypatch.setenv(ALLOWED_SOURCE_SCHEMES_ENV, " S3, https ,")
+    configured = Settings.from_env("sqlite:///x.db", "/tmp/a")
+    assert configured.allowed_source_schemes == {"s3", "https"}
+    assert configured.served().allowed_source_schemes == {"s3", "https"}
+    monkeypatch.setenv(ALLOWED_SOURCE_SCHEMES_ENV, "")
+    assert Settings.from_env("sqlite:///x.db", "/tmp/a").allowed_source_schemes == frozenset()
+
+
+@pytest.mark.parametrize("raw", ["s3://", "3d", "s 3"])
+def test_a_bad_source_scheme_says_what_is_allowed(
+    monkeypatch: pytest.MonkeyPatch, raw: str
+) -> None:
+    monkeypatch.setenv(ALLOWED_SOURCE_SCHEMES_ENV, raw)
+    with pytest.raises(InvalidArgument, match="MODELREG_ALLOWED_SOURCE_SCHEMES: .* is not a URI"):
+        Settings.from_env("sqlite:///x.db", "/tmp/a")

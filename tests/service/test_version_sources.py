@@ -7,14 +7,17 @@ Each case was accepted before (mlflow 3.18 refuses the traversal and host cases 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from modelreg.config import Settings
 from modelreg.errors import InvalidArgument, PermissionDenied
 from modelreg.principal import Principal
 from modelreg.service import RegistryService
 from modelreg.service.access import AllowAll
+from modelreg.service.assembly import Services, build_services
 from modelreg.service.tracking import TrackingService
 
 
@@ -112,3 +115,90 @@ def test_models_and_runs_the_caller_may_not_read_are_refused(
     with pytest.raises(PermissionDenied, match="read run"):
         guarded.create_model_version("a", f"runs:/{theirs}/model")
     assert guarded.create_model_version("a", f"runs:/{mine}/model").version == "1"
+
+
+@pytest.fixture
+def served(sqlite_uri: str, artifact_root: Path) -> Iterator[Services]:
+    """The services as ``modelreg server`` builds them, with no option given."""
+    services = build_services(Settings(sqlite_uri, str(artifact_root)).served())
+    yield services
+    services.db.dispose()
+
+
+def _served_run(services: Services, artifact_root: Path) -> str:
+    """A run on the served store with a model folder at ``model`` in its artifacts."""
+    run = services.tracking.create_run(services.tracking.create_experiment("e"))
+    relative = run.info.artifact_uri.removeprefix("mlflow-artifacts:/")
+    folder = artifact_root / relative / "model"
+    folder.mkdir(parents=True)
+    (folder / "MLmodel").write_text("flavors: {}\n")
+    return run.info.run_id
+
+
+@pytest.mark.parametrize(
+    ("source", "named"),
+    [
+        ("http://attacker.example/model", "'http' URI"),
+        ("https://example.com/models/churn", "'https' URI"),
+        ("s3://another-teams-bucket/model", "'s3' URI"),
+        ("gs://b/model", "'gs' URI"),
+        ("C:\\models\\churn", "Windows path"),
+    ],
+)
+def test_a_server_stores_no_external_reference_by_default(
+    served: Services, source: str, named: str
+) -> None:
+    registry = served.registry
+    registry.create_registered_model("m")
+    with pytest.raises(InvalidArgument) as refused:
+        registry.create_model_version("m", source)
+    message = refused.value.message
+    assert f"Invalid model version source: '{source}'" in message
+    assert named in message
+    assert "external references: none" in message
+    assert "--allowed-source-schemes" in message
+    assert registry.search_model_versions("name = 'm'") == []
+
+
+def test_a_server_stores_the_schemes_it_was_configured_for(
+    sqlite_uri: str, artifact_root: Path
+) -> None:
+    settings = Settings(sqlite_uri, str(artifact_root), allowed_source_schemes=frozenset({"s3"}))
+    services = build_services(settings.served())
+    try:
+        registry = services.registry
+        registry.create_registered_model("m")
+        stored = registry.create_model_version("m", "s3://bucket/model")
+        assert registry.get_model_version_download_uri("m", stored.version) == "s3://bucket/model"
+        with pytest.raises(InvalidArgument, match="external references: s3\\. "):
+            registry.create_model_version("m", "https://example.com/model")
+    finally:
+        services.db.dispose()
+
+
+def test_sources_the_server_copies_need_no_scheme_allowed(
+    served: Services, artifact_root: Path
+) -> None:
+    run_id = _served_run(served, artifact_root)
+    artifacts = served.tracking.get_run(run_id).info.artifact_uri
+    registry = served.registry
+    registry.create_registered_model("m")
+    registry.create_model_version("m", f"runs:/{run_id}/model")
+    registry.create_model_version("m", f"{artifacts}/model", run_id=run_id)
+    registry.create_model_version("m", artifacts.removeprefix("mlflow-artifacts:/") + "/model")
+    registry.create_model_version("m", "models:/m/1")
+    versions = registry.search_model_versions("name = 'm'")
+    assert len(versions) == 4
+    assert all(registry.get_model_version_manifest("m", v.version) for v in versions)
+
+
+def test_the_embedded_client_keeps_references_and_local_paths(
+    registry: RegistryService, tmp_path: Path
+) -> None:
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "MLmodel").write_text("flavors: {}\n")
+    registry.create_registered_model("m")
+    assert registry.create_model_version("m", "https://example.com/model").version == "1"
+    assert registry.create_model_version("m", str(folder)).version == "2"
+    assert registry.get_model_version_manifest("m", 2) is not None

@@ -93,6 +93,7 @@ def build_services(
         snapshotter=snapshotter,
         grants=grants,
         access=access or ALLOW_ALL,
+        allowed_source_schemes=settings.allowed_source_schemes,
     )
     return Services(
         db=db,

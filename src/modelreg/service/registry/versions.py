@@ -83,7 +83,10 @@ class ModelVersions(CopyLifetimes):
                     self._check_run(conn, new.source, new.run_id)
             prepared = PreparedSource(new.source, new.run_id, new.model_id, files_at=new.source)
             files = self._files_to_copy(prepared)
-            if files is not None:
+            if files is None:
+                # Not copied: the URI itself is what clients will download from.
+                source_rules.check_reference(new.source, self.allowed_source_schemes)
+            else:
                 # Check before copying a whole tree for a model that does not exist;
                 # otherwise the check under the model's lock below is enough.
                 with self.db.read() as conn:
