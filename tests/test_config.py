@@ -10,11 +10,14 @@ from modelreg.config import (
     DEFAULT_STATEMENT_TIMEOUT_MS,
     FILTER_MAX_CONDITIONS_ENV,
     FILTER_MAX_LENGTH_ENV,
+    MAX_COPY_BYTES_ENV,
+    MAX_COPY_FILES_ENV,
     STATEMENT_TIMEOUT_ENV,
     Settings,
 )
 from modelreg.errors import InvalidArgument
 from modelreg.filters import DEFAULT_FILTER_LIMITS, FilterLimits
+from modelreg.limits import CopyLimits
 
 
 def test_defaults_without_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -96,4 +99,22 @@ def test_a_bad_source_scheme_says_what_is_allowed(
 ) -> None:
     monkeypatch.setenv(ALLOWED_SOURCE_SCHEMES_ENV, raw)
     with pytest.raises(InvalidArgument, match="MODELREG_ALLOWED_SOURCE_SCHEMES: .* is not a URI"):
+        Settings.from_env("sqlite:///x.db", "/tmp/a")
+
+
+def test_copy_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(MAX_COPY_BYTES_ENV, raising=False)
+    monkeypatch.delenv(MAX_COPY_FILES_ENV, raising=False)
+    default = Settings.from_env("sqlite:///x.db", "/tmp/a").copy_limits
+    assert default == CopyLimits(10 * 1024**3, 10_000)
+    monkeypatch.setenv(MAX_COPY_BYTES_ENV, "1_000_000")
+    monkeypatch.setenv(MAX_COPY_FILES_ENV, "50")
+    limits = Settings.from_env("sqlite:///x.db", "/tmp/a").copy_limits
+    assert limits == CopyLimits(max_bytes=1_000_000, max_files=50)
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "10GB", "many"])
+def test_a_bad_copy_limit_says_what_is_allowed(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    monkeypatch.setenv(MAX_COPY_FILES_ENV, raw)
+    with pytest.raises(InvalidArgument, match="MODELREG_MAX_COPY_FILES=.* is not a whole number"):
         Settings.from_env("sqlite:///x.db", "/tmp/a")

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from modelreg.errors import InvalidArgument
 from modelreg.filters import DEFAULT_FILTER_LIMITS, FilterLimits
+from modelreg.limits import DEFAULT_COPY_LIMITS, CopyLimits
 
 TRACKING_URI_ENV = "MODELREG_TRACKING_URI"
 REGISTRY_URI_ENV = "MODELREG_REGISTRY_URI"
@@ -25,6 +26,8 @@ STATEMENT_TIMEOUT_ENV = "MODELREG_STATEMENT_TIMEOUT"
 FILTER_MAX_LENGTH_ENV = "MODELREG_FILTER_MAX_LENGTH"
 FILTER_MAX_CONDITIONS_ENV = "MODELREG_FILTER_MAX_CONDITIONS"
 ALLOWED_SOURCE_SCHEMES_ENV = "MODELREG_ALLOWED_SOURCE_SCHEMES"
+MAX_COPY_BYTES_ENV = "MODELREG_MAX_COPY_BYTES"
+MAX_COPY_FILES_ENV = "MODELREG_MAX_COPY_FILES"
 DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
 DEFAULT_HOME = ".modelreg"
 DEFAULT_DB_NAME = "modelreg.db"
@@ -196,6 +199,22 @@ def filter_limits() -> FilterLimits:
         raise InvalidArgument(f"Invalid filter limit setting: {error}.") from None
 
 
+def copy_limits() -> CopyLimits:
+    """``MODELREG_MAX_COPY_BYTES`` and ``MODELREG_MAX_COPY_FILES`` (whole numbers, 1 or more)."""
+    values: dict[str, int] = {}
+    for name, field_name in (
+        (MAX_COPY_BYTES_ENV, "max_bytes"),
+        (MAX_COPY_FILES_ENV, "max_files"),
+    ):
+        raw = os.environ.get(name, "").strip().replace("_", "")
+        if not raw:
+            continue
+        if not raw.isdecimal() or int(raw) < 1:
+            raise InvalidArgument(f"{name}={raw!r} is not a whole number of 1 or more.")
+        values[field_name] = int(raw)
+    return CopyLimits(**values)
+
+
 # RFC 3986: a scheme is a letter, then letters, digits, '+', '-' or '.'.
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
 
@@ -247,6 +266,8 @@ class Settings:
     # but stores the URI for clients to download from (docs/security.md). None: any
     # (an embedded client's user owns the machine); a server turns None into none.
     allowed_source_schemes: frozenset[str] | None = None
+    # The most one registration copies into registry storage (docs/security.md).
+    copy_limits: CopyLimits = DEFAULT_COPY_LIMITS
 
     def served(self, actor: str = "anonymous") -> Settings:
         """These settings as a server runs them: proxied artifacts, nothing external."""
@@ -270,6 +291,7 @@ class Settings:
             statement_timeout_ms=statement_timeout_ms(),
             filter_limits=filter_limits(),
             allowed_source_schemes=allowed_source_schemes(),
+            copy_limits=copy_limits(),
         )
 
 

@@ -11,14 +11,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from modelreg.config import Settings
 from modelreg.errors import InvalidArgument, PermissionDenied
+from modelreg.limits import CopyLimits
 from modelreg.principal import Principal
 from modelreg.service import RegistryService
 from modelreg.service.access import AllowAll
+from modelreg.service.artifact_locations import ArtifactLocations
 from modelreg.service.assembly import Services, build_services
+from modelreg.service.snapshots import open_snapshotter
 from modelreg.service.tracking import TrackingService
+from modelreg.store.database import Database
+from modelreg.store.tables import registry_copies
 
 
 @pytest.fixture
@@ -202,3 +208,92 @@ def test_the_embedded_client_keeps_references_and_local_paths(
     assert registry.create_model_version("m", "https://example.com/model").version == "1"
     assert registry.create_model_version("m", str(folder)).version == "2"
     assert registry.get_model_version_manifest("m", 2) is not None
+
+
+def _copies(artifact_root: Path) -> list[Path]:
+    folder = artifact_root / "_registry"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def test_a_source_must_be_a_model_directory(served: Services, artifact_root: Path) -> None:
+    run_id = _served_run(served, artifact_root)
+    artifacts = served.tracking.get_run(run_id).info.artifact_uri  # mlflow-artifacts:/…
+    experiment = artifacts.removeprefix("mlflow-artifacts:/").split("/")[0]
+    loose = artifact_root / "loose" / "model"
+    loose.mkdir(parents=True)
+    (loose / "MLmodel").write_text("flavors: {}\n")
+    registry = served.registry
+    registry.create_registered_model("m")
+    for source in (
+        f"mlflow-artifacts:/{experiment}",  # a whole experiment in one request
+        "mlflow-artifacts:/",  # the whole store
+        experiment,
+        artifacts.removesuffix("/artifacts"),  # the run's folder, not its artifacts
+        "mlflow-artifacts:/loose",
+    ):
+        with pytest.raises(InvalidArgument, match="A source must be a model directory"):
+            registry.create_model_version("m", source)
+    assert _copies(artifact_root) == []
+    assert registry.search_model_versions("name = 'm'") == []
+    # An MLmodel at its root, or anything inside a run's artifacts, is a model.
+    assert registry.create_model_version("m", "mlflow-artifacts:/loose/model").version == "1"
+    assert registry.create_model_version("m", artifacts).version == "2"
+    assert registry.create_model_version("m", f"runs:/{run_id}").version == "3"
+
+
+def test_the_embedded_client_copies_only_model_folders(
+    registry: RegistryService, tmp_path: Path
+) -> None:
+    (tmp_path / "home" / "notes.txt").parent.mkdir()
+    (tmp_path / "home" / "notes.txt").write_text("not a model")
+    registry.create_registered_model("m")
+    with pytest.raises(InvalidArgument, match="A source must be a model directory"):
+        registry.create_model_version("m", str(tmp_path / "home"))
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        (CopyLimits(max_files=2), r"it holds 3 files \(25 bytes\), more than one registration"),
+        (CopyLimits(max_bytes=20), r"it holds 3 files \(25 bytes\), more than one registration"),
+    ],
+)
+def test_a_copy_is_bounded_and_a_refused_one_leaves_nothing(
+    sqlite_uri: str, artifact_root: Path, limits: CopyLimits, message: str
+) -> None:
+    services = build_services(Settings(sqlite_uri, str(artifact_root), copy_limits=limits).served())
+    try:
+        run_id = _served_run(services, artifact_root)
+        folder = artifact_root / services.tracking.get_run(run_id).info.artifact_uri.removeprefix(
+            "mlflow-artifacts:/"
+        )
+        (folder / "model" / "a.bin").write_bytes(b"12345678")
+        (folder / "model" / "b.bin").write_bytes(b"12345")  # 12 + 8 + 5 = 25 bytes
+        registry = services.registry
+        registry.create_registered_model("m")
+        with pytest.raises(InvalidArgument, match=message) as refused:
+            registry.create_model_version("m", f"runs:/{run_id}/model")
+        assert "MODELREG_MAX_COPY_FILES" in refused.value.message
+        assert _copies(artifact_root) == []
+        assert registry.search_model_versions("name = 'm'") == []
+        with services.db.read() as conn:
+            assert conn.execute(select(func.count()).select_from(registry_copies)).scalar() == 0
+    finally:
+        services.db.dispose()
+
+
+def test_an_embedded_local_folder_is_bounded_too(
+    db: Database, artifact_root: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for index in range(4):
+        (folder / f"f{index}").write_text("x")
+    (folder / "MLmodel").write_text("flavors: {}\n")
+    locations = ArtifactLocations(str(artifact_root), allow_external=True)
+    snapshotter = open_snapshotter(locations, str(artifact_root), CopyLimits(max_files=3))
+    registry = RegistryService(db, snapshotter=snapshotter)
+    registry.create_registered_model("m")
+    with pytest.raises(InvalidArgument, match="it holds more than 3 files"):
+        registry.create_model_version("m", str(folder))
+    assert _copies(artifact_root) == []

@@ -86,7 +86,7 @@ def build_services(
         root=PROXY_ROOT if settings.serve_artifacts else settings.artifact_root,
         allow_external=settings.allow_external_artifacts,
     )
-    snapshotter = open_snapshotter(locations, settings.artifact_root)
+    snapshotter = open_snapshotter(locations, settings.artifact_root, settings.copy_limits)
     registry = RegistryService(
         db,
         actor=settings.actor,

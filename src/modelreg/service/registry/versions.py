@@ -91,6 +91,7 @@ class ModelVersions(CopyLifetimes):
                 # otherwise the check under the model's lock below is enough.
                 with self.db.read() as conn:
                     self._require_model_id(RegistryStore(conn), new.name)
+                    self._require_model_directory(conn, new.source, files)
         snapshot = self._make_copy(files) if files else None
         storage_location = snapshot.location if snapshot else prepared.storage_location
         manifest = snapshot.manifest if snapshot else prepared.manifest
@@ -201,6 +202,22 @@ class ModelVersions(CopyLifetimes):
         raise InvalidArgument(
             f"Invalid model version source: '{source[:200]}'. The source must be inside "
             f"the artifacts of run {run_id!r} named by run_id (or of a model it logged)."
+        )
+
+    def _require_model_directory(self, conn: Connection, source: str, files: SourceFiles) -> None:
+        """A path source is one model: ``MLmodel`` at its root, or a run's or logged
+        model's artifacts (what ``runs:/`` and ``models:/`` name), never a whole
+        experiment or the artifact root.
+        """
+        if self.snapshotter is None or self.snapshotter.holds_model(files) is not False:
+            return  # a model, or nothing to copy (snapshot() tells which)
+        inside = files.root_relative
+        if inside is not None and _in_owned_artifacts(TrackingStore(conn), inside):
+            return
+        raise InvalidArgument(
+            f"Invalid model version source: '{source[:200]}'. A source must be a model "
+            "directory: a folder with an MLmodel file at its root, or a path inside the "
+            "artifacts of a run or logged model (runs:/<run_id>/<path>, models:/<model_id>)."
         )
 
     def _prepare_source(
@@ -454,6 +471,24 @@ def _proxy_relative(location: str) -> str | None:
     if is_absolute_location(location):
         return None
     return location.lstrip("/")
+
+
+def _in_owned_artifacts(store: TrackingStore, relative: str) -> bool:
+    """Whether a root-relative path lies in a run's or logged model's artifacts.
+
+    Served, they are ``<experiment>/<run id>/artifacts`` and
+    ``<experiment>/models/<model id>/artifacts``; the owner's stored location decides.
+    """
+    parts = relative.split("/")
+    location = None
+    if len(parts) >= 3 and parts[2] == "artifacts":
+        run = store.run_row(parts[1])
+        location = run.artifact_uri if run is not None else None
+    elif len(parts) >= 4 and parts[1] == "models" and parts[3] == "artifacts":
+        logged = store.logged_model_row(parts[2])
+        location = logged.artifact_location if logged is not None else None
+    root = None if location is None else _proxy_relative(location)
+    return root is not None and _within(relative, root)
 
 
 def _within(relative: str, location: str) -> bool:
