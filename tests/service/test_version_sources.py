@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from modelreg.config import Settings
-from modelreg.errors import InvalidArgument, PermissionDenied
+from modelreg.errors import InvalidArgument, NotFound, PermissionDenied
 from modelreg.limits import CopyLimits
 from modelreg.principal import Principal
 from modelreg.service import RegistryService
@@ -131,9 +131,9 @@ def served(sqlite_uri: str, artifact_root: Path) -> Iterator[Services]:
     services.db.dispose()
 
 
-def _served_run(services: Services, artifact_root: Path) -> str:
+def _served_run(services: Services, artifact_root: Path, experiment: str = "e") -> str:
     """A run on the served store with a model folder at ``model`` in its artifacts."""
-    run = services.tracking.create_run(services.tracking.create_experiment("e"))
+    run = services.tracking.create_run(services.tracking.create_experiment(experiment))
     relative = run.info.artifact_uri.removeprefix("mlflow-artifacts:/")
     folder = artifact_root / relative / "model"
     folder.mkdir(parents=True)
@@ -297,3 +297,66 @@ def test_an_embedded_local_folder_is_bounded_too(
     with pytest.raises(InvalidArgument, match="it holds more than 3 files"):
         registry.create_model_version("m", str(folder))
     assert _copies(artifact_root) == []
+
+
+def _served_logged_model(services: Services, artifact_root: Path, run_id: str) -> str:
+    """A logged model of ``run_id`` with an MLmodel in its artifacts."""
+    run = services.tracking.get_run(run_id)
+    logged = services.tracking.create_logged_model(
+        run.info.experiment_id, "model", source_run_id=run_id
+    )
+    folder = artifact_root / logged.artifact_location.removeprefix("mlflow-artifacts:/")
+    folder.mkdir(parents=True)
+    (folder / "MLmodel").write_text("flavors: {}\n")
+    return logged.model_id
+
+
+def test_a_model_id_must_exist_and_hold_the_source(served: Services, artifact_root: Path) -> None:
+    mine = _served_run(served, artifact_root, "mine")
+    theirs = _served_run(served, artifact_root, "theirs")
+    my_model = _served_logged_model(served, artifact_root, mine)
+    their_model = _served_logged_model(served, artifact_root, theirs)
+    my_files = served.tracking.get_run(mine).info.artifact_uri + "/model"
+    registry = served.registry
+    registry.create_registered_model("m")
+    with pytest.raises(NotFound, match="^Logged model with ID 'm-nope' not found.$"):
+        registry.create_model_version("m", my_files, model_id="m-nope")
+    # My files, claimed as another run's logged model (whose tag would record it).
+    with pytest.raises(
+        InvalidArgument, match=f"inside the artifacts of logged model '{their_model}'"
+    ):
+        registry.create_model_version("m", my_files, model_id=their_model)
+    with pytest.raises(InvalidArgument, match=f"logged by run '{theirs}', not by run '{mine}'"):
+        registry.create_model_version("m", f"runs:/{mine}/model", model_id=their_model)
+    with pytest.raises(InvalidArgument, match=f"logged by run '{theirs}', not by run '{mine}'"):
+        registry.create_model_version("m", f"models:/{their_model}", run_id=mine)
+    assert _copies(artifact_root) == []
+    assert "mlflow.modelVersions" not in served.tracking.get_logged_model(their_model).tags
+    # The model's own artifacts, or its run's, with or without the run_id.
+    logged_files = served.tracking.get_logged_model(my_model).artifact_location
+    registry.create_model_version("m", logged_files, model_id=my_model, run_id=mine)
+    registry.create_model_version("m", my_files, model_id=my_model)
+    registry.create_model_version("m", f"runs:/{mine}/model", model_id=my_model)
+    assert [v.model_id for v in registry.search_model_versions("name = 'm'")] == [my_model] * 3
+
+
+def test_a_logged_model_the_caller_may_not_read_is_refused(
+    served: Services, artifact_root: Path
+) -> None:
+    theirs = _served_run(served, artifact_root)
+    their_model = _served_logged_model(served, artifact_root, theirs)
+    served.registry.create_registered_model("a")
+    experiment = served.tracking.get_run(theirs).info.experiment_id
+
+    class _DenyTheirs(AllowAll):
+        def may_read_experiment(self, principal: Principal, experiment_id: str) -> bool:
+            return experiment_id != experiment
+
+    guarded = RegistryService(
+        served.db, actor="mallory", snapshotter=served.registry.snapshotter, access=_DenyTheirs()
+    )
+    with pytest.raises(PermissionDenied, match=f"read logged model '{their_model}'"):
+        guarded.create_model_version("a", f"models:/{their_model}")
+    with pytest.raises(PermissionDenied, match=f"read logged model '{their_model}'"):
+        guarded.create_model_version("a", "s3://b/m", model_id=their_model)
+    assert "mlflow.modelVersions" not in served.tracking.get_logged_model(their_model).tags

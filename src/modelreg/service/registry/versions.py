@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Row
 
 from modelreg import events, filters, model_uris, validation
 from modelreg.artifacts import safe_relative_path
@@ -92,6 +92,10 @@ class ModelVersions(CopyLifetimes):
                 with self.db.read() as conn:
                     self._require_model_id(RegistryStore(conn), new.name)
                     self._require_model_directory(conn, new.source, files)
+        if new.model_id is not None and not new.source.startswith("models:/"):
+            # Checked before anything is copied; models:/<model_id> is checked above.
+            with self.db.read() as conn:
+                self._check_logged_model(conn, new.source, prepared.run_id, new.model_id)
         snapshot = self._make_copy(files) if files else None
         storage_location = snapshot.location if snapshot else prepared.storage_location
         manifest = snapshot.manifest if snapshot else prepared.manifest
@@ -204,6 +208,38 @@ class ModelVersions(CopyLifetimes):
             f"the artifacts of run {run_id!r} named by run_id (or of a model it logged)."
         )
 
+    def _check_logged_model(
+        self, conn: Connection, source: str, run_id: str | None, model_id: str
+    ) -> Row[Any]:
+        """The logged model a version names exists, may be read, and holds the source.
+
+        Its ``source_run_id`` must be the ``run_id`` (or the run of a ``runs:/``
+        source), and a source on this server's store must lie inside the logged
+        model's artifacts or its run's, so a version cannot claim another team's
+        logged model (and write its ``mlflow.modelVersions`` tag) for its own files.
+        """
+        store = TrackingStore(conn)
+        logged = store.logged_model_row(model_id)
+        if logged is None:
+            raise NotFound(f"Logged model with ID '{model_id}' not found.")
+        if not self.access.may_read_experiment(self.principal, str(logged.experiment_id)):
+            raise PermissionDenied(f"Permission denied to read logged model {model_id!r}.")
+        if run_id is not None and logged.source_run_id and logged.source_run_id != run_id:
+            raise InvalidArgument(
+                f"The model_id {model_id!r} names a model logged by run "
+                f"{logged.source_run_id!r}, not by run {run_id!r} named by run_id or the source."
+            )
+        inside = _proxy_relative(source)
+        if inside is None or _within(inside, logged.artifact_location):
+            return logged
+        run = store.run_row(logged.source_run_id) if logged.source_run_id else None
+        if run is not None and _within(inside, run.artifact_uri):
+            return logged
+        raise InvalidArgument(
+            f"Invalid model version source: '{source[:200]}'. The source must be inside "
+            f"the artifacts of logged model {model_id!r} named by model_id (or of its run)."
+        )
+
     def _require_model_directory(self, conn: Connection, source: str, files: SourceFiles) -> None:
         """A path source is one model: ``MLmodel`` at its root, or a run's or logged
         model's artifacts (what ``runs:/`` and ``models:/`` name), never a whole
@@ -232,9 +268,7 @@ class ModelVersions(CopyLifetimes):
                 raise InvalidArgument(
                     f"The model_id {model_id!r} does not match the source {source!r}."
                 )
-            logged = TrackingStore(conn).logged_model_row(ref.model_id)
-            if logged is None:
-                raise NotFound(f"Logged model with ID '{ref.model_id}' not found.")
+            logged = self._check_logged_model(conn, source, run_id, ref.model_id)
             return PreparedSource(
                 source=source,
                 run_id=run_id or logged.source_run_id,
