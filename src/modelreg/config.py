@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from modelreg.errors import InvalidArgument
 from modelreg.filters import DEFAULT_FILTER_LIMITS, FilterLimits
+from modelreg.limits import DEFAULT_COPY_LIMITS, CopyLimits
 
 TRACKING_URI_ENV = "MODELREG_TRACKING_URI"
 REGISTRY_URI_ENV = "MODELREG_REGISTRY_URI"
@@ -23,6 +25,9 @@ ACTOR_ENV = "MODELREG_USER"
 STATEMENT_TIMEOUT_ENV = "MODELREG_STATEMENT_TIMEOUT"
 FILTER_MAX_LENGTH_ENV = "MODELREG_FILTER_MAX_LENGTH"
 FILTER_MAX_CONDITIONS_ENV = "MODELREG_FILTER_MAX_CONDITIONS"
+ALLOWED_SOURCE_SCHEMES_ENV = "MODELREG_ALLOWED_SOURCE_SCHEMES"
+MAX_COPY_BYTES_ENV = "MODELREG_MAX_COPY_BYTES"
+MAX_COPY_FILES_ENV = "MODELREG_MAX_COPY_FILES"
 DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
 DEFAULT_HOME = ".modelreg"
 DEFAULT_DB_NAME = "modelreg.db"
@@ -194,6 +199,44 @@ def filter_limits() -> FilterLimits:
         raise InvalidArgument(f"Invalid filter limit setting: {error}.") from None
 
 
+def copy_limits() -> CopyLimits:
+    """``MODELREG_MAX_COPY_BYTES`` and ``MODELREG_MAX_COPY_FILES`` (whole numbers, 1 or more)."""
+    values: dict[str, int] = {}
+    for name, field_name in (
+        (MAX_COPY_BYTES_ENV, "max_bytes"),
+        (MAX_COPY_FILES_ENV, "max_files"),
+    ):
+        raw = os.environ.get(name, "").strip().replace("_", "")
+        if not raw:
+            continue
+        if not raw.isdecimal() or int(raw) < 1:
+            raise InvalidArgument(f"{name}={raw!r} is not a whole number of 1 or more.")
+        values[field_name] = int(raw)
+    return CopyLimits(**values)
+
+
+# RFC 3986: a scheme is a letter, then letters, digits, '+', '-' or '.'.
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
+
+
+def parse_source_schemes(raw: str, setting: str = ALLOWED_SOURCE_SCHEMES_ENV) -> frozenset[str]:
+    """``"s3, https"`` → ``{"s3", "https"}``: URI schemes, comma-separated (empty: none)."""
+    schemes = frozenset(part.strip().lower() for part in raw.split(",") if part.strip())
+    for scheme in sorted(schemes):
+        if not _SCHEME.fullmatch(scheme):
+            raise InvalidArgument(
+                f"{setting}: {scheme!r} is not a URI scheme; give scheme names separated "
+                "by commas, such as 's3,gs,https' (without ':' or '://')."
+            )
+    return schemes
+
+
+def allowed_source_schemes() -> frozenset[str] | None:
+    """``MODELREG_ALLOWED_SOURCE_SCHEMES``, or None when it is not set."""
+    raw = os.environ.get(ALLOWED_SOURCE_SCHEMES_ENV)
+    return None if raw is None else parse_source_schemes(raw)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a registry process needs to know, built once and passed down.
@@ -219,10 +262,22 @@ class Settings:
     allow_external_artifacts: bool = True
     # Webhook delivery (None: from the environment, config.webhook_settings()).
     webhooks: WebhookSettings | None = None
+    # URI schemes a version's source may use when the registry does not copy its files
+    # but stores the URI for clients to download from (docs/security.md). None: any
+    # (an embedded client's user owns the machine); a server turns None into none.
+    allowed_source_schemes: frozenset[str] | None = None
+    # The most one registration copies into registry storage (docs/security.md).
+    copy_limits: CopyLimits = DEFAULT_COPY_LIMITS
 
     def served(self, actor: str = "anonymous") -> Settings:
         """These settings as a server runs them: proxied artifacts, nothing external."""
-        return replace(self, actor=actor, serve_artifacts=True, allow_external_artifacts=False)
+        return replace(
+            self,
+            actor=actor,
+            serve_artifacts=True,
+            allow_external_artifacts=False,
+            allowed_source_schemes=self.allowed_source_schemes or frozenset(),
+        )
 
     @classmethod
     def from_env(
@@ -235,6 +290,8 @@ class Settings:
             actor=current_actor(),
             statement_timeout_ms=statement_timeout_ms(),
             filter_limits=filter_limits(),
+            allowed_source_schemes=allowed_source_schemes(),
+            copy_limits=copy_limits(),
         )
 
 

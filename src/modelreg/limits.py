@@ -1,4 +1,5 @@
-"""Page sizes of every search: MLflow's client defaults and the most one page may hold.
+"""Page sizes of every search (MLflow's client defaults and the most one page may
+hold), and the most one registration may copy.
 
 One table for every transport: the services enforce the maxima, the clients send the
 defaults, the server fills them in when a hand-written request leaves them out.
@@ -6,6 +7,7 @@ defaults, the server fills them in when a hand-written request leaves them out.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 SEARCH_MODELS_DEFAULT: Final = 100
@@ -39,3 +41,23 @@ SEARCH_EVENTS_MAX: Final = 1000
 # Webhooks and their deliveries (modelreg's, MLflow's and Databricks' webhook APIs).
 WEBHOOKS_PAGE_DEFAULT: Final = 100
 WEBHOOKS_PAGE_MAX: Final = 1000
+
+
+# One registry copy of a version's files (docs/security.md, "Model version sources").
+COPY_MAX_BYTES_DEFAULT: Final = 10 * 1024**3
+COPY_MAX_FILES_DEFAULT: Final = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class CopyLimits:
+    """The most one registration may copy into registry storage: bytes and files."""
+
+    max_bytes: int = COPY_MAX_BYTES_DEFAULT
+    max_files: int = COPY_MAX_FILES_DEFAULT
+
+    def __post_init__(self) -> None:
+        if self.max_bytes < 1 or self.max_files < 1:
+            raise ValueError("copy limits must be 1 or more")
+
+
+DEFAULT_COPY_LIMITS: Final = CopyLimits()

@@ -222,6 +222,16 @@ def test_sha256_tree(store: ArtifactStore) -> None:
         store.sha256_tree("missing")
 
 
+def test_usage_counts_files_and_bytes_without_reading(store: ArtifactStore) -> None:
+    populate(store)
+    store.write_stream("model2/x", [b"2"])  # a prefix sibling is not part of the tree
+    assert store.usage("model") == (3, len(b"flavors: {}\nweightsscikit-learn\n"))
+    assert store.usage("notes.txt") == (1, 5)
+    assert store.usage("") == (5, 12 + 7 + 13 + 1 + 5)
+    with pytest.raises(NotFound):
+        store.usage("missing")
+
+
 def test_download_and_upload_tree(store: ArtifactStore, tmp_path: Path) -> None:
     populate(store)
     target = tmp_path / "download"

@@ -19,7 +19,9 @@ from tests.server.live import Server, running_server
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     # One worker: enough for a CLI, and light on a shared machine.
-    with running_server(tmp_path_factory.mktemp("cli-server"), "--workers", "1") as server:
+    folder = tmp_path_factory.mktemp("cli-server")
+    # The tests register s3:// references, which a server stores only for allowed schemes.
+    with running_server(folder, "--workers", "1", "--allowed-source-schemes", "s3") as server:
         yield server
 
 

@@ -28,10 +28,17 @@ from modelreg.service.assembly import build_services
 from tests.server.asgi import BASE_URL, asgi_client
 
 ACTOR = "alice"
+# The suites register s3:// sources the registry stores as references, not copies:
+# a server stores those only for schemes it was configured to accept.
+SOURCE_SCHEMES = frozenset({"s3"})
 
 
 def _settings(database: Path, root: Path) -> Settings:
-    return Settings(tracking_uri=f"sqlite:///{database}", artifact_root=str(root))
+    return Settings(
+        tracking_uri=f"sqlite:///{database}",
+        artifact_root=str(root),
+        allowed_source_schemes=SOURCE_SCHEMES,
+    )
 
 
 def _open(transport: str, settings: Settings) -> Iterator[Registry]:
@@ -57,7 +64,11 @@ def artifact_root(tmp_path: Path) -> Path:
 
 @pytest.fixture(params=["embedded", "http"])
 def api(request: pytest.FixtureRequest, sqlite_uri: str, artifact_root: Path) -> Iterator[Registry]:
-    settings = Settings(tracking_uri=sqlite_uri, artifact_root=str(artifact_root))
+    settings = Settings(
+        tracking_uri=sqlite_uri,
+        artifact_root=str(artifact_root),
+        allowed_source_schemes=SOURCE_SCHEMES,
+    )
     yield from _open(request.param, settings)
 
 
@@ -94,7 +105,11 @@ def _open_tracking(transport: str, settings: Settings) -> Iterator[Tracking]:
 def tracking_api(
     request: pytest.FixtureRequest, sqlite_uri: str, artifact_root: Path
 ) -> Iterator[Tracking]:
-    settings = Settings(tracking_uri=sqlite_uri, artifact_root=str(artifact_root))
+    settings = Settings(
+        tracking_uri=sqlite_uri,
+        artifact_root=str(artifact_root),
+        allowed_source_schemes=SOURCE_SCHEMES,
+    )
     yield from _open_tracking(request.param, settings)
 
 
@@ -131,7 +146,11 @@ Team = Callable[[str], Member]
 @pytest.fixture(params=["embedded", "http"])
 def team(request: pytest.FixtureRequest, sqlite_uri: str, artifact_root: Path) -> Iterator[Team]:
     """``team("bob")``: the registry as ``bob`` sees it, on one database, per transport."""
-    settings = Settings(tracking_uri=sqlite_uri, artifact_root=str(artifact_root))
+    settings = Settings(
+        tracking_uri=sqlite_uri,
+        artifact_root=str(artifact_root),
+        allowed_source_schemes=SOURCE_SCHEMES,
+    )
     if request.param == "embedded":
         services = build_services(settings.served())
         try:

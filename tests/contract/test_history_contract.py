@@ -16,7 +16,7 @@ from modelreg.client.http_history import HttpHistory
 from modelreg.config import Settings
 from modelreg.errors import InvalidArgument, NotFound
 from modelreg.protocols import History, Registry
-from tests.contract.conftest import ACTOR, _open
+from tests.contract.conftest import ACTOR, SOURCE_SCHEMES, _open
 
 SOURCE = "s3://bucket/models/churn"
 
@@ -25,7 +25,11 @@ SOURCE = "s3://bucket/models/churn"
 def apis(
     request: pytest.FixtureRequest, sqlite_uri: str, artifact_root: Path
 ) -> Iterator[tuple[Registry, History]]:
-    settings = Settings(tracking_uri=sqlite_uri, artifact_root=str(artifact_root))
+    settings = Settings(
+        tracking_uri=sqlite_uri,
+        artifact_root=str(artifact_root),
+        allowed_source_schemes=SOURCE_SCHEMES,  # the s3:// SOURCE is stored as a reference
+    )
     for registry in _open(request.param, settings):
         if request.param == "embedded":
             yield registry, cast(History, registry)

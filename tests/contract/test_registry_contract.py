@@ -392,6 +392,8 @@ CASES: dict[str, Call] = {
     "run source": lambda r: r.create_model_version("m", "runs:/r1/model", run_id="r2"),
     "models source": lambda r: r.create_model_version("m", "models:/m/7"),
     "logged model source": lambda r: r.create_model_version("m", "models:/m-42"),
+    "external source": lambda r: r.create_model_version("m", "https://example.com/model"),
+    "windows source": lambda r: r.create_model_version("m", "C:\\models\\churn"),
     "copy missing": lambda r: r.copy_model_version("models:/m/9", "dst"),
     "resolve stage": lambda r: r.resolve_model_uri("models:/m/Archived"),
     "resolve bad": lambda r: r.resolve_model_uri("models:/"),

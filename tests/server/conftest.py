@@ -18,7 +18,12 @@ from tests.server.asgi import TestClient, asgi_client, free_port
 
 @pytest.fixture
 def settings(sqlite_uri: str, tmp_path: Path) -> Settings:
-    return Settings(tracking_uri=sqlite_uri, artifact_root=str(tmp_path / "artifacts"))
+    # Tests register s3:// sources, which a server stores only for schemes it allows.
+    return Settings(
+        tracking_uri=sqlite_uri,
+        artifact_root=str(tmp_path / "artifacts"),
+        allowed_source_schemes=frozenset({"s3"}),
+    )
 
 
 @pytest.fixture

@@ -22,7 +22,11 @@ API = "/api/2.0"
 
 @pytest.fixture
 def http(sqlite_uri: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(tracking_uri=sqlite_uri, artifact_root=str(tmp_path / "artifacts"))
+    settings = Settings(
+        tracking_uri=sqlite_uri,
+        artifact_root=str(tmp_path / "artifacts"),
+        allowed_source_schemes=frozenset({"s3"}),
+    )
     with asgi_client(create_app(settings)) as client:
         client.auth = ("alice", "x")
         for path, body in (

@@ -24,7 +24,11 @@ NUL = "a\x00b"
 
 @pytest.fixture
 def http(database_uri: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(tracking_uri=database_uri, artifact_root=str(tmp_path / "artifacts"))
+    settings = Settings(
+        tracking_uri=database_uri,
+        artifact_root=str(tmp_path / "artifacts"),
+        allowed_source_schemes=frozenset({"s3"}),
+    )
     with asgi_client(create_app(settings, ServerSettings())) as client:
         yield client
 

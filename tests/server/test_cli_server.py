@@ -24,7 +24,7 @@ from tests.server.live import Server, running_server
 @pytest.fixture
 def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
     # One worker: this test reads the one process's log.
-    with running_server(tmp_path, "--workers", "1") as running:
+    with running_server(tmp_path, "--workers", "1", "--allowed-source-schemes", "s3") as running:
         # Reported, not asserted: shown by `pytest -rP` and kept in the test's properties.
         request.node.user_properties.append(("startup_seconds", round(running.startup_seconds, 3)))
         print(f"modelreg server start-up: {running.startup_seconds:.3f} s")  # noqa: T201
@@ -45,6 +45,15 @@ def test_serves_over_a_socket_and_exits_gracefully(
             f"{api}/model-versions/create", json={"name": "m", "source": "s3://b/k"}
         )
         assert version.json()["model_version"]["version"] == "1"
+        elsewhere = http.post(
+            f"{api}/model-versions/create", json={"name": "m", "source": "https://x/m"}
+        )
+        assert (elsewhere.status_code, elsewhere.json()["error_code"]) == (
+            400,
+            "INVALID_PARAMETER_VALUE",
+        )
+        assert "'https' URI" in elsewhere.json()["message"]
+        assert "external references: s3." in elsewhere.json()["message"]
         missing = http.get(f"{api}/registered-models/get", params={"name": "nope"})
         assert (missing.status_code, missing.json()["error_code"]) == (
             404,

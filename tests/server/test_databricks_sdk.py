@@ -90,7 +90,7 @@ def test_databricks_sdk_model_registry_workflow(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
     script = tmp_path / "sdk_side.py"
     script.write_text(SDK_SIDE)
-    with running_server(tmp_path) as server:
+    with running_server(tmp_path, "--allowed-source-schemes", "s3") as server:
         for path, body in mlflow_calls:
             assert httpx.post(f"{server.api}/{path}", json=body).status_code == 200
         # Production is protected: only validated versions may enter it.

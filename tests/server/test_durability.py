@@ -53,7 +53,7 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path, workers: str) -> Non
                 except httpx.TransportError:
                     return  # the server is gone
 
-    with running_server(tmp_path, "--workers", workers) as server:
+    with running_server(tmp_path, "--workers", workers, "--allowed-source-schemes", "s3") as server:
         with httpx.Client(timeout=WAIT) as http:
             for name in acknowledged:
                 created = http.post(f"{server.api}/registered-models/create", json={"name": name})

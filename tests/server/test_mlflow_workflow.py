@@ -170,8 +170,12 @@ assert len(page) == 1 and page.token
 
 # errors, as MLflow's own server reports them
 assert error_code(lambda: c.get_model_version("scratch2", "9")) == "RESOURCE_DOES_NOT_EXIST"
-assert error_code(lambda: c.create_model_version("ghost", "s3://b/k")) == (
+assert error_code(lambda: c.create_model_version("ghost", "mlflow-artifacts:/x/m")) == (
     "RESOURCE_DOES_NOT_EXIST"
+)
+# A source the server would only store as a reference: no scheme is allowed by default.
+assert error_code(lambda: c.create_model_version("scratch2", "https://example.com/m")) == (
+    "INVALID_PARAMETER_VALUE"
 )
 assert error_code(lambda: c.set_registered_model_alias("scratch2", "v7", "1")) == (
     "INVALID_PARAMETER_VALUE"

@@ -87,6 +87,7 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         tracking_uri=f"sqlite:///{tmp_path / 'registry.db'}",
         artifact_root=str(tmp_path / "artifacts"),
+        allowed_source_schemes=frozenset({"s3"}),
     )
 
 

@@ -18,6 +18,7 @@ import http.server
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ import pytest
 from starlette.applications import Starlette
 
 from modelreg.config import Settings
-from tests.server.asgi import RawResponse, TestClient, raw_request
+from modelreg.server import create_app
+from tests.server.asgi import RawResponse, TestClient, asgi_client, raw_request
 from tests.server.live import running_server
 
 API = "/api/2.0/mlflow"
@@ -233,22 +235,30 @@ def test_t07_prompt_tag_does_not_skip_validation(
 
 # ------------------------------------------------------------------- T-08
 def test_t08_indirect_sources_never_fetch(
-    http: TestClient, canary: tuple[str, list[str]], tmp_path: Path, untouched: None
+    http: TestClient,
+    settings: Settings,
+    canary: tuple[str, list[str]],
+    tmp_path: Path,
+    untouched: None,
 ) -> None:
     url, hits = canary
     _create_model(http)
     rejected(_create_version(http, source="mlflow-artifacts:/../../x"))
-    # A remote source is recorded as a reference: the server never downloads it...
     remote = f"{url}/api/2.0/mlflow-artifacts/artifacts/x"
-    created = _create_version(http, source=remote)
-    assert created.status_code == 200
-    chained = _create_version(http, source="models:/lfi/1")
-    assert chained.status_code == 200
-    for version in ("1", "2"):
-        uri = http.get(
-            f"{API}/model-versions/get-download-uri", params={"name": "lfi", "version": version}
-        )
-        assert uri.json() == {"artifact_uri": remote}  # ...and only hands the URI back.
+    # A server stores no http:// source unless configured to (this one allows s3)...
+    assert "'http' URI" in rejected(_create_version(http, source=remote))
+    # ...and one configured to records it as a reference: it never downloads it...
+    allowing = replace(settings, allowed_source_schemes=frozenset({"http"}))
+    with asgi_client(create_app(allowing)) as other:
+        created = _create_version(other, source=remote)
+        assert created.status_code == 200
+        chained = _create_version(other, source="models:/lfi/1")
+        assert chained.status_code == 200
+        for version in ("1", "2"):
+            uri = other.get(
+                f"{API}/model-versions/get-download-uri", params={"name": "lfi", "version": version}
+            )
+            assert uri.json() == {"artifact_uri": remote}  # ...and only hands the URI back.
     assert hits == []
 
 

@@ -115,6 +115,7 @@ def live_webhook_server(tmp_path: object, sqlite_uri: str) -> Iterator[str]:
         tracking_uri=sqlite_uri,
         artifact_root=str(root),
         webhooks=LOOPBACK_FAST,
+        allowed_source_schemes=frozenset({"s3"}),  # the tests' s3:// sources are references
     )
     app = create_app(settings, ServerSettings())
     port = free_port()

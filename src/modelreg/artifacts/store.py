@@ -97,6 +97,8 @@ class ArtifactStore(Protocol):
 
     def sha256_tree(self, rel_path: str = "") -> dict[str, str]: ...
 
+    def usage(self, rel_path: str) -> tuple[int, int]: ...
+
     def uri_for(self, rel_path: str = "") -> str: ...
 
 
@@ -719,6 +721,25 @@ class FsspecArtifactStore:
                 continue
             files.append((child[len(rel) + 1 :] if rel else child, child))
         return False, files
+
+    def usage(self, rel_path: str) -> tuple[int, int]:
+        """``(files, bytes)`` of a file or tree, from one listing (nothing is read)."""
+        rel, full = self._resolve(rel_path)
+        info = self._info(rel, full)
+        if info is None:
+            raise NotFound(f"Artifact {rel!r} not found")
+        if info["type"] == "file":
+            return 1, int(info["size"])
+        with self._errors("list", rel):
+            found = self._fs.find(full, withdirs=False, detail=True)
+        files = [
+            entry
+            for name, entry in found.items()
+            if entry.get("type") == "file"
+            and not str(name).endswith("/")
+            and not posixpath.basename(str(name)).startswith(_TMP_PREFIX)
+        ]
+        return len(files), sum(int(entry.get("size") or 0) for entry in files)
 
     def delete(self, rel_path: str) -> None:
         """Delete a file or a directory tree; deleting a missing path does nothing."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
 import click
 
 from modelreg.cli._common import BACKEND_OPTION, friendly_errors
-from modelreg.config import Settings
+from modelreg.config import Settings, parse_source_schemes
 from modelreg.errors import InvalidArgument
 
 if TYPE_CHECKING:
@@ -81,6 +82,15 @@ _SHARED_DATABASES = ("postgresql", "postgres", "mysql", "mariadb")
     "Default: 'artifacts' beside a SQLite database, else ./.modelreg/artifacts.",
 )
 @click.option(
+    "--allowed-source-schemes",
+    envvar="MODELREG_ALLOWED_SOURCE_SCHEMES",
+    default=None,
+    metavar="SCHEMES",
+    help="URI schemes (comma-separated, e.g. 's3,https') a model version's source may use "
+    "when the server does not copy its files but stores the URI for clients to download "
+    "from. Default: none (sources must be runs:/, models:/ or on this server).",
+)
+@click.option(
     "--auth",
     is_flag=True,
     help="Require credentials (HTTP Basic or a Bearer token) and enforce grants. "
@@ -148,6 +158,7 @@ def server(
     health_timeout: float,
     backend_store_uri: str | None,
     artifacts_destination: str | None,
+    allowed_source_schemes: str | None,
     auth: bool,
     default_permission: str,
     allowed_hosts: str | None,
@@ -183,6 +194,13 @@ def server(
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--allowed-hosts") from None
     settings = Settings.from_env(backend_store_uri, artifacts_destination)
+    if allowed_source_schemes is not None:
+        settings = replace(
+            settings,
+            allowed_source_schemes=parse_source_schemes(
+                allowed_source_schemes, "--allowed-source-schemes"
+            ),
+        )
     scheme = settings.tracking_uri.partition(":")[0].partition("+")[0].lower()
     if artifacts_destination is None and scheme in _SHARED_DATABASES:
         raise InvalidArgument(

@@ -87,7 +87,7 @@ def build_services(
         root=PROXY_ROOT if settings.serve_artifacts else settings.artifact_root,
         allow_external=settings.allow_external_artifacts,
     )
-    snapshotter = open_snapshotter(locations, settings.artifact_root)
+    snapshotter = open_snapshotter(locations, settings.artifact_root, settings.copy_limits)
     auth = AuthService(db, grants)
     if access is None:
         # With permissions, what a caller may read of others' data comes from the grants.
@@ -98,6 +98,7 @@ def build_services(
         snapshotter=snapshotter,
         grants=grants,
         access=access,
+        allowed_source_schemes=settings.allowed_source_schemes,
     )
     return Services(
         db=db,

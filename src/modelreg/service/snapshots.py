@@ -10,6 +10,7 @@ URL) are recorded as references, with no copy and no manifest.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import uuid
 from dataclasses import dataclass
@@ -18,12 +19,15 @@ from urllib.parse import quote, unquote, urlsplit
 
 from modelreg.artifacts import ArtifactStore, open_artifact_store, safe_relative_path
 from modelreg.errors import InvalidArgument
+from modelreg.limits import DEFAULT_COPY_LIMITS, CopyLimits
 from modelreg.service.artifact_locations import PROXY_ROOT, ArtifactLocations
 
 REGISTRY_PREFIX = "_registry"
 # The artifact proxy's path to a version's files: resolved through the version row, so
 # a copy is only ever reachable through a version that exists.
 VERSIONS_PREFIX = "_model-versions"
+# A model directory holds this file at its root (MLflow's model format).
+MLMODEL = "MLmodel"
 
 
 def is_registry_copy(location: str) -> bool:
@@ -52,11 +56,17 @@ class SourceFiles:
 
 
 class Snapshotter:
-    """Copies sources into registry-owned storage and hashes them."""
+    """Copies sources into registry-owned storage and hashes them, within ``limits``."""
 
-    def __init__(self, store: ArtifactStore, locations: ArtifactLocations) -> None:
+    def __init__(
+        self,
+        store: ArtifactStore,
+        locations: ArtifactLocations,
+        limits: CopyLimits = DEFAULT_COPY_LIMITS,
+    ) -> None:
         self.store = store
         self.locations = locations
+        self.limits = limits
 
     def classify(self, location: str) -> SourceFiles | None:
         """Map a resolved artifact location to files the registry can copy, if any.
@@ -106,6 +116,21 @@ class Snapshotter:
                 return safe_relative_path(location[len(prefix) :].lstrip("/"))
         return None
 
+    def holds_model(self, files: SourceFiles) -> bool | None:
+        """Whether the source is a model directory (an ``MLmodel`` at its root).
+
+        None when it is not a directory at all (:meth:`snapshot` says what then).
+        """
+        if files.root_relative is not None:
+            if not self.store.is_dir(files.root_relative):
+                return None
+            return self.store.exists(posixpath.join(files.root_relative, MLMODEL))
+        if files.local_dir is not None:
+            if not files.local_dir.is_dir():
+                return None
+            return (files.local_dir / MLMODEL).is_file()
+        return None
+
     @staticmethod
     def new_location() -> str:
         return posixpath.join(REGISTRY_PREFIX, uuid.uuid4().hex)
@@ -122,16 +147,40 @@ class Snapshotter:
                         "version source must be a directory (an MLmodel folder)."
                     )
                 return None
+            # Measured from one listing before anything is written: a refused copy
+            # leaves nothing behind.
+            count, size = self.store.usage(files.root_relative)
+            self._check_size(files.root_relative, count, size, exact=True)
             self.store.copy_tree(files.root_relative, target)
         elif files.local_dir is not None:
             if not files.local_dir.is_dir():
                 raise InvalidArgument(
                     f"Model version source {str(files.local_dir)!r} is not an existing directory."
                 )
+            count, size = _local_usage(files.local_dir, self.limits)
+            self._check_size(str(files.local_dir), count, size, exact=False)
             self.store.upload_tree(str(files.local_dir), target)
         else:
             return None
         return Snapshot(location=target, manifest=self.store.sha256_tree(target))
+
+    def _check_size(self, shown: str, count: int, size: int, *, exact: bool) -> None:
+        limits = self.limits
+        if count <= limits.max_files and size <= limits.max_bytes:
+            return
+        holds = (
+            f"{count:,} files ({_human(size)})"
+            if exact
+            else f"more than {limits.max_files:,} files"
+            if count > limits.max_files
+            else f"more than {_human(limits.max_bytes)}"
+        )
+        raise InvalidArgument(
+            f"Invalid model version source {shown[:200]!r}: it holds {holds}, more than one "
+            f"registration may copy ({limits.max_files:,} files and {_human(limits.max_bytes)}; "
+            "the server's MODELREG_MAX_COPY_FILES and MODELREG_MAX_COPY_BYTES). Register "
+            "the model's own directory, the folder with its MLmodel file."
+        )
 
     def discard(self, location: str | None) -> None:
         """Remove a registry copy (after a failed create, or when its version is deleted)."""
@@ -139,5 +188,34 @@ class Snapshotter:
             self.store.delete(location)
 
 
-def open_snapshotter(locations: ArtifactLocations, store_uri: str) -> Snapshotter:
-    return Snapshotter(open_artifact_store(store_uri), locations)
+def open_snapshotter(
+    locations: ArtifactLocations, store_uri: str, limits: CopyLimits = DEFAULT_COPY_LIMITS
+) -> Snapshotter:
+    return Snapshotter(open_artifact_store(store_uri), locations, limits)
+
+
+def _local_usage(folder: Path, limits: CopyLimits) -> tuple[int, int]:
+    """Files and bytes under ``folder`` as ``upload_tree`` walks it, stopping past a limit."""
+    count = size = 0
+    for dirpath, _dirnames, filenames in os.walk(folder):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.isfile(path):
+                continue
+            count += 1
+            size += os.path.getsize(path)
+            if count > limits.max_files or size > limits.max_bytes:
+                return count, size
+    return count, size
+
+
+def _human(size: int) -> str:
+    """``10737418240`` → ``10 GiB``; ``1536`` → ``1.5 KiB``; ``12`` → ``12 bytes``."""
+    if size < 1024:
+        return f"{size:,} bytes"
+    value = size / 1024
+    units = ["KiB", "MiB", "GiB", "TiB"]
+    while value >= 1024 and len(units) > 1:
+        value /= 1024
+        units.pop(0)
+    return f"{f'{value:.1f}'.removesuffix('.0')} {units[0]}"

@@ -11,7 +11,11 @@ could not go by itself:
   server's proxy or nowhere;
 * never the registry's own copies (``_registry/…``, ``_model-versions/…``): a version's
   files are reached through that version, and a new version shares them only through
-  ``models:/<name>/<version>``, which checks that the caller may read that model.
+  ``models:/<name>/<version>``, which checks that the caller may read that model;
+* a source whose files the registry does not copy (``http://…``, ``s3://other-bucket``,
+  ``C:\\…``) is only a URI that every client loading the version downloads from, so
+  it is stored only when its scheme is one the server accepts as an external
+  reference (``--allowed-source-schemes``; none by default on a server).
 """
 
 from __future__ import annotations
@@ -66,6 +70,36 @@ def check_source(source: str) -> None:
             raise _refused(source, _COPY_WHY)
     elif not urlsplit(decoded).scheme and is_registry_copy_path(decoded):
         raise _refused(source, _COPY_WHY)
+
+
+# Sources the registry resolves itself (runs:/, models:/ are resolved before this).
+_OWN_SCHEMES: Final = frozenset({"", "mlflow-artifacts", "runs", "models"})
+
+
+def check_reference(source: str, allowed: frozenset[str] | None) -> None:
+    """Refuse a source stored as a reference (not copied) whose scheme is not allowed.
+
+    ``allowed`` None accepts any scheme (the embedded client's default).
+    """
+    if allowed is None:
+        return
+    scheme = urlsplit(source).scheme.lower()
+    if scheme in _OWN_SCHEMES or scheme in allowed:
+        return
+    accepted = ", ".join(sorted(allowed)) if allowed else "none"
+    what = (
+        "a Windows path, which clients of this server cannot read"
+        if len(scheme) == 1
+        else f"a '{scheme}' URI that this server does not copy from"
+    )
+    raise _refused(
+        source,
+        f"It is {what}, and this server stores only these URI schemes as external "
+        f"references: {accepted}. Register from the server's own artifacts (runs:/<run_id>/"
+        "<path>, models:/<model_id>, models:/<name>/<version> or mlflow-artifacts:/<path>), "
+        f"or have the operator allow the scheme with --allowed-source-schemes "
+        f"(MODELREG_ALLOWED_SOURCE_SCHEMES).",
+    )
 
 
 _COPY_WHY: Final = (

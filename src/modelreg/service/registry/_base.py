@@ -56,6 +56,7 @@ class RegistryBase:
         snapshotter: Snapshotter | None = None,
         grants: GrantPolicy | None = None,
         access: ReadAccess = ALLOW_ALL,
+        allowed_source_schemes: frozenset[str] | None = None,
     ) -> None:
         self.db = db
         # Set with ``--auth``: searches keep only what the principal may read.
@@ -66,6 +67,8 @@ class RegistryBase:
         self.snapshotter = snapshotter
         # Asked before the caller's request reads another owner's model or run.
         self.access = access
+        # Schemes of sources stored as references, files not copied (None: any).
+        self.allowed_source_schemes = allowed_source_schemes
 
     def as_actor(self, actor: str | Principal) -> Self:
         """The same service acting for ``actor`` (the server passes the caller in)."""
@@ -76,6 +79,7 @@ class RegistryBase:
             snapshotter=self.snapshotter,
             grants=self.grants,
             access=self.access,
+            allowed_source_schemes=self.allowed_source_schemes,
         )
 
     def _visibility(self) -> Visibility | None:

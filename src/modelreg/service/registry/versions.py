@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Row
 
 from modelreg import events, filters, model_uris, validation
 from modelreg.artifacts import safe_relative_path
@@ -91,13 +91,25 @@ class ModelVersions(CopyLifetimes):
                 self._require_reads(needs)
             prepared = PreparedSource(new.source, new.run_id, new.model_id, files_at=new.source)
             files = self._files_to_copy(prepared)
-            if files is not None and files.root_relative is not None:
-                self._check_stored_files(files.root_relative)
-            if files is not None:
+            if files is None:
+                # Not copied: the URI itself is what clients will download from.
+                source_rules.check_reference(new.source, self.allowed_source_schemes)
+            else:
+                if files.root_relative is not None:
+                    self._check_stored_files(files.root_relative)
                 # Check before copying a whole tree for a model that does not exist;
                 # otherwise the check under the model's lock below is enough.
                 with self.db.read() as conn:
                     self._require_model_id(RegistryStore(conn), new.name)
+                    self._require_model_directory(conn, new.source, files)
+        if new.model_id is not None and not new.source.startswith("models:/"):
+            # Checked before anything is copied; models:/<model_id> is checked above.
+            logged_needs: list[_Need] = []
+            with self.db.read() as conn:
+                self._check_logged_model(
+                    conn, new.source, prepared.run_id, new.model_id, logged_needs
+                )
+            self._require_reads(logged_needs)
         snapshot = self._make_copy(files) if files else None
         storage_location = snapshot.location if snapshot else prepared.storage_location
         manifest = snapshot.manifest if snapshot else prepared.manifest
@@ -243,6 +255,65 @@ class ModelVersions(CopyLifetimes):
                 "(runs:/…), a logged model (models:/m-…) or a version (models:/name/1)."
             )
 
+    def _check_logged_model(
+        self,
+        conn: Connection,
+        source: str,
+        run_id: str | None,
+        model_id: str,
+        needs: list[_Need],
+    ) -> Row[Any]:
+        """The logged model a version names exists, holds the source, and (through
+        ``needs``, asked after the read transaction) may be read.
+
+        Its ``source_run_id`` must be the ``run_id`` (or the run of a ``runs:/``
+        source), and a source on this server's store must lie inside the logged
+        model's artifacts or its run's, so a version cannot claim another team's
+        logged model (and write its ``mlflow.modelVersions`` tag) for its own files.
+        """
+        store = TrackingStore(conn)
+        logged = store.logged_model_row(model_id)
+        if logged is None:
+            raise NotFound(f"Logged model with ID '{model_id}' not found.")
+        needs.append(
+            (
+                "experiment",
+                str(logged.experiment_id),
+                f"Permission denied to read logged model {model_id!r}, the source of this version.",
+            )
+        )
+        if run_id is not None and logged.source_run_id and logged.source_run_id != run_id:
+            raise InvalidArgument(
+                f"The model_id {model_id!r} names a model logged by run "
+                f"{logged.source_run_id!r}, not by run {run_id!r} named by run_id or the source."
+            )
+        inside = _proxy_relative(source)
+        if inside is None or _within(inside, logged.artifact_location):
+            return logged
+        run = store.run_row(logged.source_run_id) if logged.source_run_id else None
+        if run is not None and _within(inside, run.artifact_uri):
+            return logged
+        raise InvalidArgument(
+            f"Invalid model version source: '{source[:200]}'. The source must be inside "
+            f"the artifacts of logged model {model_id!r} named by model_id (or of its run)."
+        )
+
+    def _require_model_directory(self, conn: Connection, source: str, files: SourceFiles) -> None:
+        """A path source is one model: ``MLmodel`` at its root, or a run's or logged
+        model's artifacts (what ``runs:/`` and ``models:/`` name), never a whole
+        experiment or the artifact root.
+        """
+        if self.snapshotter is None or self.snapshotter.holds_model(files) is not False:
+            return  # a model, or nothing to copy (snapshot() tells which)
+        inside = files.root_relative
+        if inside is not None and _in_owned_artifacts(TrackingStore(conn), inside):
+            return
+        raise InvalidArgument(
+            f"Invalid model version source: '{source[:200]}'. A source must be a model "
+            "directory: a folder with an MLmodel file at its root, or a path inside the "
+            "artifacts of a run or logged model (runs:/<run_id>/<path>, models:/<model_id>)."
+        )
+
     def _prepare_source(
         self,
         conn: Connection,
@@ -260,17 +331,7 @@ class ModelVersions(CopyLifetimes):
                 raise InvalidArgument(
                     f"The model_id {model_id!r} does not match the source {source!r}."
                 )
-            logged = TrackingStore(conn).logged_model_row(ref.model_id)
-            if logged is None:
-                raise NotFound(f"Logged model with ID '{ref.model_id}' not found.")
-            needs.append(
-                (
-                    "experiment",
-                    str(logged.experiment_id),
-                    f"Permission denied to read logged model {ref.model_id!r}, the source "
-                    "of this version.",
-                )
-            )
+            logged = self._check_logged_model(conn, source, run_id, ref.model_id, needs)
             return PreparedSource(
                 source=source,
                 run_id=run_id or logged.source_run_id,
@@ -511,6 +572,24 @@ def _proxy_relative(location: str) -> str | None:
     if is_absolute_location(location):
         return None
     return location.lstrip("/")
+
+
+def _in_owned_artifacts(store: TrackingStore, relative: str) -> bool:
+    """Whether a root-relative path lies in a run's or logged model's artifacts.
+
+    Served, they are ``<experiment>/<run id>/artifacts`` and
+    ``<experiment>/models/<model id>/artifacts``; the owner's stored location decides.
+    """
+    parts = relative.split("/")
+    location = None
+    if len(parts) >= 3 and parts[2] == "artifacts":
+        run = store.run_row(parts[1])
+        location = run.artifact_uri if run is not None else None
+    elif len(parts) >= 4 and parts[1] == "models" and parts[3] == "artifacts":
+        logged = store.logged_model_row(parts[2])
+        location = logged.artifact_location if logged is not None else None
+    root = None if location is None else _proxy_relative(location)
+    return root is not None and _within(relative, root)
 
 
 def _within(relative: str, location: str) -> bool:
