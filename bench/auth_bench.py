@@ -55,7 +55,7 @@ async def call(app: Any, authorization: bytes) -> tuple[int, float]:
         "raw_path": PATH.encode(),
         "query_string": QUERY,
         "root_path": "",
-        "headers": [(b"host", b"bench"), (b"authorization", authorization)],
+        "headers": [(b"host", b"127.0.0.1"), (b"authorization", authorization)],
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 5000),
     }
@@ -75,7 +75,12 @@ async def call(app: Any, authorization: bytes) -> tuple[int, float]:
 
 
 def build(db: Path, artifacts: Path) -> dict[str, tuple[Any, bytes]]:
-    settings = Settings(tracking_uri=f"sqlite:///{db}", artifact_root=str(artifacts))
+    # The version is an s3:// reference (nothing to copy), stored only where allowed.
+    settings = Settings(
+        tracking_uri=f"sqlite:///{db}",
+        artifact_root=str(artifacts),
+        allowed_source_schemes=frozenset({"s3"}),
+    )
     off = create_app(settings, ServerSettings(workers=1))
     on = create_app(settings, ServerSettings(workers=1, auth=True))
     on.state.services.db.ensure_schema()

@@ -132,6 +132,9 @@ def modelreg_command(port: int, work: Path) -> list[str]:
         f"sqlite:///{work / 'modelreg.db'}",
         "--artifacts-destination",
         str(work / "artifacts"),
+        # The bench registers s3:// references (nothing to copy), as MLflow stores them.
+        "--allowed-source-schemes",
+        "s3",
     ]
 
 

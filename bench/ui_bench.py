@@ -65,7 +65,7 @@ async def _request(app: Any, path: str, query: str = "") -> tuple[int, int]:
         "raw_path": path.encode(),
         "query_string": query.encode(),
         "root_path": "",
-        "headers": [(b"host", b"bench")],
+        "headers": [(b"host", b"127.0.0.1")],
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
     }
@@ -112,7 +112,7 @@ def _app(settings: Settings, ui: bool) -> Any:
     """The app as ``create_app`` builds it; without ``ui``, exactly as before the UI existed."""
     if ui:
         return create_app(settings)
-    with mock.patch.object(app_module, "ui_routes", lambda _context: []):
+    with mock.patch.object(app_module, "ui_routes", lambda _context, **_: []):
         return create_app(settings)
 
 
@@ -124,8 +124,11 @@ def main() -> None:
     parser.add_argument("--no-report", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        # The versions are s3:// references (nothing to copy), stored only where allowed.
         settings = Settings(
-            tracking_uri=f"sqlite:///{Path(tmp) / 'ui.db'}", artifact_root=str(Path(tmp) / "a")
+            tracking_uri=f"sqlite:///{Path(tmp) / 'ui.db'}",
+            artifact_root=str(Path(tmp) / "a"),
+            allowed_source_schemes=frozenset({"s3"}),
         )
         started = time.perf_counter()
         seed(settings, args.models)
