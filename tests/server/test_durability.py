@@ -70,7 +70,9 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path, workers: str) -> Non
         for thread in threads:
             thread.join(WAIT)
 
-    with running_server(tmp_path, "--workers", "1", log_name="restarted.log") as again:
+    with running_server(
+        tmp_path, "--workers", "1", "--allowed-source-schemes", "s3", log_name="restarted.log"
+    ) as again:
         with httpx.Client(timeout=WAIT) as http:
             for name, versions in acknowledged.items():
                 found = http.get(

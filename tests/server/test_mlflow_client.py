@@ -186,6 +186,8 @@ def settings(sqlite_uri: str, tmp_path: Path) -> Settings:
         tracking_uri=sqlite_uri,
         artifact_root=str(tmp_path / "artifacts"),
         statement_timeout_ms=1000,
+        # The versions are s3:// references, stored only where allowed.
+        allowed_source_schemes=frozenset({"s3"}),
     )
 
 

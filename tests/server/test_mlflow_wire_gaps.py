@@ -182,7 +182,8 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Outcomes, Outcom
     with live_mlflow.mlflow_server(home / "mlflow-server") as url:
         mlflow = _probe(python, url, home / "probe-mlflow")
     (home / "modelreg-server").mkdir()
-    with running_server(home / "modelreg-server") as server:
+    # The probe registers s3:// references, as mlflow server stores them.
+    with running_server(home / "modelreg-server", "--allowed-source-schemes", "s3") as server:
         modelreg = _probe(python, server.url, home / "probe-modelreg")
     return mlflow, modelreg
 

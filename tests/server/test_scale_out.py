@@ -76,6 +76,9 @@ def _start(uri: str, artifacts: Path, log: Path) -> tuple[subprocess.Popen[bytes
         str(artifacts),
         "--log-level",
         "warning",
+        # The versions are s3:// references, stored only where allowed.
+        "--allowed-source-schemes",
+        "s3",
     ]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=sink)
