@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from modelreg.entities import Event, ModelVersion
 from modelreg.errors import AlreadyExists, InvalidArgument, NotFound
@@ -10,6 +11,8 @@ from modelreg.filters import FilterLimits
 from modelreg.service import RegistryService
 from modelreg.service.tracking import TrackingService
 from modelreg.store.events import EventStore
+from modelreg.store.tables import model_versions
+from modelreg.store.tables import registered_models as rm
 from tests.runs import insert_runs
 
 
@@ -261,6 +264,39 @@ def test_get_latest_versions_per_stage(service: RegistryService) -> None:
         service.get_latest_versions("nope")
     model = service.get_registered_model("m")
     assert {v.current_stage: v.version for v in model.latest_versions} == every
+
+
+def test_search_page_latest_versions_per_stage(service: RegistryService) -> None:
+    # A search page reads the latest versions of all its models in one statement.
+    for name, moves in (("a", {2: "Production", 3: "Staging"}), ("b", {1: "Archived"})):
+        service.create_registered_model(name)
+        _versions(service, name, 3)
+        for version, stage in moves.items():
+            service.transition_model_version_stage(name, version, stage)
+    # A stage outside the four (written by hand, as an old import might have) is no
+    # stage's latest: the page reads every stage without listing them.
+    with service.db.write() as conn:
+        conn.execute(
+            model_versions.update()
+            .where(model_versions.c.version == 3)
+            .where(
+                model_versions.c.model_id
+                == select(rm.c.id).where(rm.c.name == "b").scalar_subquery()
+            )
+            .values(current_stage="Deleted_Internal")
+        )
+    page = {m.name: m for m in service.search_registered_models(max_results=10)}
+    latest = {
+        name: {v.current_stage: v.version for v in model.latest_versions}
+        for name, model in page.items()
+    }
+    assert latest == {
+        "a": {"None": "1", "Production": "2", "Staging": "3"},
+        "b": {"Archived": "1", "None": "2"},
+    }
+    assert latest["a"] == {
+        v.current_stage: v.version for v in service.get_registered_model("a").latest_versions
+    }
 
 
 # ------------------------------------------------------------------- aliases

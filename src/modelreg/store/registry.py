@@ -188,14 +188,17 @@ _PAGE_MODEL_EXTRAS = PreparedLists(
 )
 
 
-def _page_latest(mids: list[Any], stages: list[Any]) -> Any:
+def _page_latest(mids: list[Any], stages: list[Any] | None = None) -> Any:
+    conditions = [mv.c.model_id.in_(mids)]
+    if stages is not None:
+        conditions.append(mv.c.current_stage.in_(stages))
     newest = (
         select(
             mv.c.model_id.label("mid"),
             mv.c.current_stage.label("stage"),
             func.max(mv.c.version).label("top"),
         )
-        .where(mv.c.model_id.in_(mids), mv.c.current_stage.in_(stages))
+        .where(*conditions)
         .group_by(mv.c.model_id, mv.c.current_stage)
         .subquery()
     )
@@ -207,6 +210,9 @@ def _page_latest(mids: list[Any], stages: list[Any]) -> Any:
 
 
 _PAGE_LATEST = PreparedLists(_page_latest)
+# Every stage (a search page's latest versions): without the stage list, one range scan
+# per model instead of one probe per model and stage, half the statement's time.
+_PAGE_LATEST_ALL_STAGES = PreparedLists(_page_latest)
 
 # The latest version in each stage: one indexed LIMIT 1 probe per stage, in one statement.
 _LATEST_PER_STAGE = {
@@ -479,6 +485,13 @@ class RegistryStore:
     def _latest_rows(self, model_ids: Sequence[int], stages: Sequence[str]) -> dict[int, list[Any]]:
         found: dict[int, list[Any]] = defaultdict(list)
         if not model_ids:
+            return found
+        if tuple(stages) == STAGES:
+            for row in _PAGE_LATEST_ALL_STAGES.all(self.conn, {"mids": list(model_ids)}):
+                # Position 4 is the stage (VERSION_COLUMN_NAMES); a row in none of the
+                # four stages is not anyone's latest, as with the stage list.
+                if row[4] in STAGES:
+                    found[row[-1]].append(row)
             return found
         lists: dict[str, list[Any]] = {"mids": list(model_ids), "stages": list(stages)}
         for row in _PAGE_LATEST.all(self.conn, lists):
