@@ -473,12 +473,14 @@ class FsspecArtifactStore:
         self._local = scheme == "file"
         self._root = root
         self._fs = _make_filesystem(scheme, storage_options)
+        # Asked on every registration (is the source inside this store?): built once.
+        self._root_uri = self.uri_for("")
 
     # -- paths ---------------------------------------------------------------------
 
     @property
     def root_uri(self) -> str:
-        return self.uri_for("")
+        return self._root_uri
 
     def __repr__(self) -> str:
         # Never the storage options: they may hold credentials.

@@ -76,13 +76,7 @@ class HttpApprovals(JsonApi, Approvals):
         archive_existing_versions: bool = False,
         comment: str | None = None,
     ) -> ApprovalRequest:
-        fields = {
-            "name": name,
-            "version": _version(version),
-            "stage": stage,
-            "archive_existing_versions": archive_existing_versions,
-            "comment": comment,
-        }
+        fields = _move(name, version, stage, archive_existing_versions, comment)
         return self._request(self._call("POST", "mlflow/transition-requests/approve", fields))
 
     def reject_transition_request(
@@ -115,13 +109,7 @@ class HttpApprovals(JsonApi, Approvals):
         archive_existing_versions: bool = False,
         comment: str | None = None,
     ) -> ModelVersion:
-        fields = {
-            "name": name,
-            "version": _version(version),
-            "stage": stage,
-            "archive_existing_versions": archive_existing_versions,
-            "comment": comment,
-        }
+        fields = _move(name, version, stage, archive_existing_versions, comment)
         data = self._call("POST", "mlflow/databricks/model-versions/transition-stage", fields)
         return self._parse(lambda d: model_version_from_json(d["model_version_databricks"]), data)
 
@@ -232,3 +220,16 @@ class HttpApprovals(JsonApi, Approvals):
         }
         data = self._call("GET", "modelreg/checks/list", fields)
         return self._parse(lambda d: [ac.check_from_json(c) for c in d.get("checks", [])], data)
+
+
+def _move(
+    name: str, version: Version, stage: str, archive_existing_versions: bool, comment: str | None
+) -> dict[str, Any]:
+    """The fields of a stage move, approved (a request) or direct (Databricks' route)."""
+    return {
+        "name": name,
+        "version": _version(version),
+        "stage": stage,
+        "archive_existing_versions": archive_existing_versions,
+        "comment": comment,
+    }
