@@ -7,9 +7,11 @@ scripts import it (``bench/`` is on ``sys.path`` when one runs).
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from pathlib import Path
+from typing import Any
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 DOC_INTRO = """# Benchmarks
@@ -38,3 +40,11 @@ def replace_section(name: str, section: str, doc: Path = DOC) -> None:
     tmp = doc.with_name(f".{doc.name}.{uuid.uuid4().hex}.tmp")
     tmp.write_text(text)
     tmp.replace(doc)
+
+
+def save_results(report: dict[str, Any], directory: Path) -> Path:
+    """Write a run's raw results as ``directory/<report["file"]>``; the path written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    out = directory / str(report["file"])
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    return out

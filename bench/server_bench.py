@@ -61,7 +61,7 @@ from typing import Any
 
 import httpx
 
-from _report import replace_section
+from _report import replace_section, save_results
 from run_registry_bench import machine_facts, mlflow_python, wait_idle
 from server_procs import RssSampler, Server, free_port, settle, start_server
 from server_sockprobe import STALL_MS, keepalive_probe
@@ -1561,10 +1561,7 @@ def main() -> int:
         else:
             shutil.rmtree(work, ignore_errors=True)
     report["comparison"] = compare(report)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / report["file"]
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    log(f"wrote {out}")
+    log(f"wrote {save_results(report, RESULTS_DIR)}")
     section = render_section(report)
     if not args.no_doc:
         update_doc(section)

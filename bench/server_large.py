@@ -40,7 +40,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from _report import replace_section
+from _report import replace_section, save_results
 from registry_workload import LIKE_FILTER, PAGE_SIZE
 from run_registry_bench import machine_facts, mlflow_python, wait_idle
 from server_bench import (
@@ -313,10 +313,7 @@ def main() -> int:
         else:
             shutil.rmtree(work, ignore_errors=True)
     report["comparison"] = compare(report)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / report["file"]
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    log(f"wrote {out}")
+    log(f"wrote {save_results(report, RESULTS_DIR)}")
     section = render_section(report)
     if not args.no_doc:
         replace_section(SECTION, section)

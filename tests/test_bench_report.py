@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 sys.path.insert(0, str(BENCH))
 
-from _report import DOC, replace_section  # noqa: E402
+from _report import DOC, replace_section, save_results  # noqa: E402
 
 
 def test_replaces_only_its_own_section(tmp_path: Path) -> None:
@@ -43,3 +44,11 @@ def test_the_real_page_round_trips(tmp_path: Path) -> None:
     for name, body in re.findall(r"<!-- ([\w-]+):start -->\n(.*?)\n<!-- \1:end -->", text, re.S):
         replace_section(name, body, copy)
     assert copy.read_text() == text
+
+
+def test_results_are_written_under_the_reports_own_file_name(tmp_path: Path) -> None:
+    report = {"file": "server-2026-12-04.json", "rps": 1.5}
+    out = save_results(report, tmp_path / "results")
+    assert out == tmp_path / "results" / "server-2026-12-04.json"
+    assert json.loads(out.read_text()) == report
+    assert out.read_text().endswith("}\n")
