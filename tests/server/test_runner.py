@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 
 import pytest
@@ -18,6 +19,126 @@ def test_calls_run_on_the_pool_threads() -> None:
 
     try:
         assert asyncio.run(main()).startswith("modelreg-call")
+    finally:
+        runner.close()
+
+
+def test_sequential_calls_reuse_the_thread_that_went_idle_last() -> None:
+    # Each pool thread has its own SQLite connection: rotating calls over the threads
+    # would make every connection re-read what the others wrote.
+    runner = Runner(4)
+    release = threading.Event()
+
+    async def main() -> set[str]:
+        # Start all four threads, so there are several idle ones to choose from.
+        busy = [asyncio.ensure_future(runner.run(release.wait, 30)) for _ in range(4)]
+        await asyncio.sleep(0.05)
+        release.set()
+        await asyncio.gather(*busy)
+        return {await runner.run(lambda: threading.current_thread().name) for _ in range(20)}
+
+    try:
+        assert len(asyncio.run(main())) == 1
+    finally:
+        release.set()
+        runner.close()
+
+
+def test_calls_beyond_the_pool_wait_for_a_thread_in_order() -> None:
+    runner = Runner(1)
+    release = threading.Event()
+    order: list[int] = []
+
+    async def main() -> list[int]:
+        first = asyncio.ensure_future(runner.run(release.wait, 30))
+        await asyncio.sleep(0.02)
+        rest = [asyncio.ensure_future(runner.run(order.append, n)) for n in range(5)]
+        await asyncio.sleep(0.05)
+        assert order == []  # the only thread is busy
+        release.set()
+        await asyncio.gather(first, *rest)
+        return order
+
+    try:
+        assert asyncio.run(main()) == [0, 1, 2, 3, 4]
+    finally:
+        release.set()
+        runner.close()
+
+
+def test_errors_reach_the_caller_and_the_thread_goes_on() -> None:
+    runner = Runner(1)
+
+    def fail() -> None:
+        raise LookupError("no such thing")
+
+    async def main() -> int:
+        with pytest.raises(LookupError, match="no such thing"):
+            await runner.run(fail)
+        return await runner.run(lambda: 7)
+
+    try:
+        assert asyncio.run(main()) == 7
+    finally:
+        runner.close()
+
+
+def test_a_call_cancelled_while_waiting_never_runs() -> None:
+    runner = Runner(1)
+    release = threading.Event()
+    ran: list[str] = []
+
+    async def main() -> None:
+        first = asyncio.ensure_future(runner.run(release.wait, 30))
+        await asyncio.sleep(0.02)
+        waiting = asyncio.ensure_future(runner.run(ran.append, "cancelled"))
+        await asyncio.sleep(0.02)
+        waiting.cancel()
+        release.set()
+        await first
+        await runner.run(ran.append, "after")
+
+    try:
+        asyncio.run(main())
+        assert ran == ["after"]
+    finally:
+        release.set()
+        runner.close()
+
+
+def test_close_cancels_waiting_calls_and_the_runner_starts_again() -> None:
+    runner = Runner(1)
+    release = threading.Event()
+
+    async def main() -> str:
+        first = asyncio.ensure_future(runner.run(release.wait, 30))
+        await asyncio.sleep(0.02)
+        waiting = asyncio.ensure_future(runner.run(lambda: "never"))
+        await asyncio.sleep(0.02)
+        runner.close()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        release.set()
+        assert await first is True  # the running call finishes
+        return await runner.run(lambda: threading.current_thread().name)
+
+    try:
+        assert asyncio.run(main()).startswith("modelreg-call")
+    finally:
+        release.set()
+        runner.close()
+
+
+def test_the_callers_context_reaches_the_thread() -> None:
+    runner = Runner(2)
+    name: contextvars.ContextVar[str] = contextvars.ContextVar("name", default="unset")
+
+    async def main() -> str:
+        name.set("request-1")
+        return await runner.run(name.get)
+
+    try:
+        assert asyncio.run(main()) == "request-1"
     finally:
         runner.close()
 

@@ -131,6 +131,83 @@ def test_a_writer_gives_up_after_the_busy_timeout(tmp_path: Path) -> None:
         os.close(fd)
 
 
+def test_after_giving_up_a_writer_gets_the_lock_once_it_is_free(tmp_path: Path) -> None:
+    # The helper thread still waits for the lock the first writer gave up on; when it
+    # gets it, it lets go, and the next writer's lock is really held.
+    path = str(tmp_path / "db.writer-lock")
+    other = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # stands for another process
+    fcntl.flock(other, fcntl.LOCK_EX)
+    lock = WriterLock(path, timeout_s=0.2)
+    try:
+        with pytest.raises(TemporarilyUnavailable, match="busy"):
+            lock.acquire()
+        fcntl.flock(other, fcntl.LOCK_UN)
+        with lock.held():
+            assert not _lock_is_free(path), "the writer runs without holding the file lock"
+            time.sleep(0.05)  # time for a late release of the abandoned wait, if any
+            assert not _lock_is_free(path), "the abandoned wait let go of the writer's lock"
+        assert _lock_is_free(path)
+    finally:
+        lock.close()
+        os.close(other)
+
+
+def test_a_waiting_writer_gets_the_lock_as_soon_as_it_is_released(tmp_path: Path) -> None:
+    path = str(tmp_path / "db.writer-lock")
+    other = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    lock = WriterLock(path, timeout_s=WAIT)
+    got = threading.Event()
+
+    def writer() -> None:
+        with lock.held():
+            got.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert not got.wait(0.2), "got the lock while another process held it"
+        fcntl.flock(other, fcntl.LOCK_UN)
+        assert got.wait(WAIT)
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        thread.join(WAIT)
+        lock.close()
+        os.close(other)
+    assert _lock_is_free(path)
+
+
+def test_writes_from_every_thread_go_through_one_connection(sqlite_uri: str) -> None:
+    db = Database(sqlite_uri)
+    seen: list[int] = []
+
+    def write() -> None:
+        with db.write() as conn:
+            seen.append(id(conn))
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT)
+    write()
+    with db.read() as conn:
+        reader = id(conn)
+    assert len(seen) == 5 and len(set(seen)) == 1
+    assert reader not in seen  # reads keep their thread's connection
+    db.dispose()
+
+
+def test_the_writer_connection_is_opened_again_after_dispose(sqlite_uri: str) -> None:
+    db = Database(sqlite_uri)
+    service = RegistryService(db)
+    service.create_registered_model("before")
+    db.dispose()
+    service.create_registered_model("after")
+    assert {m.name for m in service.search_registered_models()} == {"before", "after"}
+    db.dispose()
+
+
 def test_no_lock_file_for_an_in_memory_database() -> None:
     assert lock_path(":memory:") is None
     assert lock_path("") is None

@@ -24,7 +24,13 @@ from modelreg.config import DEFAULT_STATEMENT_TIMEOUT_MS, sqlalchemy_url
 from modelreg.errors import QueryTimeout, RegistryError, TemporarilyUnavailable
 from modelreg.filters import DEFAULT_FILTER_LIMITS, FilterLimits
 from modelreg.store import timeouts
-from modelreg.store.sqlite import HELD, ThreadConnections, WriterLock, lock_path
+from modelreg.store.sqlite import (
+    HELD,
+    ThreadConnections,
+    WriterConnection,
+    WriterLock,
+    lock_path,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -155,6 +161,7 @@ class Database:
             path = _sqlite_path(str(self.engine.url))
             self._writer = WriterLock(lock_path(path), SQLITE_BUSY_TIMEOUT_MS / 1000)
             self._connections = ThreadConnections(self.engine)
+            self._writer_connection = WriterConnection(self.engine)
 
     @property
     def dialect(self) -> str:
@@ -191,7 +198,7 @@ class Database:
             return self._pooled(writing=True)
         # BEGIN IMMEDIATE: a writer takes SQLite's write lock up front instead of
         # failing with SQLITE_BUSY when it upgrades from reading to writing.
-        return _SqliteTransaction(self, self._connections.get(), "BEGIN IMMEDIATE", self._writer)
+        return _SqliteTransaction(self, None, "BEGIN IMMEDIATE", self._writer)
 
     def read(self) -> AbstractContextManager[Connection]:
         """A read-only scope: one consistent snapshot for the fixed few queries of a read."""
@@ -277,10 +284,11 @@ class Database:
         """Connections (in use, open) of this process: for /metrics.
 
         SQLite keeps one connection per thread, open while the thread lives and in use
-        only during a call, so "in use" is not tracked there: both are the open ones.
+        only during a call, and one for the process's writes, so "in use" is not tracked
+        there: both are the open ones.
         """
         if self._sqlite:
-            opened = self._connections.open_count()
+            opened = self._connections.open_count() + self._writer_connection.open_count()
             return opened, opened
         found: Any = self.engine.pool
         in_use = int(found.checkedout())
@@ -289,12 +297,14 @@ class Database:
     def dispose(self) -> None:
         if self._sqlite:
             self._connections.close_all()
+            self._writer_connection.close()
             self._writer.close()
         self.engine.dispose()
 
 
 class _SqliteTransaction:
-    """One unit of work on a thread's SQLite connection, run on the driver.
+    """One unit of work on SQLite, run on the driver: a read on the thread's connection, a
+    write on the process's writer connection once the writer lock is held.
 
     The connection's SQLAlchemy transaction stays open for the connection's life (see
     :class:`~modelreg.store.sqlite.ThreadConnections`); BEGIN, COMMIT and ROLLBACK go
@@ -311,11 +321,11 @@ class _SqliteTransaction:
     __slots__ = ("_database", "_conn", "_driver", "_begin", "_writer", "_locked")
 
     def __init__(
-        self, database: Database, conn: Connection, begin: str, writer: WriterLock | None
+        self, database: Database, conn: Connection | None, begin: str, writer: WriterLock | None
     ) -> None:
         self._database = database
         self._conn = conn
-        self._driver: Any = conn.connection.dbapi_connection
+        self._driver: Any = None
         self._begin = begin
         self._writer = writer
         self._locked = False
@@ -325,11 +335,15 @@ class _SqliteTransaction:
             self._writer.acquire()
             self._locked = True
         try:
+            conn = self._conn
+            if conn is None:
+                conn = self._conn = self._database._writer_connection.get()
+            self._driver = conn.connection.dbapi_connection
             self._driver.execute(self._begin)
         except BaseException as error:
             self._release()
             raise self._registry_error(error) from None
-        return self._conn
+        return conn
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, _tb: Any
