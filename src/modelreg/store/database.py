@@ -24,6 +24,7 @@ from modelreg.config import DEFAULT_STATEMENT_TIMEOUT_MS, sqlalchemy_url
 from modelreg.errors import QueryTimeout, RegistryError, TemporarilyUnavailable
 from modelreg.filters import DEFAULT_FILTER_LIMITS, FilterLimits
 from modelreg.store import timeouts
+from modelreg.store.checkpoints import SAFETY_NET_PAGES, Checkpointer
 from modelreg.store.sqlite import (
     HELD,
     ThreadConnections,
@@ -63,6 +64,9 @@ def _sqlite_engine(url: str) -> Engine:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints run on a thread of their own (modelreg.store.checkpoints); SQLite's
+        # own, inside a commit, only if that thread falls far behind.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         # MLflow makes LIKE case-sensitive on every dialect; ILIKE is the insensitive one.
@@ -76,6 +80,11 @@ def _sqlite_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def _checkpointer(path: str) -> Checkpointer:
+    """The checkpoint thread's keeper for a database file."""
+    return Checkpointer(lambda: sqlite3.connect(path, isolation_level=None))
 
 
 def _make_folder(folder: Path) -> None:
@@ -158,10 +167,21 @@ class Database:
         self._schema_lock = threading.Lock()
         self._sqlite = self.engine.dialect.name == "sqlite"
         if self._sqlite:
-            path = _sqlite_path(str(self.engine.url))
+            # The URL's own database, not its rendering: str(url) escapes ':' and '@'.
+            path = self.engine.url.database or ""
+            if path in ("", ":memory:"):
+                self.engine.dispose()
+                # Every connection (one per thread, one for writes) would see a
+                # database of its own, empty.
+                raise RegistryError(
+                    f"{uri} is an in-memory SQLite database, which modelreg cannot use: "
+                    "each of its connections would see a separate, empty database. "
+                    "Give a file instead: sqlite:///path/to/registry.db."
+                )
             self._writer = WriterLock(lock_path(path), SQLITE_BUSY_TIMEOUT_MS / 1000)
             self._connections = ThreadConnections(self.engine)
             self._writer_connection = WriterConnection(self.engine)
+            self._checkpointer = _checkpointer(path)
 
     @property
     def dialect(self) -> str:
@@ -298,6 +318,8 @@ class Database:
         if self._sqlite:
             self._connections.close_all()
             self._writer_connection.close()
+            self._checkpointer.stop()
+            self._checkpointer = _checkpointer(self.engine.url.database or "")
             self._writer.close()
         self.engine.dispose()
 
@@ -355,6 +377,8 @@ class _SqliteTransaction:
                 except BaseException as failed:
                     self._rollback()
                     raise self._registry_error(failed) from None
+                if self._writer is not None:
+                    self._database._checkpointer.committed()
                 return
             self._rollback()
             translated = self._registry_error(error)
