@@ -229,6 +229,23 @@ def test_a_keep_alive_connection_gets_a_new_head_timeout_after_each_response(
                 time.sleep(0.75)
 
 
+def test_a_connection_silent_after_its_requests_is_closed_after_the_head_timeout(
+    tmp_path: Path,
+) -> None:
+    # The timer is not re-armed per request; it must still end a connection that goes
+    # quiet after many requests, and answer the requests that came before.
+    request = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    with running_server(tmp_path, "--workers", "1", "--header-timeout", "1") as server:
+        with _connect(server) as sock:
+            for _ in range(50):
+                sock.sendall(request)
+                answer = sock.recv(65536)
+                assert answer.startswith(b"HTTP/1.1 200 "), answer
+            started = time.monotonic()
+            assert _closed_by_server(sock, within=10) == b""
+            assert time.monotonic() - started >= 0.5  # not closed early
+
+
 def test_idle_sockets_under_a_low_descriptor_limit_cannot_lock_clients_out(
     tmp_path: Path,
 ) -> None:

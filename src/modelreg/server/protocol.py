@@ -71,20 +71,33 @@ class ClientLimits:
 
 class GuardedHttpProtocol(OneSendHttpToolsProtocol):
     """uvicorn's httptools protocol with a request-head timeout, an idle-body timeout and
-    a connection cap (see the module docstring)."""
+    a connection cap (see the module docstring).
+
+    Both timeouts share one timer per connection that is never cancelled on the way:
+    the request and body events only move deadlines, and the timer, when it fires,
+    looks at them and sets itself again for the nearest one. A keep-alive connection
+    thus costs no timer work per request (arming and cancelling two timers for each
+    was about 5 µs of a 100 µs request).
+    """
 
     def __init__(self, *args: Any, limits: ClientLimits, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limits = limits
-        self._head_timer: asyncio.TimerHandle | None = None
-        self._body_timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
+        # Loop time by which the next request's head must be complete; None while a
+        # request is in progress.
+        self._head_deadline: float | None = None
         self._head_started = False  # bytes of the next request's head have arrived
+        # While a request body is incomplete: when its bytes last arrived.
+        self._body_waiting = False
+        self._body_activity = 0.0
         self.idle_since = time.monotonic()
 
     # --------------------------------------------------------------- connections
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm_head_timer()
+        self._await_head()
         if len(self.connections) > self.limits.max_connections:
             self._make_room()
 
@@ -106,42 +119,65 @@ class GuardedHttpProtocol(OneSendHttpToolsProtocol):
         return not self._head_started and (self.cycle is None or self.cycle.response_complete)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_head_timer()
-        self._cancel_body_timer()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         super().connection_lost(exc)
 
-    # ------------------------------------------------------------- request head
-    def _arm_head_timer(self) -> None:
-        self._cancel_head_timer()
-        self._head_started = False
-        self.idle_since = time.monotonic()
-        self._head_timer = self.loop.call_later(
-            self.limits.header_timeout_seconds, self._head_timed_out
-        )
+    # ------------------------------------------------------------------ the timer
+    def _wake_by(self, when: float) -> None:
+        """Make sure the timer fires no later than loop time ``when``."""
+        timer = self._timer
+        if timer is not None:
+            if self._timer_at <= when:
+                return  # it fires first and sets itself again for ``when``
+            timer.cancel()
+        self._timer_at = when
+        self._timer = self.loop.call_at(when, self._on_timer)
 
-    def _cancel_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _head_timed_out(self) -> None:
-        self._head_timer = None
+    def _on_timer(self) -> None:
+        self._timer = None
         if self.transport.is_closing():
             return
+        now = self.loop.time()
+        if self._head_deadline is not None:
+            if now >= self._head_deadline:
+                self._head_timed_out()
+            else:
+                self._wake_by(self._head_deadline)
+        elif self._body_waiting:
+            deadline = self._body_activity + self.limits.body_idle_timeout_seconds
+            if now >= deadline:
+                self._body_timed_out(now)
+            else:
+                self._wake_by(deadline)
+
+    # ------------------------------------------------------------- request head
+    def _await_head(self) -> None:
+        self._head_started = False
+        self.idle_since = time.monotonic()
+        self._head_deadline = self.loop.time() + self.limits.header_timeout_seconds
+        self._wake_by(self._head_deadline)
+
+    def _head_timed_out(self) -> None:
         if self._head_started:
             self.transport.write(_REQUEST_TIMEOUT)
         self.transport.close()
 
     def data_received(self, data: bytes) -> None:
-        if self._head_timer is not None:
+        if self._head_deadline is not None:
             self._head_started = True
+        elif self._body_waiting:
+            self._body_activity = self.loop.time()
         super().data_received(data)
 
     def on_headers_complete(self) -> None:
-        self._cancel_head_timer()
+        self._head_deadline = None
         super().on_headers_complete()
         if self.cycle is not None and self.cycle.more_body and self._expects_body():
-            self._arm_body_timer()
+            self._body_waiting = True
+            self._body_activity = self.loop.time()
+            self._wake_by(self._body_activity + self.limits.body_idle_timeout_seconds)
 
     def _expects_body(self) -> bool:
         for name, value in self.headers:
@@ -154,39 +190,24 @@ class GuardedHttpProtocol(OneSendHttpToolsProtocol):
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing() and not self.pipeline:
-            self._arm_head_timer()
+            self._await_head()
 
     # ---------------------------------------------------------------- body
-    def _arm_body_timer(self) -> None:
-        self._cancel_body_timer()
-        self._body_timer = self.loop.call_later(
-            self.limits.body_idle_timeout_seconds, self._body_timed_out
-        )
-
-    def _cancel_body_timer(self) -> None:
-        if self._body_timer is not None:
-            self._body_timer.cancel()
-            self._body_timer = None
-
-    def _body_timed_out(self) -> None:
-        self._body_timer = None
+    def _body_timed_out(self, now: float) -> None:
         cycle = self.cycle
-        if self.transport.is_closing() or cycle is None or not cycle.more_body:
+        if cycle is None or not cycle.more_body:
+            self._body_waiting = False
             return
         if self.flow.read_paused or cycle.waiting_for_100_continue:
             # The server, not the client, is what is slow (or has not asked for the
             # body yet): keep waiting.
-            self._arm_body_timer()
+            self._body_activity = now
+            self._wake_by(now + self.limits.body_idle_timeout_seconds)
             return
         if not cycle.response_started:
             self.transport.write(_REQUEST_TIMEOUT)
         self.transport.close()  # the handler's receive() sees the client disconnect
 
-    def on_body(self, body: bytes) -> None:
-        super().on_body(body)
-        if self._body_timer is not None:
-            self._arm_body_timer()
-
     def on_message_complete(self) -> None:
-        self._cancel_body_timer()
+        self._body_waiting = False
         super().on_message_complete()
