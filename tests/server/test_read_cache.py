@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+import modelreg.server.api as api_module
 from modelreg.config import Settings
 from modelreg.server import ServerSettings, create_app
 from modelreg.server.read_cache import ReadCache
@@ -141,6 +142,30 @@ def test_a_write_by_another_process_or_client_is_seen_at_once(
     finally:
         other.dispose()
     assert _version(http)["tags"] == [{"key": "by", "value": "another"}]
+
+
+def test_a_post_read_is_kept_by_its_body_and_served_without_parsing_it(
+    http: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[bytes] = []
+    original = api_module.parse_body
+
+    def counted(method: str, content_type: str | None, query: bytes, body: bytes) -> Any:
+        parsed.append(body)
+        return original(method, content_type, query, body)
+
+    monkeypatch.setattr(api_module, "parse_body", counted)
+    url = f"{API}/registered-models/get-latest-versions"
+    first = http.post(url, json={"name": "m"})
+    again = http.post(url, json={"name": "m"})
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert len(parsed) == 1  # the second answer came from the cache, unparsed
+    other = http.post(url, json={"name": "m", "stages": ["Production"]})
+    assert other.status_code == 200 and other.json() == {}  # other bytes: computed
+    assert len(parsed) == 2
+    bad = http.post(url, content=b'{"name": ', headers={"content-type": "application/json"})
+    assert bad.status_code == 400 and bad.json()["error_code"] == "INVALID_PARAMETER_VALUE"
 
 
 def test_errors_are_not_kept(http: TestClient) -> None:

@@ -31,7 +31,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modelreg.errors import RegistryError
 from modelreg.server.auth_gate import AuthFailure
-from modelreg.server.body import ClientGone, RequestHeaders, read_request
+from modelreg.server.body import (
+    ClientGone,
+    RequestHeaders,
+    json_body_method,
+    parse_body,
+    read_body,
+    read_request,
+)
 from modelreg.server.context import Call, principal_from_authorization
 from modelreg.server.errors import (
     INTERNAL_ERROR_BODY,
@@ -127,19 +134,32 @@ class Api:
             )
             # Without --auth a GET's answer depends on nothing but these bytes, and a kept
             # one was parsed and validated when it was computed: no need to do it again.
+            # The same for a POST's JSON body (get-latest-versions): looked up by its bytes
+            # before they are parsed.
             looked = False
-            if cache is not None and token is not None and gate is None and method == "GET":
-                key = (call, method, query_string, headers.content_type, headers.authorization)
-                kept = cache.get(key, token)
-                if kept is not None:
-                    return 200, kept, None
-                looked = True
+            body: bytes | None = None
+            if cache is not None and token is not None and gate is None:
+                if method == "GET":
+                    looked_up = query_string
+                elif json_body_method(method, headers.content_type):
+                    body = looked_up = await read_body(receive, headers.content_length, self.limit)
+                else:
+                    looked_up = None
+                if looked_up is not None:
+                    key = (call, method, looked_up, headers.content_type, headers.authorization)
+                    kept = cache.get(key, token)
+                    if kept is not None:
+                        return 200, kept, None
+                    looked = True
             if gate is None:
                 principal = principal_from_authorization(headers.authorization)
             else:
                 # Before the body is read: a caller without credentials sends nothing more.
                 principal = await gate.principal(call.requirement, headers.authorization, client)
-            params, raw = await read_request(method, headers, query_string, receive, self.limit)
+            if body is not None:
+                params, raw = parse_body(method, headers.content_type, query_string, body)
+            else:
+                params, raw = await read_request(method, headers, query_string, receive, self.limit)
             if path_params:
                 refuse_nul(path_params)
                 params = params.with_path(path_params)

@@ -178,6 +178,19 @@ async def read_request(
     if method in _BODY_METHODS and not _is_json(content_type):
         raise _not_json(content_type)
     body = await read_body(receive, headers.content_length, limit)
+    return parse_body(method, content_type, query_string, body)
+
+
+def json_body_method(method: str, content_type: str | None) -> bool:
+    """Whether a request with this method and content type has its fields in a JSON body
+    (so the body alone decides them, and can be read before they are parsed)."""
+    return method in _BODY_METHODS and _is_json(content_type)
+
+
+def parse_body(
+    method: str, content_type: str | None, query_string: bytes, body: bytes
+) -> tuple[Params, bytes]:
+    """The fields of a request whose body has been read (see :func:`read_request`)."""
     if not body:
         if method == "DELETE":
             return Params(query=parse_query(query_string)), query_string
