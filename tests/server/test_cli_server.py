@@ -8,6 +8,8 @@ test's user properties, printed with ``-rP``), never asserted.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,17 +88,41 @@ def test_multiple_workers_share_the_port(tmp_path: Path) -> None:
         running.stop()
 
 
-def test_stale_schema_is_a_one_line_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])  # 2: checked in a child process
+def test_stale_schema_is_a_one_line_error(tmp_path: Path, workers: str) -> None:
     database = tmp_path / "old.db"
     with sqlite3.connect(database) as conn:
         conn.execute("CREATE TABLE something_else (id INTEGER)")
     result = CliRunner().invoke(
-        main, ["server", "--backend-store-uri", f"sqlite:///{database}", "--port", "0"]
+        main,
+        [
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{database}",
+            "--port",
+            "0",
+            "--workers",
+            workers,
+        ],
     )
     assert result.exit_code == 1
     assert result.output.startswith("Error: ")
     assert "modelreg db upgrade" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_supervisor_never_loads_the_service_layer() -> None:
+    # What `modelreg server --workers N` imports in the process that only watches its
+    # workers: the service layer (SQLAlchemy, alembic, the stores) stays out of it.
+    script = (
+        "import sys, modelreg.cli, modelreg.server.main; "
+        "print(sorted(m for m in ('sqlalchemy', 'alembic', 'modelreg.service', "
+        "'modelreg.store', 'modelreg.server.app') if m in sys.modules))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == "[]"
 
 
 def test_http_backend_uri_is_refused(tmp_path: Path) -> None:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from modelreg.errors import RegistryError
 from modelreg.server.hosts import is_loopback
-from modelreg.service.auth.service import AuthService
+
+if TYPE_CHECKING:
+    from modelreg.service.auth.service import AuthService
 
 logger = logging.getLogger("modelreg.server")
 ADMIN_USERNAME_VAR = "MODELREG_ADMIN_USERNAME"

@@ -31,17 +31,17 @@ from typing import TYPE_CHECKING, Any, Final
 from modelreg._version import __version__
 from modelreg.config import Settings, redact_uri
 from modelreg.errors import RegistryError
-from modelreg.server.app import ModelregApp, create_app
-from modelreg.server.auth_setup import exposure_warning, prepare_auth
-from modelreg.server.destination import check_artifacts_destination
+from modelreg.server.auth_setup import exposure_warning
 from modelreg.server.logging import log_config
+from modelreg.server.preflight import check_in_child, check_services
 from modelreg.server.protocol import ClientLimits, GuardedHttpProtocol, connection_cap
 from modelreg.server.settings import ServerSettings
-from modelreg.service.assembly import build_services
 
 if TYPE_CHECKING:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
+
+    from modelreg.server.app import ModelregApp
 
 logger = logging.getLogger("modelreg.server")
 _PR_SET_PDEATHSIG = 1
@@ -69,11 +69,10 @@ def serve(settings: Settings, server: ServerSettings) -> None:
         if workers == 1:
             # Served by this process: build the app once; its lifespan check then finds
             # the schema already verified.
+            from modelreg.server.app import create_app
+
             app = create_app(settings, server)
-            app.state.services.db.ensure_schema()
-            check_artifacts_destination(app.state.services.artifacts.store)
-            if server.auth:
-                prepare_auth(app.state.services.auth, os.environ)
+            check_services(app.state.services, server, os.environ)
             config = _config(app, server, workers=1, factory=False)
             log_banner(settings, server, listener, workers=1)
             runner = uvicorn.Server(config)
@@ -84,15 +83,9 @@ def serve(settings: Settings, server: ServerSettings) -> None:
                     "see the log above."
                 )
             return
-        # Checked (and a brand-new SQLite file upgraded) once here, before N workers race.
-        services = build_services(settings)
-        try:
-            services.db.ensure_schema()
-            check_artifacts_destination(services.artifacts.store)
-            if server.auth:
-                prepare_auth(services.auth, os.environ)
-        finally:
-            services.db.dispose()
+        # Checked (and a brand-new SQLite file upgraded) once, before N workers race; in
+        # a child process, so that this one never loads the service layer.
+        check_in_child(settings, server)
         if server.metrics:
             # Where the workers' metric snapshots meet (modelreg.server.metrics).
             metrics_dir = tempfile.mkdtemp(prefix="modelreg-metrics-")
@@ -166,6 +159,8 @@ def _worker_app(settings: Settings, server: ServerSettings, supervisor: int) -> 
         # The supervisor died before the request above took effect.
         logger.error("modelreg server: the supervisor (pid %d) is gone; exiting", supervisor)
         sys.exit(1)
+    from modelreg.server.app import create_app
+
     return create_app(settings, server)
 
 
