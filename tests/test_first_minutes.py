@@ -40,7 +40,10 @@ def test_a_missing_driver_names_the_extra(
     monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
     args = [*command.split(), "--backend-store-uri", uri]
     if command == "server":
-        args += ["--port", "0", "--artifacts-destination", str(tmp_path)]
+        # One worker: the missing module is faked in this process only, and with
+        # several the checks run in a child process (the stale-schema test in
+        # tests/server/test_cli_server.py covers errors from there).
+        args += ["--port", "0", "--artifacts-destination", str(tmp_path), "--workers", "1"]
     code, output = _run(*args)
     assert code == 1
     assert output.count("\n") == 1, output
