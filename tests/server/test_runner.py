@@ -208,3 +208,136 @@ def test_one_probe_at_a_time_waits_in_the_queue() -> None:
 def test_threads_must_be_positive() -> None:
     with pytest.raises(ValueError, match="threads"):
         Runner(0)
+
+
+def test_serial_lanes_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="serial_lanes"):
+        Runner(4, serial_lanes=0)
+
+
+def _count_running(counter: dict[str, int], lock: threading.Lock, release: threading.Event) -> None:
+    with lock:
+        counter["now"] += 1
+        counter["most"] = max(counter["most"], counter["now"])
+    release.wait(30)
+    with lock:
+        counter["now"] -= 1
+
+
+def test_at_most_serial_lanes_serial_calls_hold_a_thread() -> None:
+    # SQLite writes queue on one writer lock: more of them on threads only wait there.
+    runner = Runner(8, serial_lanes=2)
+    release = threading.Event()
+    counter = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    async def main() -> None:
+        calls = [
+            asyncio.ensure_future(runner.run_serial(_count_running, counter, lock, release))
+            for _ in range(6)
+        ]
+        await asyncio.sleep(0.1)
+        assert counter["now"] == 2
+        release.set()
+        await asyncio.gather(*calls)
+
+    try:
+        asyncio.run(main())
+        assert counter["most"] == 2
+    finally:
+        release.set()
+        runner.close()
+
+
+def test_serial_calls_waiting_for_a_lane_leave_the_threads_to_other_calls() -> None:
+    runner = Runner(3, serial_lanes=1)
+    release = threading.Event()
+
+    async def main() -> str:
+        busy = [asyncio.ensure_future(runner.run_serial(release.wait, 30)) for _ in range(5)]
+        await asyncio.sleep(0.05)
+        # One serial call holds a thread, four wait without one: a read still runs now.
+        answer = await asyncio.wait_for(runner.run(lambda: "read"), 5)
+        release.set()
+        await asyncio.gather(*busy)
+        return answer
+
+    try:
+        assert asyncio.run(main()) == "read"
+    finally:
+        release.set()
+        runner.close()
+
+
+def test_serial_calls_run_in_order_on_the_thread_that_freed_the_lane() -> None:
+    runner = Runner(4, serial_lanes=1)
+    release = threading.Event()
+    seen: list[tuple[int, str]] = []
+
+    def note(n: int) -> None:
+        seen.append((n, threading.current_thread().name))
+
+    async def main() -> None:
+        first = asyncio.ensure_future(runner.run_serial(release.wait, 30))
+        await asyncio.sleep(0.02)
+        rest = [asyncio.ensure_future(runner.run_serial(note, n)) for n in range(5)]
+        await asyncio.sleep(0.05)
+        assert seen == []
+        release.set()
+        await asyncio.gather(first, *rest)
+
+    try:
+        asyncio.run(main())
+        assert [n for n, _ in seen] == [0, 1, 2, 3, 4]
+        assert len({name for _, name in seen}) == 1
+    finally:
+        release.set()
+        runner.close()
+
+
+def test_a_serial_call_cancelled_while_waiting_never_runs_and_frees_its_lane() -> None:
+    runner = Runner(2, serial_lanes=1)
+    release = threading.Event()
+    ran: list[str] = []
+
+    async def main() -> None:
+        first = asyncio.ensure_future(runner.run_serial(release.wait, 30))
+        await asyncio.sleep(0.02)
+        waiting = asyncio.ensure_future(runner.run_serial(ran.append, "cancelled"))
+        await asyncio.sleep(0.02)
+        waiting.cancel()
+        release.set()
+        await first
+        await asyncio.wait_for(runner.run_serial(ran.append, "after"), 5)
+        await asyncio.wait_for(runner.run_serial(ran.append, "and after"), 5)
+
+    try:
+        asyncio.run(main())
+        assert ran == ["after", "and after"]
+    finally:
+        release.set()
+        runner.close()
+
+
+def test_close_cancels_serial_calls_waiting_for_a_lane() -> None:
+    runner = Runner(2, serial_lanes=1)
+    release = threading.Event()
+
+    async def main() -> str:
+        first = asyncio.ensure_future(runner.run_serial(release.wait, 30))
+        await asyncio.sleep(0.02)
+        waiting = asyncio.ensure_future(runner.run_serial(lambda: "never"))
+        await asyncio.sleep(0.02)
+        runner.close()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        release.set()
+        assert await first is True
+        # A fresh start: the lane the old call held is not counted against the new pool.
+        return await asyncio.wait_for(runner.run_serial(lambda: "again"), 5)
+
+    try:
+        assert asyncio.run(main()) == "again"
+    finally:
+        release.set()
+        runner.close()

@@ -83,6 +83,8 @@ class JsonCall:
     inline: bool
     # Its 200 responses may be kept by the read cache (pure SQLite reads).
     cached: bool
+    # A write on SQLite: runs in one of the runner's serial lanes (Runner.run_serial).
+    serial: bool = False
     # With --auth (modelreg.server.guard): the endpoint's declared requirement, and the
     # handler preceded by its check.
     requirement: Any = None
@@ -187,6 +189,8 @@ class Api:
     async def _run(self, call: JsonCall, handler: Handler, request: Call) -> Mapping[str, Any]:
         if call.inline:
             return handler(request)
+        if call.serial:
+            return await self.runner.run_serial(handler, request)
         return await self.runner.run(handler, request)
 
     def starlette_endpoint(self, call: JsonCall) -> Callable[[Request], Any]:

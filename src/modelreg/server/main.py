@@ -1,4 +1,8 @@
-"""Running the app under uvicorn: one process, or N worker processes sharing one socket.
+"""Running the app under uvicorn: one process, or N worker processes on one port.
+
+With several workers, each listens on a socket of its own bound to the server's port
+with ``SO_REUSEPORT`` (:func:`per_worker_listener`), so the kernel spreads connections
+over them.
 
 Workers get the app through a picklable factory, ``functools.partial(_worker_app,
 settings, server, supervisor_pid)``, that uvicorn's supervisor hands to each spawned
@@ -91,6 +95,8 @@ def serve(settings: Settings, server: ServerSettings) -> None:
             metrics_dir = tempfile.mkdtemp(prefix="modelreg-metrics-")
             cleanups.append(functools.partial(shutil.rmtree, metrics_dir, ignore_errors=True))
             server = dataclasses.replace(server, metrics_dir=metrics_dir)
+        listener = per_worker_listener(listener)
+        cleanups.append(listener.close)
         factory = functools.partial(_worker_app, settings, server, os.getpid())
         config = _config(factory, server, workers=workers, factory=True)
         log_banner(settings, server, listener, workers=workers)
@@ -123,6 +129,64 @@ def bind_listener(host: str, port: int) -> socket.socket:
             f"Cannot listen on {host}:{port}: {error.strerror or error}. Check --host and --port."
         ) from None
     sock.set_inheritable(True)  # worker processes serve on it
+    return sock
+
+
+# Linux and the BSDs; elsewhere the workers share one socket.
+_REUSE_PORT: Final = getattr(socket, "SO_REUSEPORT", None)
+
+
+class _PerWorkerListener(socket.socket):
+    """A bound socket that arrives in each worker process as a new socket of its own,
+    bound to the same address with ``SO_REUSEPORT``.
+
+    Workers that share one socket race for each connection, and one that is awake
+    accepts a whole burst: 8 connections opened at once often all went to one of two
+    workers, which then served fewer writes than 1 connection did while the other
+    idled. With a socket each, the kernel spreads connections over the workers by their
+    addresses. This one, in the supervisor, stays bound and never listens: it holds the
+    port, and only listening sockets receive connections.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        host, port = self.getsockname()[:2]
+        return (_reuse_port_socket, (self.family, host, port))
+
+
+def _reuse_port_socket(family: int, host: str, port: int) -> socket.socket:
+    assert _REUSE_PORT is not None  # only pickled where there is one
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, _REUSE_PORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def per_worker_listener(listener: socket.socket) -> socket.socket:
+    """The socket the supervisor hands its workers: ``listener`` itself where there is
+    no ``SO_REUSEPORT``, else one bound to its address that gives each worker a socket
+    of its own (:class:`_PerWorkerListener`).
+
+    ``listener`` was bound without ``SO_REUSEPORT``, so a port in use was refused there
+    with its one-line error; it is closed and its address bound again with the option.
+    Any other server that tries this port later is refused as well: a socket without
+    the option cannot join, and one with it must belong to the same user and set it too,
+    which only these workers do.
+    """
+    if _REUSE_PORT is None:
+        return listener
+    host, port = listener.getsockname()[:2]
+    sock = _PerWorkerListener(listener.family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, _REUSE_PORT, 1)
+        listener.close()
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise RegistryError(
+            f"Cannot listen on {host}:{port}: {error.strerror or error}. Check --host and --port."
+        ) from None
     return sock
 
 

@@ -87,6 +87,9 @@ class Endpoint:
     # search): it may scan, so it runs on a thread, but on SQLite the read cache keeps
     # its answer while nothing is committed (server/read_cache.py).
     pure_read: bool = False
+    # Takes the database's writer lock (every POST, PATCH and DELETE that is not a read
+    # unless it says otherwise): on SQLite it runs in a serial lane (server/runner.py).
+    writes: bool | None = None
     response_media_type: str = "application/json"
     request_media_type: str = "application/json"
     tag: str = "registry"
@@ -101,6 +104,9 @@ class Endpoint:
         given = [f for f in (self.handler, self.raw, self.bind) if f is not None]
         if len(given) != 1:
             raise ValueError(f"{self.operation_id}: give exactly one of handler, raw and bind")
+        if self.writes is None:
+            reads = self.method == "GET" or self.bounded_read or self.pure_read
+            object.__setattr__(self, "writes", not reads)
 
 
 def group(
@@ -155,11 +161,12 @@ def build_routes(endpoints: Iterable[Endpoint], context: AppContext, api: Api) -
         assert endpoint.handler is not None
         inline = endpoint.bounded_read and sqlite
         cached = (endpoint.bounded_read or endpoint.pure_read) and sqlite
+        serial = bool(endpoint.writes) and sqlite
         if gate is None:
-            return JsonCall(endpoint.handler, inline, cached)
+            return JsonCall(endpoint.handler, inline, cached, serial)
         requirement = _required(endpoint)
         checked = gate.checked(requirement, endpoint.handler)
-        return JsonCall(endpoint.handler, inline, cached, requirement, checked)
+        return JsonCall(endpoint.handler, inline, cached, serial, requirement, checked)
 
     def raw(endpoint: Endpoint, inner: RawEndpoint) -> RawEndpoint:
         return inner if gate is None else gate.guard_raw(_required(endpoint), inner)

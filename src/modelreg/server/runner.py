@@ -36,7 +36,7 @@ T = TypeVar("T")
 
 
 class _Job:
-    __slots__ = ("args", "context", "fn", "future", "loop")
+    __slots__ = ("args", "context", "fn", "future", "loop", "serial")
 
     def __init__(
         self,
@@ -44,15 +44,23 @@ class _Job:
         future: asyncio.Future[Any],
         fn: Callable[..., Any],
         args: tuple[Any, ...],
+        serial: bool = False,
     ) -> None:
         self.loop = loop
         self.future = future
+        self.serial = serial
         # A copy of the caller's context, so log lines written on the thread carry the
         # request id (modelreg.server.request_id).
         self.context = contextvars.copy_context()
         self.fn = fn
         self.args = args
 
+
+# Serial calls (SQLite writes) holding a thread at a time, per process: one holds the
+# writer lock while the next does its work before the lock. More only wait for the
+# lock and the GIL (measured on 2 cores, 2 workers, 8 connections of create_model_version:
+# 8 threads in writes served 0.87-0.91x of 1 connection, 2 to 4 threads 1.05-1.15x).
+SERIAL_LANES: Final = 2
 
 # Handed to a worker instead of a job: the runner is closed, the thread ends.
 _STOP: Final = None
@@ -108,7 +116,7 @@ class _Worker:
                 result, error = _execute(job)
             # Idle (or on to the oldest waiting call) *before* the caller hears back, so
             # the caller's next call comes back to this thread and its warm connection.
-            job = self._runner._next_or_idle(self)
+            job = self._runner._next_or_idle(self, job.serial)
             if done is not None:
                 _deliver(done, result, error)
                 del done, result, error  # no reference cycle through a traceback
@@ -119,27 +127,41 @@ class _Worker:
 class Runner:
     """A fixed pool of threads for blocking calls, started lazily, closed at shutdown."""
 
-    def __init__(self, threads: int) -> None:
+    def __init__(self, threads: int, serial_lanes: int = SERIAL_LANES) -> None:
         if threads < 1:
             raise ValueError(f"threads must be 1 or more, got {threads}")
+        if serial_lanes < 1:
+            raise ValueError(f"serial_lanes must be 1 or more, got {serial_lanes}")
         self.threads = threads
+        self.serial_lanes = serial_lanes
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         # Idle threads as a stack: the last to go idle is the first handed a call.
         self._idle: list[_Worker] = []
         # Calls waiting for a thread, oldest first.
         self._waiting: deque[_Job] = deque()
+        # Serial calls (run_serial) on a thread or waiting for one, and those waiting
+        # for a lane, oldest first: they hold no thread while they wait.
+        self._serial_running = 0
+        self._serial_waiting: deque[_Job] = deque()
         # Bumped by close(): threads of an earlier generation end after their call,
         # and the next call starts a new one (an app may be started again).
         self._generation = 0
         # At most one health probe waits in the queue, however often /health is asked.
         self._probe: asyncio.Future[object] | None = None
 
-    def _submit(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> asyncio.Future[Any]:
+    def _submit(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], serial: bool = False
+    ) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
-        job = _Job(loop, loop.create_future(), fn, args)
+        job = _Job(loop, loop.create_future(), fn, args, serial)
         started: _Worker | None = None
         with self._lock:
+            if serial:
+                if self._serial_running >= self.serial_lanes:
+                    self._serial_waiting.append(job)
+                    return job.future
+                self._serial_running += 1
             if self._idle:
                 worker = self._idle.pop()
             elif len(self._workers) < self.threads:
@@ -154,21 +176,34 @@ class Runner:
         worker.hand(job)
         return job.future
 
-    def _next_or_idle(self, worker: _Worker) -> _Job | None:
-        """For a worker that finished a call: the oldest waiting call, else None (and
-        the worker is idle, to be handed its next call through its mailbox)."""
+    def _next_or_idle(self, worker: _Worker, finished_serial: bool) -> _Job | None:
+        """For a worker that finished a call: the next serial call if it freed a lane,
+        else the oldest waiting call, else None (and the worker is idle, to be handed
+        its next call through its mailbox)."""
         with self._lock:
             if worker.generation != self._generation:
                 worker.hand(_STOP)  # closed while it ran its call
-            elif self._waiting:
+                return None
+            if finished_serial:
+                self._serial_running -= 1
+                if self._serial_waiting:
+                    # The same thread runs the next one: its work is warm in its caches.
+                    self._serial_running += 1
+                    return self._serial_waiting.popleft()
+            if self._waiting:
                 return self._waiting.popleft()
-            else:
-                self._idle.append(worker)
+            self._idle.append(worker)
             return None
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` on the pool, in a copy of the caller's context."""
         result: T = await self._submit(fn, args)
+        return result
+
+    async def run_serial(self, fn: Callable[..., T], *args: Any) -> T:
+        """Like :meth:`run`, for a call that queues on a lock of its own (a SQLite
+        write): at most ``serial_lanes`` such calls hold a thread at a time."""
+        result: T = await self._submit(fn, args, serial=True)
         return result
 
     async def responsive(self, probe: Callable[[], object], timeout_s: float) -> bool:
@@ -191,7 +226,9 @@ class Runner:
         with self._lock:
             self._generation += 1
             self._workers = []
-            waiting, self._waiting = list(self._waiting), deque()
+            waiting = [*self._waiting, *self._serial_waiting]
+            self._waiting, self._serial_waiting = deque(), deque()
+            self._serial_running = 0
             idle, self._idle = self._idle, []
         for worker in idle:
             worker.hand(_STOP)

@@ -272,5 +272,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (_ID, Field("event", STRING)),
         test,
         tag="webhooks",
+        writes=False,  # waits on the webhook's receiver: never in a write lane
     ),
 )

@@ -174,6 +174,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         obj({"experiments": array(ref("Experiment")), "next_page_token": STRING}),
         EXPERIMENT_SEARCH,
         search_experiments,
+        writes=False,  # a search sent as POST
         permission=AUTHENTICATED,
     ),
     tracking_endpoint(

@@ -232,6 +232,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             *search_page(SEARCH_LOGGED_MODELS_MAX, LOGGED_MODELS_PAGE_DEFAULT),
         ),
         search_logged_models,
+        writes=False,  # a search sent as POST
         permission=ExperimentPermission(READ, "experiment_ids", many=True),
     ),
 )

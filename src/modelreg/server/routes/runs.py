@@ -266,6 +266,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             *search_page(SEARCH_RUNS_MAX, SEARCH_RUNS_DEFAULT),
         ),
         search_runs,
+        writes=False,  # a search sent as POST
         permission=ExperimentPermission(READ, "experiment_ids", many=True),
     ),
     tracking_endpoint(

@@ -47,6 +47,7 @@ def tracking_endpoint(
     handler: Handler,
     *,
     bounded_read: bool = False,
+    writes: bool | None = None,
     permission: Requirement | None = None,
 ) -> Endpoint:
     """An endpoint of MLflow's tracking API, documented under the ``tracking`` tag."""
@@ -59,6 +60,7 @@ def tracking_endpoint(
         fields,
         handler,
         bounded_read=bounded_read,
+        writes=writes,
         tag="tracking",
         permission=permission,
     )

@@ -348,6 +348,7 @@ ENDPOINTS: tuple[Endpoint, ...] = group(
         obj({"result": _RESULT}),
         (_ID, Field("event", _EVENT)),
         mlflow_test,
+        writes=False,  # waits on the webhook's receiver: never in a write lane
     ),
     Endpoint(
         "POST",
@@ -402,6 +403,7 @@ ENDPOINTS: tuple[Endpoint, ...] = group(
         obj({"result": _RESULT}),
         (_ID, Field("event", STRING)),
         test,
+        writes=False,  # waits on the webhook's receiver: never in a write lane
     ),
     Endpoint(
         "GET",
